@@ -1,0 +1,16 @@
+/**
+ * The backprop core: layers, losses, optimizers, the network and its training loop.
+ * Web-standard APIs only: it runs unchanged in Node, a browser and a Cloudflare Worker.
+ */
+export * from './backend/backend.ts';
+export { CpuBackend, CpuTensor } from './backend/cpu/cpu-backend.ts';
+export * from './layers/index.ts';
+export * from './loss.ts';
+export * from './metrics.ts';
+export * from './network.ts';
+export * from './neuron.ts';
+export * from './optimizers/optimizer.ts';
+export * from './optimizers/schedule.ts';
+export * from './presets.ts';
+export * from './rng.ts';
+export * from './train.ts';

@@ -1,0 +1,292 @@
+import type { Tensor } from './backend/backend.ts';
+import { Loss, type LossName } from './loss.ts';
+import type { Network, NamedTensor } from './network.ts';
+import { createOptimizer, type Optimizer, type OptimizerName, type OptimizerOptions } from './optimizers/optimizer.ts';
+import { LearningRate, type Schedule } from './optimizers/schedule.ts';
+import { Rng } from './rng.ts';
+
+/** n examples: inputs back to back (n x inputSize) and targets back to back (n x outputSize). */
+export interface Dataset {
+  n: number;
+  x: Float32Array;
+  y: Float32Array;
+}
+
+/** One-hot targets for class labels. */
+export function oneHot(labels: ArrayLike<number>, classes: number): Float32Array {
+  const t = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) t[i * classes + labels[i]] = 1;
+  return t;
+}
+
+export interface TrainerOptions {
+  loss: LossName;
+  optimizer?: OptimizerName | Optimizer;
+  optimizerOptions?: OptimizerOptions;
+  /** Average the per-example derivatives over the batch ('mean', default) or sum them. */
+  reduction?: 'mean' | 'sum';
+}
+
+/**
+ * One step of mini-batch stochastic gradient descent: forward pass, loss gradient,
+ * backpropagation, parameter update. Losses and correct counts accumulate on the backend and
+ * come back only when asked (`drain`), so a GPU backend is not stalled every step.
+ *
+ * @example
+ * const trainer = new Trainer(net, { loss: 'xent', optimizer: 'momentum' });
+ * trainer.step(xBatch, tBatch, 0.1);
+ * const { loss, accuracy } = await trainer.drain();
+ */
+export class Trainer {
+  readonly loss: Loss;
+  readonly optimizer: Optimizer;
+  /** Updates applied so far (Adam's bias correction and dropout's masks count with it). */
+  steps = 0;
+  private readonly lossSum: Tensor;
+  private readonly correct: Tensor;
+  private readonly targets = new Map<number, Tensor>();
+  private seen = 0;
+
+  constructor(
+    readonly net: Network,
+    readonly opts: TrainerOptions,
+  ) {
+    this.loss = new Loss(opts.loss, net);
+    const o = opts.optimizer ?? 'sgd';
+    this.optimizer = typeof o === 'string' ? createOptimizer(o, net.backend, opts.optimizerOptions) : o;
+    this.lossSum = net.backend.tensor([1]);
+    this.correct = net.backend.tensor([1]);
+  }
+
+  /** The target tensor for a batch of n, allocated once per batch size. */
+  targetTensor(n: number): Tensor {
+    let t = this.targets.get(n);
+    if (!t) this.targets.set(n, (t = this.net.backend.tensor([n, this.net.outputSize])));
+    return t;
+  }
+
+  /** One update from a batch already on the backend. */
+  step(x: Tensor, t: Tensor, lr: number): void {
+    const B = this.net.backend;
+    const n = x.shape[0];
+    const y = this.net.forward(x, { training: true, step: this.steps });
+    const scale = this.opts.reduction === 'sum' ? 1 : 1 / n;
+    const { grad, from } = this.loss.gradient(y, t, this.lossSum, scale);
+    B.countCorrect(y, t, this.correct, this.loss.multiLabel ? 'threshold' : 'argmax');
+    this.net.backward(grad, from);
+    this.steps++;
+    this.optimizer.update(this.net.params().map((p) => p.param), lr, this.steps);
+    this.seen += n;
+  }
+
+  /** One update from host arrays (n examples). */
+  stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
+    const xt = this.net.inputTensor(n);
+    const tt = this.targetTensor(n);
+    this.net.backend.write(xt, x);
+    this.net.backend.write(tt, t);
+    this.step(xt, tt, lr);
+  }
+
+  /** Mean loss and accuracy since the last drain (training mode: with dropout). */
+  async drain(): Promise<{ loss: number; accuracy: number; examples: number }> {
+    const [l, c] = await Promise.all([this.net.backend.read(this.lossSum), this.net.backend.read(this.correct)]);
+    const examples = this.seen;
+    this.net.backend.fill(this.lossSum, 0);
+    this.net.backend.fill(this.correct, 0);
+    this.seen = 0;
+    return { loss: examples ? l[0] / examples : NaN, accuracy: examples ? c[0] / examples : NaN, examples };
+  }
+}
+
+/** Loss and accuracy of the network on a dataset, in inference mode (no dropout). */
+export async function evaluate(net: Network, data: Dataset, loss: LossName, batchSize = 500): Promise<{ loss: number; accuracy: number }> {
+  const B = net.backend;
+  const L = new Loss(loss, net);
+  const lossSum = B.tensor([1]);
+  const correct = B.tensor([1]);
+  const targets = new Map<number, Tensor>();
+  for (let s = 0; s < data.n; s += batchSize) {
+    const m = Math.min(batchSize, data.n - s);
+    const x = net.inputTensor(m);
+    let t = targets.get(m);
+    if (!t) targets.set(m, (t = B.tensor([m, net.outputSize])));
+    B.write(x, data.x.subarray(s * net.inputSize, (s + m) * net.inputSize));
+    B.write(t, data.y.subarray(s * net.outputSize, (s + m) * net.outputSize));
+    const y = net.forward(x);
+    L.gradient(y, t, lossSum, 1);
+    B.countCorrect(y, t, correct, L.multiLabel ? 'threshold' : 'argmax');
+  }
+  const [l, c] = await Promise.all([B.read(lossSum), B.read(correct)]);
+  for (const t of [lossSum, correct, ...targets.values()]) B.dispose(t);
+  return { loss: l[0] / data.n, accuracy: c[0] / data.n };
+}
+
+export interface EpochStats {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  validationLoss?: number;
+  validationAccuracy?: number;
+  testLoss?: number;
+  testAccuracy?: number;
+  seconds: number;
+  examplesPerSecond: number;
+}
+
+export interface BatchInfo {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  examplesPerSecond: number;
+}
+
+export interface FitOptions extends TrainerOptions {
+  lr: number;
+  schedule?: Schedule;
+  batchSize: number;
+  epochs: number;
+  /** Seeds shuffling and augmentation (initialisation is the network's own seed). */
+  seed?: number;
+  /** Data augmentation: transforms a batch of inputs in place, drawing from `rng`. */
+  augment?: (x: Float32Array, n: number, rng: Rng) => void;
+  /** Held-out data for early stopping and adaptive schedules. */
+  validation?: Dataset;
+  /** Stop when the validation loss has not improved for `patience` epochs; restore the best weights. */
+  earlyStopping?: { patience: number; minDelta?: number };
+  /** Evaluated after every epoch for the training-vs-test curves (never used to make decisions). */
+  test?: Dataset;
+  /** Read the running loss every this many batches (1 on the CPU; more on a GPU). */
+  reportEvery?: number;
+  onBatch?: (info: BatchInfo) => void;
+  onEpoch?: (stats: EpochStats) => void;
+}
+
+export interface History {
+  epochs: EpochStats[];
+  stoppedEarly: boolean;
+  /** The epoch whose weights the network holds at the end (1-based). */
+  bestEpoch: number;
+  seconds: number;
+  examplesPerSecond: number;
+}
+
+/**
+ * Mini-batch stochastic gradient descent over a dataset for a number of epochs: shuffles every
+ * epoch, augments batches on the fly, follows the learning-rate schedule, evaluates the
+ * validation and test sets after each epoch, and stops early when validation stops improving.
+ */
+export async function fit(net: Network, train: Dataset, opts: FitOptions): Promise<History> {
+  const trainer = new Trainer(net, opts);
+  const rng = new Rng(opts.seed ?? 1);
+  const lr = new LearningRate(opts.lr, opts.schedule);
+  const inSize = net.inputSize;
+  const outSize = net.outputSize;
+  if (train.x.length !== train.n * inSize || train.y.length !== train.n * outSize) {
+    throw new Error(`dataset of ${train.n} examples needs ${inSize} inputs and ${outSize} targets each`);
+  }
+  const batchSize = Math.max(1, Math.min(opts.batchSize, train.n));
+  const order = Uint32Array.from({ length: train.n }, (_, i) => i);
+  const xb = new Float32Array(batchSize * inSize);
+  const tb = new Float32Array(batchSize * outSize);
+  const reportEvery = opts.reportEvery ?? 1;
+  const history: History = { epochs: [], stoppedEarly: false, bestEpoch: 0, seconds: 0, examplesPerSecond: 0 };
+  let best: { loss: number; weights: NamedTensor[]; epoch: number } | null = null;
+  let waited = 0;
+  const started = now();
+  let trainSeconds = 0;
+  let trainExamples = 0;
+
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    const rate = lr.at(epoch);
+    rng.shuffle(order);
+    const t0 = now();
+    const batches = Math.ceil(train.n / batchSize);
+    let sumLoss = 0;
+    let sumCorrect = 0;
+    let counted = 0;
+    for (let b = 0; b < batches; b++) {
+      const s = b * batchSize;
+      const m = Math.min(batchSize, train.n - s);
+      for (let i = 0; i < m; i++) {
+        const k = order[s + i];
+        xb.set(train.x.subarray(k * inSize, (k + 1) * inSize), i * inSize);
+        tb.set(train.y.subarray(k * outSize, (k + 1) * outSize), i * outSize);
+      }
+      const xs = xb.subarray(0, m * inSize);
+      if (opts.augment) opts.augment(xs, m, rng);
+      trainer.stepHost(xs, tb.subarray(0, m * outSize), m, rate);
+      if ((b + 1) % reportEvery === 0 || b === batches - 1) {
+        const r = await trainer.drain();
+        sumLoss += r.loss * r.examples;
+        sumCorrect += r.accuracy * r.examples;
+        counted += r.examples;
+        if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${r.loss}): lower the learning rate`);
+        opts.onBatch?.({
+          epoch: epoch + 1, batch: b + 1, batches, loss: r.loss, accuracy: r.accuracy,
+          examplesPerSecond: (s + m) / Math.max(1e-9, (now() - t0) / 1000),
+        });
+      }
+    }
+    const seconds = (now() - t0) / 1000;
+    trainSeconds += seconds;
+    trainExamples += train.n;
+    const stats: EpochStats = {
+      epoch: epoch + 1, lr: rate, trainLoss: sumLoss / counted, trainAccuracy: sumCorrect / counted,
+      seconds, examplesPerSecond: train.n / seconds,
+    };
+    if (opts.validation) {
+      const v = await evaluate(net, opts.validation, opts.loss);
+      stats.validationLoss = v.loss;
+      stats.validationAccuracy = v.accuracy;
+    }
+    if (opts.test) {
+      const t = await evaluate(net, opts.test, opts.loss);
+      stats.testLoss = t.loss;
+      stats.testAccuracy = t.accuracy;
+    }
+    history.epochs.push(stats);
+    opts.onEpoch?.(stats);
+    lr.observe(stats.validationLoss ?? stats.trainLoss);
+
+    if (opts.earlyStopping && stats.validationLoss !== undefined) {
+      const minDelta = opts.earlyStopping.minDelta ?? 0;
+      if (!best || stats.validationLoss < best.loss - minDelta) {
+        best = { loss: stats.validationLoss, weights: await net.weights(), epoch: epoch + 1 };
+        waited = 0;
+      } else if (++waited >= opts.earlyStopping.patience) {
+        history.stoppedEarly = true;
+        break;
+      }
+    }
+  }
+  if (best) net.setWeights(best.weights);
+  history.bestEpoch = best ? best.epoch : history.epochs.length;
+  history.seconds = (now() - started) / 1000;
+  history.examplesPerSecond = trainExamples / trainSeconds;
+  return history;
+}
+
+/** Splits off the last `fraction` of a shuffled copy for validation. */
+export function splitDataset(data: Dataset, fraction: number, seed: number, inSize: number, outSize: number): { train: Dataset; validation: Dataset } {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`validation fraction must be in (0, 1), got ${fraction}`);
+  const order = new Rng(seed).shuffle(Uint32Array.from({ length: data.n }, (_, i) => i));
+  const nv = Math.round(data.n * fraction);
+  const take = (idx: Uint32Array): Dataset => {
+    const x = new Float32Array(idx.length * inSize);
+    const y = new Float32Array(idx.length * outSize);
+    idx.forEach((k, i) => {
+      x.set(data.x.subarray(k * inSize, (k + 1) * inSize), i * inSize);
+      y.set(data.y.subarray(k * outSize, (k + 1) * outSize), i * outSize);
+    });
+    return { n: idx.length, x, y };
+  };
+  return { train: take(order.subarray(0, data.n - nv)), validation: take(order.subarray(data.n - nv)) };
+}
+
+function now(): number {
+  return performance.now();
+}
