@@ -37,7 +37,7 @@ export async function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): 
     throw new OnnxError('the weights do not match the sha256 recorded in the model: the file is corrupt');
   }
 
-  const network = new Network(finalSpec, opts);
+  const network = new Network(finalSpec, { init: 'zeros', ...opts });
   // weights[] follows the non-dropout layers in order.
   let k = 0;
   network.layers.forEach((layer) => {

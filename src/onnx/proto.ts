@@ -78,7 +78,8 @@ export function node(opType: string, name: string, inputs: string[], outputs: st
 }
 
 function attr(name: string, v: AttrValue, isFloat: boolean): AttributeProto {
-  if (typeof v === 'string') return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: new TextEncoder().encode(v) });
+  // encode() returns an ArrayBuffer-backed array (WHATWG Encoding); workers-types declares it ArrayBufferLike.
+  if (typeof v === 'string') return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: new TextEncoder().encode(v) as Uint8Array<ArrayBuffer> });
   if (Array.isArray(v)) return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: v.map(BigInt) });
   if (isFloat) return create(AttributeProtoSchema, { name, type: AttrType.FLOAT, f: v });
   return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(v) });

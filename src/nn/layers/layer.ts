@@ -34,7 +34,7 @@ export abstract class Layer {
   inputShape: number[] = [];
   outputShape: number[] = [];
   /** Set by the network before `build`: how to scale initial weights for the activation that follows. */
-  initHint: 'glorot' | 'he' = 'glorot';
+  initHint: 'glorot' | 'he' | 'zeros' = 'glorot';
   protected backend!: Backend;
   private workspace = new Map<string, Tensor>();
 
