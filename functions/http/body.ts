@@ -13,7 +13,7 @@ export function mediaType(contentType: string | null | undefined): string {
  * @example
  * const bytes = await readBody(c.req.raw, MAX_JSON_BYTES, 'JSON body');
  */
-export async function readBody(request: Request, maxBytes: number, what = 'request body'): Promise<Uint8Array> {
+export async function readBody(request: Request, maxBytes: number, what = 'request body'): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get('content-length');
   if (declared !== null && !request.headers.has('transfer-encoding')) {
     const n = Number(declared);
@@ -34,7 +34,6 @@ export async function readBody(request: Request, maxBytes: number, what = 'reque
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0];
   const body = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {

@@ -3,7 +3,7 @@ import { describeOnnx, metricsOf, sha256Hex, type ModelCard, type ModelVersion }
 /** A model shipped inside the Worker's bundle: served when the registry has no version of it. */
 export interface BundledModel {
   name: string;
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   card?: ModelCard;
 }
 

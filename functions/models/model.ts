@@ -16,7 +16,7 @@ export interface ModelInfo {
 
 /** A model version ready to be loaded into an engine. */
 export interface ModelVersion extends ModelInfo {
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   /** The input of one example, without the batch dimension: [784] or [1, 28, 28]. */
   inputShape: number[];
 }
@@ -31,7 +31,7 @@ export interface ModelCard {
 }
 
 /** sha256 of some bytes, lower-case hex (Web Crypto: the same in workerd, Node and browsers). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -17,9 +17,10 @@ export async function call(request: Request, opts: { wait?: boolean } = {}): Pro
   return res;
 }
 
-/** A POST to /v1/predict with a JSON body (a string is sent as is). */
+/** A POST to /v1/predict: a value is sent as JSON, a string or bytes as they are. */
 export function predictRequest(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Request {
-  return new Request(`${ORIGIN}/v1/predict`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const raw = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+  return new Request(`${ORIGIN}/v1/predict`, { method: 'POST', headers, body: raw });
 }
 
 export { SELF };
