@@ -10,7 +10,7 @@ import { predictRoute } from './predict/route.ts';
  * CORS for the API: any origin may call it from a browser, without credentials (it has no cookies
  * or user sessions). Preflights are answered for GET and POST with a Content-Type header.
  */
-export const CORS = { origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86400 } as const;
+export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86400 };
 
 /**
  * The Worker's Hono app: thin routes over src/ (see each route module). Every error is JSON
@@ -22,7 +22,7 @@ export const CORS = { origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], all
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', cors({ ...CORS, allowMethods: [...CORS.allowMethods], allowHeaders: [...CORS.allowHeaders] }));
+  app.use('*', cors(CORS));
   app.route('/', healthRoute());
   app.route('/', predictRoute(deps));
   app.route('/', modelsRoute(deps));

@@ -6,7 +6,8 @@ import { createOrtEngine, type OrtApi } from './ort-engine.ts';
 /**
  * How an isolate chooses its engine (the `INFERENCE_ENGINE` var):
  * - `auto`: onnxruntime once its session is ready; until then the core answers while onnxruntime
- *   sets up in the background (its set-up costs about 0.3 s of CPU, the core's about 20 ms);
+ *   sets up in the background (a fresh isolate's first prediction costs about 0.2 s of CPU with
+ *   onnxruntime, most of it ORT's own initialisation, and about 30 ms with the core);
  * - `onnxruntime`: always onnxruntime, waiting for its set-up;
  * - `core`: never start onnxruntime.
  */
