@@ -11,6 +11,7 @@ import type { Raster } from './raster.ts';
  */
 const UNCHECKED_INFLATE_BYTES = 32 * 1024 * 1024;
 const DEFLATE_MAX_RATIO = 1032;
+const INFLATE_SLICE = 512;
 
 /**
  * Decodes a PNG of any color type and bit depth (gray, gray+alpha, RGB, RGBA, palette; 1 to 16
@@ -98,7 +99,11 @@ function checkInflatedSize(bytes: Uint8Array, header: PngHeader): void {
       const length = view.getUint32(at);
       const type = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
       if (type === 'IEND') break;
-      if (type === 'IDAT') inflater.push(bytes.subarray(at + 8, at + 8 + length), false);
+      // Small slices: fflate inflates a whole push before reporting, so one slice's output (at most
+      // 1032 times its size) is the most that is ever held.
+      if (type === 'IDAT') {
+        for (let s = at + 8; s < at + 8 + length; s += INFLATE_SLICE) inflater.push(bytes.subarray(s, Math.min(s + INFLATE_SLICE, at + 8 + length)), false);
+      }
       at += 12 + length;
     }
     inflater.push(new Uint8Array(0), true);
