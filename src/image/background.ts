@@ -1,8 +1,8 @@
 import type { GrayImage } from './gray.ts';
 
-/** Below this many pixels on the shorter side the background is one level for the whole image. */
-const MIN_SIDE_FOR_LOCAL = 48;
-/** Cells per shorter side: each estimate pools 3 x 3 cells, a quarter of the shorter side. */
+/** Smallest cell, in pixels: each estimate pools at least 24 x 24 pixels. */
+const MIN_CELL = 8;
+/** Cells per shorter side by default: each estimate pools 3 x 3 cells, a quarter of the shorter side. */
 const CELLS_PER_SIDE = 12;
 const BINS = 256;
 
@@ -11,16 +11,16 @@ const BINS = 256;
  * the q-quantile of the pixels in the 3 x 3 cells around it, interpolated bilinearly between cell
  * centres. With q on the background's side (say 0.7 of the gray levels for dark ink), the estimate
  * holds as long as ink covers under 70% of any such window, which strokes thinner than a tenth of
- * the image do. Small images get one level, the global q-quantile.
+ * the image do.
  *
  * @example
  * const paper = estimateBackground(gray, 0.7); // dark ink: paper is the brighter side
  * const ink = gray.data.map((v, i) => Math.max(0, paper.data[i] - v));
  */
-export function estimateBackground(img: GrayImage, q: number): GrayImage {
+export function estimateBackground(img: GrayImage, q: number, cellsPerSide = CELLS_PER_SIDE): GrayImage {
   const { width: w, height: h, data } = img;
   const side = Math.min(w, h);
-  const cell = side < MIN_SIDE_FOR_LOCAL ? Math.max(w, h) : Math.max(8, Math.ceil(side / CELLS_PER_SIDE));
+  const cell = Math.max(MIN_CELL, Math.ceil(side / cellsPerSide));
   const gw = Math.ceil(w / cell);
   const gh = Math.ceil(h / cell);
   const hist = new Uint32Array(gw * gh * BINS);

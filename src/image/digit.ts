@@ -12,10 +12,52 @@ const MIN_INK_SNR = 6;
 /** A component lying this much within the border band, or filling its box this much while touching the edge, is a shadow or an edge of the table. */
 const BORDER_BAND_SHARE = 0.3;
 const BORDER_FILL = 0.6;
+/** A banded component spanning this share of the side it touches is a shadow or an edge, never a digit. */
+const ALONG_EDGE = 0.5;
 /** Components smaller than this share of the largest are specks. */
 const SPECK_SHARE = 0.05;
 /** Components farther than this share of the digit's size from it are not part of it. */
 const NEAR_SHARE = 0.3;
+
+/** Paper noise (standard deviation) above which the ink map is smoothed before thresholding. */
+const NOISY = 0.02;
+
+/**
+ * The paper's level (median) and noise: from the lower half alone, which ink (positive) does not
+ * reach, as median - Q1 = 0.6745 sigma for Gaussian noise.
+ */
+function noiseOf(r: Float32Array): { level: number; noise: number } {
+  const h = new Histogram(-1, 1, 2048).addAll(r);
+  const level = h.quantile(0.5);
+  return { level, noise: (level - h.quantile(0.25)) / 0.6745 };
+}
+
+/** Mean over each pixel's 3 x 3 neighbourhood (edges use the pixels that exist). */
+function boxBlur3(src: Float32Array, w: number, h: number): Float32Array {
+  const rows = new Float32Array(src.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      let s = src[i];
+      let n = 1;
+      if (x > 0) (s += src[i - 1]), n++;
+      if (x < w - 1) (s += src[i + 1]), n++;
+      rows[i] = s / n;
+    }
+  }
+  const out = new Float32Array(src.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      let s = rows[i];
+      let n = 1;
+      if (y > 0) (s += rows[i - w]), n++;
+      if (y < h - 1) (s += rows[i + w]), n++;
+      out[i] = s / n;
+    }
+  }
+  return out;
+}
 
 /** The ink of one digit: a soft map (0 none, 1 full ink) over a region of the working image. */
 export interface DigitInk {
@@ -45,18 +87,21 @@ export interface DigitInk {
 export function findDigit(img: GrayImage): DigitInk {
   const { width: w, height: h } = img;
   const paper = estimateBackground(img, 0.3).data; // ink is high: paper is the low side
-  const r = new Float32Array(w * h);
-  const signed = new Histogram(-1, 1, 2048);
-  for (let i = 0; i < r.length; i++) {
-    r[i] = img.data[i] - paper[i];
-    signed.add(r[i]);
+  let r: Float32Array = new Float32Array(w * h);
+  for (let i = 0; i < r.length; i++) r[i] = img.data[i] - paper[i];
+  let { level, noise } = noiseOf(r);
+  if (noise > NOISY) {
+    // Grainy photos: average 3 x 3 before thresholding. Strokes are wider than 3 pixels at any
+    // useful resolution, so they keep their level while pixel noise drops threefold.
+    r = boxBlur3(r, w, h);
+    ({ level, noise } = noiseOf(r));
   }
-  const level = signed.quantile(0.5);
-  // Noise from the lower half alone, which ink (positive) does not reach: median - Q1 = 0.6745 sigma.
-  const noise = (level - signed.quantile(0.25)) / 0.6745;
-  const positive = new Histogram(0, 1, 1024);
-  for (let i = 0; i < r.length; i++) positive.add(r[i] > 0 ? r[i] : 0);
-  const threshold = Math.max(positive.otsu() || 0, level + 4 * noise, 0.05);
+  // Otsu's threshold among the pixels already above the paper's noise (2 sigma): over the whole
+  // image, a digit covering 1% of it would lose to the paper's own spread.
+  const candidates = new Histogram(0, 1, 1024);
+  const floor2 = Math.max(level + 2 * noise, 0);
+  for (let i = 0; i < r.length; i++) if (r[i] > floor2) candidates.add(r[i]);
+  const threshold = Math.max(candidates.otsu() || 0, level + 4 * noise, 0.05);
   const strong = new Uint8Array(w * h);
   const inkLevels = new Histogram(0, 1, 1024);
   for (let i = 0; i < r.length; i++) {
@@ -137,16 +182,24 @@ export function findDigit(img: GrayImage): DigitInk {
 }
 
 /**
- * Which components are the digit. Border artefacts (mostly inside the border band, or solid and
- * touching the edge) go first, unless nothing else is left (a digit drawn to the canvas edge);
- * then specks; then, growing from the largest, whatever lies near the digit so far.
+ * Which components are the digit. Shadows and table edges run along the border: those go always.
+ * Other border artefacts (mostly inside the border band, or solid and touching the edge) go unless
+ * nothing else is left (a digit drawn to the canvas edge); then specks; then, growing from the
+ * largest, whatever lies near the digit so far.
  */
 function selectDigit(components: Component[], w: number, h: number): Component[] {
-  const touches = (c: Component) => c.minX === 0 || c.minY === 0 || c.maxX === w - 1 || c.maxY === h - 1;
+  const [left, top, right, bottom] = [(c: Component) => c.minX === 0, (c: Component) => c.minY === 0, (c: Component) => c.maxX === w - 1, (c: Component) => c.maxY === h - 1];
+  const touches = (c: Component) => left(c) || top(c) || right(c) || bottom(c);
   const fill = (c: Component) => c.area / ((c.maxX - c.minX + 1) * (c.maxY - c.minY + 1));
-  const artefact = (c: Component) => touches(c) && (c.inBand / c.area > BORDER_BAND_SHARE || fill(c) > BORDER_FILL);
-  let candidates = components.filter((c) => !artefact(c));
-  if (candidates.length === 0) candidates = components;
+  const banded = (c: Component) => touches(c) && c.inBand / c.area > BORDER_BAND_SHARE;
+  const alongEdge = (c: Component) =>
+    ((left(c) || right(c)) && c.maxY - c.minY + 1 >= ALONG_EDGE * h) || ((top(c) || bottom(c)) && c.maxX - c.minX + 1 >= ALONG_EDGE * w);
+  const all = components.filter((c) => !(banded(c) && alongEdge(c)));
+  let candidates = all.filter((c) => !banded(c) && !(touches(c) && fill(c) > BORDER_FILL));
+  if (candidates.length === 0) candidates = all;
+  if (candidates.length === 0) {
+    throw new ImageError('no_digit', 'no digit found: only shadows or edges along the border of the image');
+  }
   candidates.sort((a, b) => b.area - a.area);
   const largest = candidates[0];
   candidates = candidates.filter((c) => c.area >= SPECK_SHARE * largest.area);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageError, imageToMnist } from '../../../src/image/index.ts';
 import { codecFixture } from './fixtures.ts';
 import { fixCrcs } from './png-bytes.ts';
-import { drawStrokes, inkToGray, jpegGray, pngGray, rng } from './synth.ts';
+import { drawStrokes, inkToGray, jpegGray, pngGray, rng } from '../../../scripts/lib/digit-synth.ts';
 
 // Seeded mutations of real PNG and JPEG files through the whole entry point (decode + preprocess):
 // every failure must be an ImageError with a 4xx status, never a TypeError, RangeError or a hang.
