@@ -158,7 +158,8 @@ export function findDigit(img: GrayImage): DigitInk {
     for (let x = 0; x < roi.width; x++) seeds[y * roi.width + x] = seeds0[(y + roi.y) * w + x + roi.x];
   }
   const distance = chamferDistance(seeds, roi.width, roi.height, margin);
-  const floor = Math.max(0, level + 3 * noise);
+  // Ink starts above the noise, and above faint compression ringing around strokes (4% of the ink).
+  const floor = Math.max(0, level + 3 * noise, level + 0.04 * (inkLevel - level));
   const span = Math.max(inkLevel - floor, 1e-6);
   const ink = new Float32Array(roi.width * roi.height);
   for (let y = 0; y < roi.height; y++) {
@@ -183,8 +184,8 @@ export function findDigit(img: GrayImage): DigitInk {
 
 /**
  * Which components are the digit. Shadows and table edges run along the border: those go always.
- * Other border artefacts (mostly inside the border band, or solid and touching the edge) go unless
- * nothing else is left (a digit drawn to the canvas edge); then specks; then, growing from the
+ * Other border artefacts (mostly inside the border band, solid and touching the edge, or spanning
+ * the frame from edge to edge) go unless nothing else is left (a digit drawn to the canvas edge); then specks; then, growing from the
  * largest, whatever lies near the digit so far.
  */
 function selectDigit(components: Component[], w: number, h: number): Component[] {
@@ -195,7 +196,8 @@ function selectDigit(components: Component[], w: number, h: number): Component[]
   const alongEdge = (c: Component) =>
     ((left(c) || right(c)) && c.maxY - c.minY + 1 >= ALONG_EDGE * h) || ((top(c) || bottom(c)) && c.maxX - c.minX + 1 >= ALONG_EDGE * w);
   const all = components.filter((c) => !(banded(c) && alongEdge(c)));
-  let candidates = all.filter((c) => !banded(c) && !(touches(c) && fill(c) > BORDER_FILL));
+  const spans = (c: Component) => (left(c) && right(c)) || (top(c) && bottom(c));
+  let candidates = all.filter((c) => !banded(c) && !spans(c) && !(touches(c) && fill(c) > BORDER_FILL));
   if (candidates.length === 0) candidates = all;
   if (candidates.length === 0) {
     throw new ImageError('no_digit', 'no digit found: only shadows or edges along the border of the image');

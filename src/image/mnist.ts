@@ -39,7 +39,7 @@ export interface DigitInfo {
   polarity: Polarity;
   /** True when a 28 x 28 input was taken as already MNIST-shaped (no crop, scale or centring). */
   passthrough: boolean;
-  /** The digit's box in the upright input, in input pixels. */
+  /** The digit's ink box in the upright input, in input pixels (before any thickening). */
   box: { x: number; y: number; width: number; height: number };
   /** Mean stroke width in the 28 x 28 output, in pixels, after any thickening. */
   strokeWidth: number;
@@ -89,7 +89,8 @@ export function preprocess(raster: Raster, options: PreprocessOptions = {}): Mni
   }
 
   const digit = findDigit(ink);
-  let box = inkBounds(digit.ink);
+  const found = inkBounds(digit.ink);
+  let box = found;
   let side = Math.max(box.width, box.height);
   let strokeWidth = digit.strokeWidth;
   let thickenedBy = 0;
@@ -117,10 +118,10 @@ export function preprocess(raster: Raster, options: PreprocessOptions = {}): Mni
       polarity,
       passthrough: false,
       box: {
-        x: Math.round((digit.roi.x + box.x) * scale),
-        y: Math.round((digit.roi.y + box.y) * scale),
-        width: Math.round(box.width * scale),
-        height: Math.round(box.height * scale),
+        x: Math.round((digit.roi.x + found.x) * scale),
+        y: Math.round((digit.roi.y + found.y) * scale),
+        width: Math.round(found.width * scale),
+        height: Math.round(found.height * scale),
       },
       strokeWidth: (strokeWidth * MNIST_BOX) / side,
       thickenedBy,
@@ -183,7 +184,7 @@ function passthrough(ink: GrayImage, polarity: Polarity, width: number, height: 
   };
 }
 
-/** The box of pixels holding any visible ink (over 2%), in the image's pixels. */
+/** The box of pixels holding visible ink (over 8%: fainter is anti-aliasing or ringing), in the image's pixels. */
 function inkBounds(img: GrayImage): { x: number; y: number; width: number; height: number } {
   let minX = img.width;
   let maxX = -1;
@@ -191,7 +192,7 @@ function inkBounds(img: GrayImage): { x: number; y: number; width: number; heigh
   let maxY = -1;
   for (let y = 0; y < img.height; y++) {
     for (let x = 0; x < img.width; x++) {
-      if (img.data[y * img.width + x] <= 0.02) continue;
+      if (img.data[y * img.width + x] <= 0.08) continue;
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
