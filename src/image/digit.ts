@@ -17,8 +17,10 @@ const ALONG_EDGE = 0.5;
 /** Components smaller than this share of the largest are specks. */
 const SPECK_SHARE = 0.05;
 /** Components farther than this share of the digit's size from it are not part of it. */
-const NEAR_SHARE = 0.3;
+const NEAR_SHARE = 0.5;
 
+/** Paper noise (standard deviation) under which an image is clean enough to follow faint strokes. */
+const CLEAN_NOISE = 0.005;
 /** Paper noise (standard deviation) above which the ink map is smoothed before thresholding. */
 const NOISY = 0.02;
 
@@ -98,10 +100,10 @@ export function findDigit(img: GrayImage): DigitInk {
   }
   // Otsu's threshold among the pixels already above the paper's noise (2 sigma): over the whole
   // image, a digit covering 1% of it would lose to the paper's own spread.
-  const candidates = new Histogram(0, 1, 1024);
+  const aboveNoise = new Histogram(0, 1, 1024);
   const floor2 = Math.max(level + 2 * noise, 0);
-  for (let i = 0; i < r.length; i++) if (r[i] > floor2) candidates.add(r[i]);
-  const threshold = Math.max(candidates.otsu() || 0, level + 4 * noise, 0.05);
+  for (let i = 0; i < r.length; i++) if (r[i] > floor2) aboveNoise.add(r[i]);
+  const threshold = Math.max(aboveNoise.otsu() || 0, level + 4 * noise, 0.05);
   const strong = new Uint8Array(w * h);
   const inkLevels = new Histogram(0, 1, 1024);
   for (let i = 0; i < r.length; i++) {
@@ -121,20 +123,33 @@ export function findDigit(img: GrayImage): DigitInk {
 
   const band = Math.max(2, Math.round(0.04 * Math.min(w, h)));
   const { labels, components } = connectedComponents(strong, w, h, band);
-  const kept = selectDigit(components, w, h);
-  const keep = new Uint8Array(components.length + 1);
-  for (const c of kept) keep[c.label] = 1;
-  const box = bounds(kept);
-  const size = Math.max(box.maxX - box.minX, box.maxY - box.minY) + 1;
-  if (kept.reduce((a, c) => a + c.area, 0) < 4 || size < Math.max(3, 0.03 * Math.min(w, h))) {
-    throw new ImageError('no_digit', `no digit found: only specks (the largest mark is ${size} pixels across in a ${w} x ${h} image)`);
+  const candidates = digitCandidates(components, w, h);
+  const first = candidates[0];
+  const firstSize = Math.max(first.maxX - first.minX, first.maxY - first.minY) + 1;
+  if (first.area < 4 || firstSize < Math.max(3, 0.03 * Math.min(w, h))) {
+    throw new ImageError('no_digit', `no digit found: only specks (the largest mark is ${firstSize} pixels across in a ${w} x ${h} image)`);
   }
 
-  // Work in a region around the kept strokes, wide enough for their fringe and any thickening.
+  // From the largest mark, alternately gather the marks near the digit so far and grow it over
+  // its faint strokes (hysteresis, as in Canny's edge detector: a calligraphic hairline, a
+  // pencil's light end, connected to the kept strokes, belongs to the digit).
   const seeds0 = new Uint8Array(w * h);
+  // Only on clean images (drawings, renders, scans): in a photo, faint means noise or shadow.
+  const weakThreshold = noise < CLEAN_NOISE ? Math.max(level + 0.2 * (threshold - level), 0.05) : Infinity;
+  const kept: Component[] = [];
+  let box: Box = bounds([first]);
+  for (let round = 0; round < 4; round++) {
+    const added = gatherNear(candidates, kept, box);
+    if (added.length === 0) break;
+    const keep = new Set(added.map((c) => c.label));
+    for (let i = 0; i < labels.length; i++) if (keep.has(labels[i])) seeds0[i] = 1;
+    box = Number.isFinite(weakThreshold) ? grow(seeds0, r, w, h, weakThreshold, union(box, bounds(kept))) : union(box, bounds(kept));
+  }
+  const size = Math.max(box.maxX - box.minX, box.maxY - box.minY) + 1;
+
+  // Work in a region around the kept strokes, wide enough for their fringe and any thickening.
   let area = 0;
   let perimeter = 0;
-  for (let i = 0; i < labels.length; i++) if (keep[labels[i]]) seeds0[i] = 1;
   for (let y = box.minY; y <= box.maxY; y++) {
     for (let x = box.minX; x <= box.maxX; x++) {
       const i = y * w + x;
@@ -183,12 +198,12 @@ export function findDigit(img: GrayImage): DigitInk {
 }
 
 /**
- * Which components are the digit. Shadows and table edges run along the border: those go always.
- * Other border artefacts (mostly inside the border band, solid and touching the edge, or spanning
- * the frame from edge to edge) go unless nothing else is left (a digit drawn to the canvas edge); then specks; then, growing from the
- * largest, whatever lies near the digit so far.
+ * The components that may be the digit, largest first. Shadows and table edges run along the
+ * border: those go always. Other border artefacts (mostly inside the border band, solid and
+ * touching the edge, or spanning the frame from edge to edge) go unless nothing else is left (a
+ * digit drawn to the canvas edge); then specks.
  */
-function selectDigit(components: Component[], w: number, h: number): Component[] {
+function digitCandidates(components: Component[], w: number, h: number): Component[] {
   const [left, top, right, bottom] = [(c: Component) => c.minX === 0, (c: Component) => c.minY === 0, (c: Component) => c.maxX === w - 1, (c: Component) => c.maxY === h - 1];
   const touches = (c: Component) => left(c) || top(c) || right(c) || bottom(c);
   const fill = (c: Component) => c.area / ((c.maxX - c.minX + 1) * (c.maxY - c.minY + 1));
@@ -203,25 +218,78 @@ function selectDigit(components: Component[], w: number, h: number): Component[]
     throw new ImageError('no_digit', 'no digit found: only shadows or edges along the border of the image');
   }
   candidates.sort((a, b) => b.area - a.area);
-  const largest = candidates[0];
-  candidates = candidates.filter((c) => c.area >= SPECK_SHARE * largest.area);
-  const kept = [largest];
-  const box = bounds(kept);
-  for (let grew = true; grew; ) {
-    grew = false;
-    const reach = NEAR_SHARE * Math.max(box.maxX - box.minX + 1, box.maxY - box.minY + 1);
+  return candidates.filter((c) => c.area >= SPECK_SHARE * candidates[0].area);
+}
+
+/** Moves into `kept` the candidates within reach of `box` (and of each other), returning those added. */
+function gatherNear(candidates: Component[], kept: Component[], box: Box): Component[] {
+  const added: Component[] = [];
+  const grown = { ...box };
+  for (let more = true; more; ) {
+    more = false;
+    const reach = NEAR_SHARE * Math.max(grown.maxX - grown.minX + 1, grown.maxY - grown.minY + 1);
     for (const c of candidates) {
       if (kept.includes(c)) continue;
-      const gapX = Math.max(0, c.minX - box.maxX, box.minX - c.maxX);
-      const gapY = Math.max(0, c.minY - box.maxY, box.minY - c.maxY);
+      const gapX = Math.max(0, c.minX - grown.maxX, grown.minX - c.maxX);
+      const gapY = Math.max(0, c.minY - grown.maxY, grown.minY - c.maxY);
       if (Math.max(gapX, gapY) <= reach) {
         kept.push(c);
-        Object.assign(box, bounds(kept));
-        grew = true;
+        added.push(c);
+        Object.assign(grown, union(grown, bounds([c])));
+        more = true;
       }
     }
   }
-  return kept;
+  return added;
+}
+
+function union(a: Box, b: Box): Box {
+  return { minX: Math.min(a.minX, b.minX), maxX: Math.max(a.maxX, b.maxX), minY: Math.min(a.minY, b.minY), maxY: Math.max(a.maxY, b.maxY) };
+}
+
+type Box = { minX: number; maxX: number; minY: number; maxY: number };
+
+/**
+ * Grows `mask` (in place) by flood fill over 8-connected pixels of `r` at or above `threshold`,
+ * and returns the grown box. If the growth would reach farther out than the kept box's longer
+ * side, or add more than twice the pixels the mask holds (a bridge into a shadow or the
+ * background), the mask is left as it was.
+ */
+function grow(mask: Uint8Array, r: Float32Array, w: number, h: number, threshold: number, box: Box): Box {
+  const reach = Math.max(box.maxX - box.minX + 1, box.maxY - box.minY + 1);
+  const limit = { minX: box.minX - reach, maxX: box.maxX + reach, minY: box.minY - reach, maxY: box.maxY + reach };
+  const stack: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i]) stack.push(i);
+  const maxAdded = 2 * stack.length; // faint strokes add less ink than twice what the strong ones hold
+  const added: number[] = [];
+  const grown = { ...box };
+  const revert = () => {
+    for (const k of added) mask[k] = 0;
+    return box;
+  };
+  while (stack.length) {
+    const i = stack.pop()!;
+    const x = i % w;
+    const y = (i - x) / w;
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx;
+        const ny = y + dy;
+        if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
+        const j = ny * w + nx;
+        if (mask[j] || r[j] < threshold) continue;
+        if (nx < limit.minX || nx > limit.maxX || ny < limit.minY || ny > limit.maxY || added.length >= maxAdded) return revert();
+        mask[j] = 1;
+        added.push(j);
+        stack.push(j);
+        if (nx < grown.minX) grown.minX = nx;
+        if (nx > grown.maxX) grown.maxX = nx;
+        if (ny < grown.minY) grown.minY = ny;
+        if (ny > grown.maxY) grown.maxY = ny;
+      }
+    }
+  }
+  return grown;
 }
 
 function bounds(cs: Component[]): { minX: number; maxX: number; minY: number; maxY: number } {
