@@ -24,7 +24,8 @@ export function connectedComponents(
   band = 0,
 ): { labels: Int32Array; components: Component[] } {
   const labels = new Int32Array(width * height);
-  const parent: number[] = [0];
+  let parent = new Int32Array(256);
+  let next = 1;
   const find = (a: number): number => {
     while (parent[a] !== a) {
       parent[a] = parent[parent[a]];
@@ -32,39 +33,47 @@ export function connectedComponents(
     }
     return a;
   };
-  const union = (a: number, b: number): number => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return ra;
-    const [lo, hi] = ra < rb ? [ra, rb] : [rb, ra];
-    parent[hi] = lo;
-    return lo;
+  // Joins the label so far (0: none yet) with a neighbour's, returning the smaller root.
+  const join = (l: number, m: number): number => {
+    if (!m) return l;
+    const rm = find(m);
+    if (!l) return rm;
+    const rl = find(l);
+    if (rl === rm) return rl;
+    if (rl < rm) {
+      parent[rm] = rl;
+      return rl;
+    }
+    parent[rl] = rm;
+    return rm;
   };
   for (let y = 0; y < height; y++) {
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+      const i = row + x;
       if (!mask[i]) continue;
       // Already-visited neighbours: W, NW, N, NE.
-      let l = 0;
-      const see = (j: number) => {
-        const m = labels[j];
-        if (m) l = l ? union(l, m) : find(m);
-      };
-      if (x > 0) see(i - 1);
+      let l = x > 0 ? join(0, labels[i - 1]) : 0;
       if (y > 0) {
-        if (x > 0) see(i - width - 1);
-        see(i - width);
-        if (x < width - 1) see(i - width + 1);
+        const up = i - width;
+        if (x > 0) l = join(l, labels[up - 1]);
+        l = join(l, labels[up]);
+        if (x < width - 1) l = join(l, labels[up + 1]);
       }
       if (!l) {
-        l = parent.length;
-        parent.push(l);
+        if (next === parent.length) {
+          const bigger = new Int32Array(parent.length * 2);
+          bigger.set(parent);
+          parent = bigger;
+        }
+        l = next++;
+        parent[l] = l;
       }
       labels[i] = l;
     }
   }
   // Flatten to dense labels and gather statistics.
-  const dense = new Int32Array(parent.length);
+  const dense = new Int32Array(next);
   const components: Component[] = [];
   for (let i = 0; i < labels.length; i++) {
     if (!labels[i]) continue;

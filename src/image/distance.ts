@@ -10,30 +10,35 @@ export function chamferDistance(seeds: Uint8Array, width: number, height: number
   const limit = Number.isFinite(cap) ? Math.ceil(cap * 3) : 0x3fffffff;
   const d = new Int32Array(width * height);
   for (let i = 0; i < d.length; i++) d[i] = seeds[i] ? 0 : limit;
-  const relax = (i: number, j: number, step: number) => {
-    const v = d[j] + step;
-    if (v < d[i]) d[i] = v;
-  };
+  // Forward pass: W, NW, N, NE; backward pass: E, SE, S, SW.
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      if (x > 0) relax(i, i - 1, 3);
+      let v = d[i];
+      if (v === 0) continue;
+      if (x > 0 && d[i - 1] + 3 < v) v = d[i - 1] + 3;
       if (y > 0) {
-        relax(i, i - width, 3);
-        if (x > 0) relax(i, i - width - 1, 4);
-        if (x < width - 1) relax(i, i - width + 1, 4);
+        const up = i - width;
+        if (d[up] + 3 < v) v = d[up] + 3;
+        if (x > 0 && d[up - 1] + 4 < v) v = d[up - 1] + 4;
+        if (x < width - 1 && d[up + 1] + 4 < v) v = d[up + 1] + 4;
       }
+      d[i] = v;
     }
   }
   for (let y = height - 1; y >= 0; y--) {
     for (let x = width - 1; x >= 0; x--) {
       const i = y * width + x;
-      if (x < width - 1) relax(i, i + 1, 3);
+      let v = d[i];
+      if (v === 0) continue;
+      if (x < width - 1 && d[i + 1] + 3 < v) v = d[i + 1] + 3;
       if (y < height - 1) {
-        relax(i, i + width, 3);
-        if (x < width - 1) relax(i, i + width + 1, 4);
-        if (x > 0) relax(i, i + width - 1, 4);
+        const down = i + width;
+        if (d[down] + 3 < v) v = d[down] + 3;
+        if (x < width - 1 && d[down + 1] + 4 < v) v = d[down + 1] + 4;
+        if (x > 0 && d[down - 1] + 4 < v) v = d[down - 1] + 4;
       }
+      d[i] = v;
     }
   }
   const out = new Float32Array(d.length);
