@@ -19,19 +19,26 @@ export interface ImageHeader {
 export interface DecodeOptions {
   /** The declared content type, checked against the bytes (415 on a mismatch). */
   contentType?: string | null;
+  /**
+   * A stricter pixel limit than MAX_PIXELS, for a host with less memory (a 12-megapixel JPEG
+   * takes jpeg-js about 200 MB at its peak; a Worker has 128 MB). Larger values are ignored.
+   */
+  maxPixels?: number;
 }
 
 /**
- * Refuses sizes outside the limits: 413 over MAX_SIDE or MAX_PIXELS, 422 under MIN_SIDE.
+ * Refuses sizes outside the limits: 413 over MAX_SIDE or MAX_PIXELS (or a stricter `maxPixels`),
+ * 422 under MIN_SIDE.
  *
  * @example
  * checkDimensions(100_000, 100_000); // throws ImageError 413 too_many_pixels
  */
-export function checkDimensions(width: number, height: number): void {
-  if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
+export function checkDimensions(width: number, height: number, maxPixels = MAX_PIXELS): void {
+  const limit = Math.min(maxPixels, MAX_PIXELS);
+  if (width > MAX_SIDE || height > MAX_SIDE || width * height > limit) {
     throw new ImageError(
       'too_many_pixels',
-      `the image is ${width} x ${height} pixels; the limits are ${MAX_SIDE} pixels on a side and ${MAX_PIXELS.toLocaleString('en-US')} pixels in all`,
+      `the image is ${width} x ${height} pixels; the limits are ${MAX_SIDE} pixels on a side and ${limit.toLocaleString('en-US')} pixels in all`,
     );
   }
   if (width < MIN_SIDE || height < MIN_SIDE) {
@@ -71,12 +78,13 @@ function inspect(bytes: Uint8Array, options: DecodeOptions): { format: ImageForm
   }
   const format = sniffFormat(bytes);
   checkContentType(options.contentType, format);
+  const check = (width: number, height: number) => checkDimensions(width, height, options.maxPixels);
   if (format === 'png') {
     const png = readPngHeader(bytes);
-    checkDimensions(png.width, png.height);
+    check(png.width, png.height);
     return { format, png };
   }
-  return { format, jpeg: readJpegHeader(bytes, checkDimensions) };
+  return { format, jpeg: readJpegHeader(bytes, check) };
 }
 
 function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {

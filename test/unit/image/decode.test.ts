@@ -68,6 +68,20 @@ describe('the decoded raster', () => {
     expect(r).toMatchObject({ format: 'jpeg', channels: 3, width: 48, height: 32 });
   });
 
+  it('needs no Node Buffer: decodes and preprocesses with Buffer removed, as in a Worker or a browser', () => {
+    const saved = globalThis.Buffer;
+    // @ts-expect-error: removing a Node global on purpose
+    delete globalThis.Buffer;
+    try {
+      expect(typeof (globalThis as { Buffer?: unknown }).Buffer).toBe('undefined');
+      for (const name of ['baseline-420.jpg', 'progressive.jpg', 'gray16.png', 'palette8.png', 'rgba8-interlaced.png']) {
+        expect(decodeImage(codecFixture(name)).width).toBe(48);
+      }
+    } finally {
+      globalThis.Buffer = saved;
+    }
+  });
+
   it('accepts an ArrayBuffer', () => {
     const bytes = codecFixture('gray8.png');
     const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);

@@ -44,6 +44,13 @@ describe('limits are enforced before decoding', () => {
     expect(() => checkDimensions(MAX_SIDE + 1, 8)).toThrow(refused(413, 'too_many_pixels'));
   });
 
+  it('takes a stricter pixel limit from the caller, never a looser one', () => {
+    const png = codecFixture('gray8.png'); // 48 x 32 = 1536 pixels
+    expect(() => readImageHeader(png, { maxPixels: 1000 })).toThrow(refused(413, 'too_many_pixels'));
+    expect(readImageHeader(png, { maxPixels: 2000 }).width).toBe(48);
+    expect(() => checkDimensions(MAX_SIDE, MAX_SIDE, Infinity)).toThrow(refused(413, 'too_many_pixels'));
+  });
+
   it('refuses more than MAX_IMAGE_BYTES (413) before looking inside', () => {
     const big = new Uint8Array(MAX_IMAGE_BYTES + 1);
     big.set(SIGNATURE);
