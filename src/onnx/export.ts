@@ -4,6 +4,7 @@ import type { Network } from '../nn/network.ts';
 import { emitLayer, type EmitContext } from './layers.ts';
 import { floatValueInfo } from './proto.ts';
 import { specToJson } from './spec-json.ts';
+import { sha256Hex } from '../util/sha256.ts';
 
 export const PRODUCER_NAME = 'nutshell';
 export const PRODUCER_VERSION = '0.1.0';
@@ -88,17 +89,4 @@ function emitIdentity(input: string) {
   const ctx: EmitContext = { nodes: [], initializers: [] };
   emitLayer({ type: 'activation', fn: 'linear' }, 'identity', input, OUTPUT_NAME, [], ctx);
   return ctx.nodes[0];
-}
-
-/** SHA-256 (WebCrypto, available in Node, browsers and Workers) of byte chunks, as hex. */
-export async function sha256Hex(chunks: readonly Uint8Array[]): Promise<string> {
-  const total = chunks.reduce((a, c) => a + c.length, 0);
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    all.set(c, o);
-    o += c.length;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
