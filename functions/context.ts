@@ -1,7 +1,7 @@
 import type { Engines } from './inference/engines.ts';
 import { DEFAULT_MODEL_REFRESH_SECONDS } from './limits.ts';
 import type { ModelCatalog, RegistrySource } from './models/catalog.ts';
-import type { ObjectReader } from './models/registry.ts';
+import type { ObjectStore } from '../src/registry/object-store.ts';
 import type { ImageToPixels } from './predict/image.ts';
 
 /** What the routes share within one isolate: built once by the entry point, or by a test. */
@@ -19,7 +19,7 @@ export interface AppDeps {
  */
 export interface Bindings {
   /** The model registry (R2). Absent: the bundled models are served. */
-  MODELS?: ObjectReader;
+  MODELS?: ObjectStore;
   /** `auto` | `onnxruntime` | `core` (inference/engines.ts). */
   INFERENCE_ENGINE?: string;
   /** Seconds an isolate trusts the manifest it read. */

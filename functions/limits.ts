@@ -13,10 +13,10 @@ export const PIXELS = 784;
 export const MAX_JSON_BYTES = 64 * 1024;
 
 /**
- * Largest image for /v1/predict, raw or as the multipart field `image`: 10 MiB (a 12-megapixel
- * phone JPEG is 2 to 5 MiB). The same figure as src/image's MAX_IMAGE_BYTES.
+ * Largest image for /v1/predict, raw or as the multipart field `image`: src/image's MAX_IMAGE_BYTES,
+ * 10 MiB (a 12-megapixel phone JPEG is 2 to 5 MiB).
  */
-export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+export { MAX_IMAGE_BYTES } from '../src/image/limits.ts';
 
 /** Room for the multipart envelope (boundaries, part headers, other small fields) around the image. */
 export const MAX_MULTIPART_OVERHEAD_BYTES = 16 * 1024;

@@ -1,4 +1,5 @@
-import { describeOnnx, metricsOf, sha256Hex, type ModelCard, type ModelVersion } from './model.ts';
+import { sha256Hex } from '../../src/util/sha256.ts';
+import { describeOnnx, metricsOf, type ModelCard, type ModelVersion } from './model.ts';
 
 /** A model shipped inside the Worker's bundle: served when the registry has no version of it. */
 export interface BundledModel {
@@ -18,7 +19,7 @@ const VERSION_HASH_DIGITS = 12;
  * const m = await loadBundled({ name: 'digits', bytes }); // m.version === 'bundled-3f2a...'
  */
 export async function loadBundled(model: BundledModel): Promise<ModelVersion> {
-  const sha256 = await sha256Hex(model.bytes);
+  const sha256 = await sha256Hex([model.bytes]);
   const { inputShape, metadata } = describeOnnx(model.bytes);
   return {
     name: model.name,

@@ -1,16 +1,16 @@
-import { parseModel } from '../../src/onnx/import.ts';
 import { META_SPEC, META_WEIGHTS_SHA256 } from '../../src/onnx/export.ts';
+import { parseModel } from '../../src/onnx/import.ts';
 import { valueShape } from '../../src/onnx/proto.ts';
 
 /** What the API says about a model version, without its bytes. */
 export interface ModelInfo {
   name: string;
   version: string;
-  /** Where it came from: the bundle (no registry entry) or the R2 registry. */
-  source: 'bundled' | 'registry';
+  /** Where it came from: the Worker's bundle, or the registry (trained offline and published, or online). */
+  source: 'bundled' | 'offline' | 'online';
   /** sha256 of the .onnx file, lower-case hex. */
   sha256: string;
-  /** Figures measured on held-out data, e.g. `{ test_accuracy: 0.9842 }`. */
+  /** Figures measured on held-out data, e.g. `{ testAccuracy: 0.9842 }`. */
   metrics: Record<string, number>;
 }
 
@@ -22,18 +22,12 @@ export interface ModelVersion extends ModelInfo {
 }
 
 /**
- * The model card kept beside a bundled model (models/<name>.json). Only `metrics` is read here;
- * other fields (data, training, sha256) travel through untouched.
+ * The model card kept beside a bundled model (models/<name>.json, scripts/lib/model-card.ts). Only
+ * the numbers of its `metrics` are read here.
  */
 export interface ModelCard {
   metrics?: Record<string, unknown>;
   [key: string]: unknown;
-}
-
-/** sha256 of some bytes, lower-case hex (Web Crypto: the same in workerd, Node and browsers). */
-export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -49,26 +43,25 @@ export function describeOnnx(bytes: Uint8Array): { inputShape: number[]; metadat
   const initialised = new Set(graph.initializer.map((t) => t.name));
   const input = graph.input.find((v) => !initialised.has(v.name));
   if (!input) throw new Error('the model has no graph input');
-  const shape = valueShape(input).shape;
   return {
-    inputShape: shape.slice(1),
+    inputShape: valueShape(input).shape.slice(1),
     metadata: Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value])),
   };
 }
 
 /**
- * Numeric figures from the exporter's metadata (`nutshell.test_accuracy` -> `test_accuracy`),
- * overridden by the model card's `metrics` where it has them.
+ * Numeric figures from the exporter's metadata (`nutshell.test_accuracy` -> `testAccuracy`, the
+ * model card's and the registry's spelling), overridden by the card's numeric `metrics`.
  *
  * @example
- * metricsOf({ 'nutshell.test_accuracy': '0.9383' }); // { test_accuracy: 0.9383 }
+ * metricsOf({ 'nutshell.test_accuracy': '0.9383' }); // { testAccuracy: 0.9383 }
  */
 export function metricsOf(metadata: Record<string, string>, card?: ModelCard): Record<string, number> {
   const metrics: Record<string, number> = {};
   for (const [key, value] of Object.entries(metadata)) {
     if (!key.startsWith('nutshell.') || key === META_SPEC || key === META_WEIGHTS_SHA256) continue;
     const n = Number(value);
-    if (value.trim() !== '' && Number.isFinite(n)) metrics[key.slice('nutshell.'.length)] = n;
+    if (value.trim() !== '' && Number.isFinite(n)) metrics[camelCase(key.slice('nutshell.'.length))] = n;
   }
   for (const [key, value] of Object.entries(card?.metrics ?? {})) {
     if (typeof value === 'number' && Number.isFinite(value)) metrics[key] = value;
@@ -82,4 +75,8 @@ export function checkTakesPixels(model: Pick<ModelVersion, 'name' | 'version' | 
   if (model.inputShape.some((d) => d < 1) || size !== pixels) {
     throw new Error(`model ${model.name}@${model.version} takes input [${model.inputShape}], not ${pixels} pixels`);
   }
+}
+
+function camelCase(snake: string): string {
+  return snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }

@@ -10,13 +10,13 @@ import { ApiError } from '../http/errors.ts';
  *
  * @example
  * curl -s localhost:8787/v1/models
- * // { "models": [ { "name": "digits", "version": "bundled-3f2a9c...", "source": "bundled", "metrics": { "test_accuracy": 0.9383 }, ... } ] }
+ * // { "models": [ { "name": "digits", "version": "bundled-3f2a9c...", "source": "bundled", "metrics": { "testAccuracy": 0.9383 }, ... } ] }
  */
 export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .get('/v1/models', async (c) => {
       const source = registrySource(c.env);
-      const models = await Promise.all(deps.catalog.names.map((name) => deps.catalog.info(name, source)));
+      const models = await Promise.all(deps.catalog.names.map((name) => deps.catalog.details(name, source)));
       return c.json({ models: models.map(({ versions: _versions, ...current }) => current) });
     })
     .get('/v1/models/:name', async (c) => {
@@ -24,6 +24,6 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
       if (!deps.catalog.has(name)) {
         throw new ApiError(404, 'unknown_model', `no model named '${name}'; GET /v1/models lists them`);
       }
-      return c.json(await deps.catalog.info(name, registrySource(c.env)));
+      return c.json(await deps.catalog.details(name, registrySource(c.env)));
     });
 }

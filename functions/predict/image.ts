@@ -9,8 +9,9 @@ export type ImageToPixels = (bytes: Uint8Array, contentType: string) => Float32A
 
 /**
  * This build has no image decoder: every image is answered 415. Wiring src/image is this one
- * function, e.g. `import { imageToMnist } from '../../src/image/index.ts'` and
- * `export const imageToPixels: ImageToPixels = (bytes, type) => imageToMnist(bytes, type);`.
+ * function: `import { imageToMnist } from '../../src/image/index.ts'` and
+ * `(bytes, contentType) => imageToMnist(bytes, { contentType, maxPixels }).pixels`, with a
+ * `maxPixels` that fits a Worker's 128 MB (jpeg-js needs about 17 bytes per pixel at its peak).
  *
  * @example
  * const pixels = await imageToPixels(pngBytes, 'image/png');

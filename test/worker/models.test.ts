@@ -5,12 +5,12 @@ import { createApp } from '../../functions/app.ts';
 import { Engines } from '../../functions/inference/engines.ts';
 import { useCompiledOrtWasm } from '../../functions/inference/ort-runtime.ts';
 import { ModelCatalog } from '../../functions/models/catalog.ts';
-import { sha256Hex } from '../../functions/models/model.ts';
-import { manifestKey, versionKey } from '../../functions/models/registry.ts';
 import digitsOnnx from '../../models/digits.onnx';
 import { Network } from '../../src/nn/network.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
 import { parseModel } from '../../src/onnx/import.ts';
+import { manifestKey, ModelRegistry, versionKey } from '../../src/registry/index.ts';
+import { sha256Hex } from '../../src/util/sha256.ts';
 import { call, expectError, ORIGIN } from './helpers.ts';
 
 interface ModelInfo {
@@ -31,10 +31,10 @@ describe('GET /v1/models', () => {
     const { models } = (await res.json()) as { models: ModelInfo[] };
     expect(models.map((m) => m.name)).toEqual(['digits']);
     const [digits] = models;
-    const sha = await sha256Hex(bundled);
+    const sha = await sha256Hex([bundled]);
     expect(digits).toMatchObject({ name: 'digits', source: 'bundled', sha256: sha, version: `bundled-${sha.slice(0, 12)}` });
     const metadata = Object.fromEntries(parseModel(bundled).metadataProps.map((p) => [p.key, p.value]));
-    expect(digits.metrics.test_accuracy).toBe(Number(metadata['nutshell.test_accuracy']));
+    expect(digits.metrics.testAccuracy).toBe(Number(metadata['nutshell.test_accuracy']));
   });
 
   it('GET /v1/models/digits gives the current version and the versions; an unknown name is 404', async () => {
@@ -46,7 +46,7 @@ describe('GET /v1/models', () => {
   });
 });
 
-describe('the registry in R2 (local R2 of workerd)', () => {
+describe('the registry in R2 (local R2 of workerd), written by src/registry', () => {
   // A fresh app per test, reading the manifest on every request (refresh 0 s).
   const bindings = { MODELS: env.MODELS, MODEL_REFRESH_SECONDS: '0', INFERENCE_ENGINE: 'core' };
   const app = () =>
@@ -59,43 +59,46 @@ describe('the registry in R2 (local R2 of workerd)', () => {
     expect(res.status).toBe(200);
     return (await res.json()) as { digit: number; probabilities: number[]; model: { name: string; version: string } };
   };
-  const publish = async (version: string, bytes: Uint8Array, sha256?: string) => {
-    await env.MODELS.put(versionKey('digits', version), bytes);
-    const entry = { version, sha256: sha256 ?? (await sha256Hex(new Uint8Array(bytes))), metrics: { test_accuracy: 0.5 }, source: 'offline' };
-    await env.MODELS.put(manifestKey('digits'), JSON.stringify({ current: version, versions: [entry] }));
-  };
+  /** Another network (seeded, untrained): its answers differ from the bundled model's. */
+  const other = (seed: number) => exportOnnx(new Network({ input: [784], layers: [{ type: 'dense', units: 10 }, { type: 'activation', fn: 'softmax' }] }, { seed }));
+  const registry = () => new ModelRegistry(env.MODELS, 'digits');
 
   afterEach(async () => {
     const listed = await env.MODELS.list({ prefix: 'models/' });
     await Promise.all(listed.objects.map((o) => env.MODELS.delete(o.key)));
   });
 
-  it('serves the current version a manifest names, without a redeploy, and the bundled one without a manifest', async () => {
+  it('serves the version the registry makes current, without a redeploy; rollback and an empty manifest too', async () => {
     const a = app();
     const before = await predict(a);
     expect(before.model.version).toMatch(/^bundled-/);
 
-    // Another network (seeded, untrained): its answer must differ from the bundled model's.
-    const other = await exportOnnx(new Network({ input: [784], layers: [{ type: 'dense', units: 10 }, { type: 'activation', fn: 'softmax' }] }, { seed: 3 }));
-    await publish('v2', other);
+    const v1 = await registry().publish(await other(3), { source: 'offline', metrics: { testAccuracy: 0.5 } });
     const after = await predict(a);
-    expect(after.model).toEqual({ name: 'digits', version: 'v2' });
+    expect(after.model).toEqual({ name: 'digits', version: v1.version });
     expect(after.probabilities).not.toEqual(before.probabilities);
 
     const listed = (await (await a.request(`${ORIGIN}/v1/models`, {}, bindings)).json()) as { models: ModelInfo[] };
-    expect(listed.models[0]).toMatchObject({ name: 'digits', version: 'v2', source: 'registry', metrics: { test_accuracy: 0.5 } });
+    expect(listed.models[0]).toEqual({ name: 'digits', version: v1.version, source: 'offline', sha256: v1.sha256, metrics: { testAccuracy: 0.5 } });
+
+    const v2 = await registry().publish(await other(4), { source: 'online', metrics: { testAccuracy: 0.6 } });
+    expect((await predict(a)).model.version).toBe(v2.version);
+    const details = (await (await a.request(`${ORIGIN}/v1/models/digits`, {}, bindings)).json()) as ModelInfo;
+    expect(details.versions?.map((v) => [v.version, v.source])).toEqual([[v1.version, 'offline'], [v2.version, 'online']]);
+
+    await registry().rollback();
+    expect((await predict(a)).model.version).toBe(v1.version);
 
     await env.MODELS.delete(manifestKey('digits'));
     expect((await predict(a)).model.version).toBe(before.model.version);
   });
 
-  it('refuses a version whose bytes do not match the manifest sha256, serving the last good one', async () => {
+  it('never serves a version whose bytes do not match their sha256: its parent answers', async () => {
     const a = app();
-    const good = await exportOnnx(new Network({ input: [784], layers: [{ type: 'dense', units: 10 }, { type: 'activation', fn: 'softmax' }] }, { seed: 4 }));
-    await publish('v3', good);
-    expect((await predict(a)).model.version).toBe('v3');
-    await publish('v4', good, '0'.repeat(64));
-    expect((await predict(a)).model.version).toBe('v3');
+    const v1 = await registry().publish(await other(5), { source: 'offline' });
+    const v2 = await registry().publish(await other(6), { source: 'offline' });
+    await env.MODELS.put(versionKey('digits', v2.version), await other(7)); // corrupted in place
+    expect((await predict(a)).model.version).toBe(v1.version);
   });
 
   it('a manifest that does not parse leaves the bundled model answering', async () => {

@@ -20,7 +20,7 @@ describe('POST /v1/predict with JSON pixels', () => {
     expect(mnist.n).toBe(10_000);
     const listed = (await (await call(new Request(`${ORIGIN}/v1/models`))).json()) as ModelListing;
     const digits = listed.models.find((m) => m.name === 'digits')!;
-    const stated = digits.metrics.test_accuracy;
+    const stated = digits.metrics.testAccuracy;
     expect(stated).toBeGreaterThan(0.9);
 
     // Several requests in flight at once, as a busy isolate sees them.

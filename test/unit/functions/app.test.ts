@@ -54,7 +54,7 @@ describe('the Worker app in Node', () => {
     expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' });
     const sha = createHash('sha256').update(modelBytes).digest('hex');
     const { models } = (await (await app.request('/v1/models')).json()) as { models: Array<Record<string, unknown>> };
-    expect(models).toEqual([{ name: 'digits', version: `bundled-${sha.slice(0, 12)}`, source: 'bundled', sha256: sha, metrics: expect.objectContaining({ test_accuracy: expect.any(Number) }) }]);
+    expect(models).toEqual([{ name: 'digits', version: `bundled-${sha.slice(0, 12)}`, source: 'bundled', sha256: sha, metrics: expect.objectContaining({ testAccuracy: expect.any(Number) }) }]);
   });
 
   it('predicts like onnxruntime-node, first with the core, then with onnxruntime-web', async () => {
