@@ -38,6 +38,9 @@ export function int64Tensor(name: string, dims: readonly number[], values: reado
   return create(TensorProtoSchema, { name, dims: dims.map(BigInt), dataType: DataType.INT64, rawData: raw });
 }
 
+/** Whether this host stores numbers little-endian (every current JavaScript engine does). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** The values of a float or int64 tensor, wherever the producer put them (raw bytes or typed fields). */
 export function tensorValues(t: TensorProto): Float32Array | number[] {
   const count = t.dims.reduce((a, d) => a * Number(d), 1);
@@ -45,6 +48,9 @@ export function tensorValues(t: TensorProto): Float32Array | number[] {
   if (t.dataType === DataType.FLOAT) {
     if (t.rawData.length) {
       if (t.rawData.length !== count * 4) throw new OnnxError(`initializer '${t.name}' has ${t.rawData.length} bytes, expected ${count * 4}`);
+      // ONNX raw data is little-endian: on a little-endian host one aligned copy is the tensor
+      // (a per-value DataView loop was most of what importing a model cost in a fresh isolate).
+      if (LITTLE_ENDIAN) return new Float32Array(t.rawData.slice().buffer);
       const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
