@@ -11,9 +11,11 @@
  * The worker is the real bundle (`wrangler deploy --dry-run`) run by workerd directly, without R2
  * (it serves the bundled model) and without wrangler's proxy in front, so nothing else is measured.
  *
- * Standalone: `npm run bench:predict-http [-- --seconds 5 --connections 8 --samples 5]`.
+ * Standalone: `npm run bench:predict-http [-- --seconds 5 --connections 8 --samples 5 --png]`
+ * (`--png` posts a 28x28 PNG instead of JSON pixels: for builds with src/image wired).
  */
 import autocannon from 'autocannon';
+import { encode as encodePng } from 'fast-png';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -106,10 +108,22 @@ export async function benchPredictHttp(opts: PredictHttpOptions = {}): Promise<P
 
 /** The first MNIST test digit (a 7) as JSON pixels in [0, 1]. */
 export function mnistJsonBody(): PredictBody {
-  const read = (f: string) => new Uint8Array(readFileSync(join(mnistDir(), f)));
-  const test = labelledImages(read('t10k-images-idx3-ubyte'), read('t10k-labels-idx1-ubyte'));
+  const test = mnistTest();
   const pixels = Array.from(test.pixels.subarray(0, 784), (v) => Number(v.toFixed(4)));
   return { label: `JSON pixels of MNIST test digit 0 (label ${test.labels[0]})`, contentType: 'application/json', bytes: new TextEncoder().encode(JSON.stringify({ pixels })) };
+}
+
+/** The same digit as a 28x28 8-bit grayscale PNG, white ink on black as MNIST stores it (needs src/image wired). */
+export function mnistPngBody(): PredictBody {
+  const test = mnistTest();
+  const gray = Uint8Array.from(test.pixels.subarray(0, 784), (v) => Math.round(v * 255));
+  const png = encodePng({ width: 28, height: 28, data: gray, channels: 1, depth: 8 });
+  return { label: `28x28 PNG of MNIST test digit 0 (label ${test.labels[0]})`, contentType: 'image/png', bytes: new Uint8Array(png) };
+}
+
+function mnistTest() {
+  const read = (f: string) => new Uint8Array(readFileSync(join(mnistDir(), f)));
+  return labelledImages(read('t10k-images-idx3-ubyte'), read('t10k-labels-idx1-ubyte'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,5 +393,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  await benchPredictHttp({ seconds: arg('seconds', 5), connections: arg('connections', 8), samples: arg('samples', 5) });
+  const body = process.argv.includes('--png') ? mnistPngBody() : mnistJsonBody();
+  await benchPredictHttp({ body, seconds: arg('seconds', 5), connections: arg('connections', 8), samples: arg('samples', 5) });
 }
