@@ -18,6 +18,13 @@ export const MAX_JSON_BYTES = 64 * 1024;
  */
 export { MAX_IMAGE_BYTES } from '../src/image/limits.ts';
 
+/**
+ * Largest image, in pixels, the Worker decodes: 4 megapixels (e.g. 2048 x 2048). The JPEG decoder
+ * needs about 17 bytes per pixel at its peak and an isolate has 128 MB; resize larger photos
+ * before sending them (the page does). Checked from the header, before decoding.
+ */
+export const MAX_IMAGE_PIXELS = 4 * 1024 * 1024;
+
 /** Room for the multipart envelope (boundaries, part headers, other small fields) around the image. */
 export const MAX_MULTIPART_OVERHEAD_BYTES = 16 * 1024;
 
