@@ -27,7 +27,7 @@ export function pickVariant(relaxed: boolean | 'auto' = 'auto'): KernelVariant {
 }
 
 /** The bytes of a committed kernel build. */
-export function readKernels(variant: KernelVariant, shared = false): Uint8Array {
+export function readKernels(variant: KernelVariant, shared = false): Uint8Array<ArrayBuffer> {
   return new Uint8Array(readFileSync(join(KERNEL_DIR, kernelFile(variant, shared))));
 }
 

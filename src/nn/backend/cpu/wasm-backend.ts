@@ -75,6 +75,11 @@ export class WasmBackend extends CpuBackend {
     return new WasmTensor([...shape], w.ptr, this.memory, false);
   }
 
+  /** The byte offset of a tensor's first element in this backend's memory. */
+  pointer(t: Tensor): number {
+    return wt(t).ptr;
+  }
+
   /** Elements [start, start + length) of a tensor as a flat tensor sharing its storage. */
   slice(t: Tensor, start: number, length: number): WasmTensor {
     const w = wt(t);
