@@ -1,12 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { createWasmBackend } from '../../src/nn/backend/cpu/create.ts';
-import { CONTROL_BYTES, DataParallelTrainer, type ReplicaInit, type ReplicaReport, type ReplicaTrainerOptions } from '../../src/nn/backend/cpu/data-parallel.ts';
+import { CONTROL_BYTES, DataParallelTrainer, Replica, type ReplicaInit, type ReplicaReport, type ReplicaTrainerOptions } from '../../src/nn/backend/cpu/data-parallel.ts';
 import type { KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
 import { Network, type NetworkSpec } from '../../src/nn/network.ts';
 import { pickVariant, readKernels } from './wasm-kernels.ts';
 
 export interface ParallelTrainerOptions extends ReplicaTrainerOptions {
-  /** Worker threads, one replica each (2 on this project's machines: one per core). */
+  /** Threads training together, this one included (2 on this project's machines: one per core). */
   threads: number;
   /** Initialisation seed of the network (the same as `new Network(spec, { seed })`). */
   seed?: number;
@@ -62,25 +62,26 @@ export async function createParallelTrainer(spec: NetworkSpec, opts: ParallelTra
   };
   let trainer: DataParallelTrainer | undefined;
   try {
-    const reports = await Promise.all(Array.from({ length: threads }, (_, index) => {
+    const local = new Replica(net, 0, threads, control, trainerOptions);
+    const remote = await Promise.all(Array.from({ length: threads - 1 }, (_, i) => {
       const start = backend.heap.alloc(arenaBytes);
       const init: ReplicaInit = {
-        index, replicas: threads, spec: net.spec(), seed, trainer: trainerOptions, wasm, memory,
+        index: i + 1, replicas: threads, spec: net.spec(), seed, trainer: trainerOptions, wasm, memory,
         arena: { start, end: start + arenaBytes }, control,
         params: net.params().map(({ param }) => backend.pointer(param.value)),
-        state: net.state().map(({ buffer }) => backend.pointer(buffer.value)),
       };
       const worker = new Worker(new URL('./replica-worker.mjs', import.meta.url), { workerData: init, execArgv: [] });
       workers.push(worker);
       return reply<{ report: ReplicaReport }>(worker).then((m) => m.report);
     }));
+    const reports = [local.report(), ...remote];
     await Promise.all(workers.map((w) => {
       const ack = reply<{ connected: boolean }>(w);
       w.postMessage({ peers: reports });
       return ack;
     }));
     for (const w of workers) w.unref(); // a forgotten close() must not keep the process alive
-    trainer = new DataParallelTrainer(net, control, reports);
+    trainer = new DataParallelTrainer(net, local, reports);
     return { net, trainer, close };
   } catch (e) {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -14,18 +14,19 @@ import type { WasmBackend, WasmTensor } from './wasm-backend.ts';
  * optimizer to that slice. So each batch costs one gradient reduction, spread over all threads,
  * and the update equals the single-threaded one up to float32 summation order.
  *
- * Only Web-standard APIs here (Atomics over a SharedArrayBuffer); starting threads is the host's
- * business (Node: scripts/lib/parallel-trainer.ts). Atomics.wait blocks, so the coordinator runs
- * where blocking is allowed: Node's main thread or a Web Worker, not a browser's main thread.
+ * The coordinating thread is replica 0 (it trains on the first rows itself); the others run in
+ * threads the host starts (Node: scripts/lib/parallel-trainer.ts). Only Web-standard APIs here:
+ * Atomics over SharedArrayBuffers. Atomics.wait blocks, so the coordinator runs where blocking
+ * is allowed: Node's main thread or a Web Worker, not a browser's main thread.
  *
- * Differences from one thread, all of them "identical in expectation": dropout masks are drawn per
- * replica (same distribution, other units), and batch norm uses each replica's share of the batch
- * (replica 0 moves the running statistics).
+ * Differences from one thread, all "identical in expectation": dropout masks are drawn per replica
+ * (same distribution, other units), and batch norm normalises over each replica's share of the
+ * batch (replica 0's statistics move the running estimates).
  */
 
-// Layout of the control block (Int32 slots), shared by the coordinator and the replicas.
+// Layout of the control block (Int32 slots), shared by all replicas.
 const GEN = 0; // bumped by the coordinator to start a step
-const DONE = 1; // replicas finished with the step
+const DONE = 1; // worker replicas finished with the step
 const BAR_COUNT = 2; // barrier between backprop and reduction
 const BAR_GEN = 3;
 const N = 4;
@@ -38,9 +39,12 @@ const LR_BYTE = 64; // a float64
 const ERROR_BYTE = 128; // a failed replica's message, UTF-8, up to the end
 export const CONTROL_BYTES = 1024;
 
+/** Spins before sleeping: with one thread per core the partner usually arrives within microseconds. */
+const SPINS = 50_000;
+
 export type ReplicaTrainerOptions = Omit<TrainerOptions, 'optimizer'> & { optimizer?: OptimizerName };
 
-/** Everything a replica needs to build itself (structured-cloneable: it crosses to a thread). */
+/** Everything a worker replica needs to build itself (structured-cloneable: it crosses to a thread). */
 export interface ReplicaInit {
   index: number;
   replicas: number;
@@ -55,49 +59,48 @@ export interface ReplicaInit {
   control: SharedArrayBuffer;
   /** Byte offsets of the coordinator's parameters, in `net.params()` order. */
   params: number[];
-  /** Byte offsets of the coordinator's state tensors (batch-norm statistics), bound by replica 0. */
-  state: number[];
 }
 
-/** What a replica tells the coordinator once built. */
+/** What a replica tells the others once built: where its gradients and running sums live. */
 export interface ReplicaReport {
   grads: number[];
   lossSum: number;
   correct: number;
 }
 
-/**
- * One replica: builds the network in its arena, binds it to the shared weights, and runs steps
- * when the coordinator says so (`run` blocks until stopped).
- */
+/** One replica's share of the work: backprop on its rows, then reduce and update its slice. */
 export class Replica {
-  private readonly B: WasmBackend;
-  private readonly net: Network;
-  private readonly trainer: Trainer;
+  readonly trainer: Trainer;
   private readonly ctrl: Int32Array;
   private readonly lr: Float64Array;
   private optimizer!: Optimizer;
   private slices: Param[] = [];
   private reductions: Array<{ own: Tensor; peers: Tensor[] }> = [];
 
-  private constructor(
-    readonly init: ReplicaInit,
-    B: WasmBackend,
+  constructor(
+    readonly net: Network,
+    readonly index: number,
+    readonly replicas: number,
+    readonly control: SharedArrayBuffer,
+    private readonly opts: ReplicaTrainerOptions,
   ) {
-    this.B = B;
-    this.ctrl = new Int32Array(init.control, 0, LR_BYTE / 4);
-    this.lr = new Float64Array(init.control, LR_BYTE, 1);
-    this.net = new Network(init.spec, { backend: B, seed: init.seed });
-    const params = this.net.params();
-    if (params.length !== init.params.length) throw new Error(`replica: network has ${params.length} parameters, coordinator ${init.params.length}`);
-    params.forEach(({ param }, i) => B.rebind(param.value, init.params[i]));
-    if (init.index === 0) this.net.state().forEach(({ buffer }, i) => B.rebind(buffer.value, init.state[i]));
-    this.trainer = new Trainer(this.net, init.trainer);
+    this.ctrl = new Int32Array(control, 0, LR_BYTE / 4);
+    this.lr = new Float64Array(control, LR_BYTE, 1);
+    this.trainer = new Trainer(net, opts);
   }
 
+  /** A worker's replica: the network built in its own arena, its parameters bound to the coordinator's. */
   static async create(init: ReplicaInit): Promise<Replica> {
     const B = await createWasmBackend({ wasm: init.wasm, memory: init.memory, arena: init.arena });
-    return new Replica(init, B);
+    const net = new Network(init.spec, { backend: B, seed: init.seed });
+    const params = net.params();
+    if (params.length !== init.params.length) throw new Error(`replica: network has ${params.length} parameters, coordinator ${init.params.length}`);
+    params.forEach(({ param }, i) => B.rebind(param.value, init.params[i]));
+    return new Replica(net, init.index, init.replicas, init.control, init.trainer);
+  }
+
+  private get B(): WasmBackend {
+    return this.net.backend as WasmBackend;
   }
 
   report(): ReplicaReport {
@@ -110,81 +113,84 @@ export class Replica {
 
   /** Takes this replica's slice of every parameter, reducing over the peers' gradients. */
   connect(peers: ReplicaReport[]): void {
-    const { index, replicas } = this.init;
     const B = this.B;
     this.slices = [];
     this.reductions = [];
     this.net.params().forEach(({ param }, p) => {
-      const { start, length } = sliceOf(param.value.size, index, replicas);
+      const { start, length } = sliceOf(param.value.size, this.index, this.replicas);
       if (!length) return;
       const grad = B.slice(param.grad, start, length);
       this.slices.push({ name: param.name, value: B.slice(param.value, start, length), grad, noDecay: param.noDecay });
-      const others = peers.filter((_, r) => r !== index).map((peer) => B.tensorAt(peer.grads[p] + 4 * start, [length]));
+      const others = peers.filter((_, r) => r !== this.index).map((peer) => B.tensorAt(peer.grads[p] + 4 * start, [length]));
       this.reductions.push({ own: grad, peers: others });
     });
-    const o = this.init.trainer.optimizer ?? 'sgd';
-    this.optimizer = createOptimizer(o, B, this.init.trainer.optimizerOptions);
+    this.optimizer = createOptimizer(this.opts.optimizer ?? 'sgd', B, this.opts.optimizerOptions);
   }
 
-  /** Serves steps until the coordinator stops it (the generation starts at 0: no step is missed). */
+  /** A worker's loop: serves steps until the coordinator stops it (generations start at 0: none is missed). */
   run(): void {
     const c = this.ctrl;
     let seen = 0;
     for (;;) {
-      while (Atomics.load(c, GEN) === seen) Atomics.wait(c, GEN, seen);
+      waitWhile(c, GEN, seen);
       seen = Atomics.load(c, GEN);
       if (Atomics.load(c, STOP)) return;
       try {
         this.step();
       } catch (e) {
-        // The coordinator is blocked in Atomics.wait and cannot receive a message: leave the error here.
-        const text = new TextEncoder().encode(`replica ${this.init.index}: ${(e as Error).message}`);
-        new Uint8Array(this.init.control, ERROR_BYTE).set(text.subarray(0, CONTROL_BYTES - ERROR_BYTE));
+        // The coordinator is blocked in Atomics.wait and cannot take a message: leave the error here.
+        const text = new TextEncoder().encode(`replica ${this.index}: ${(e as Error).message}`);
+        new Uint8Array(this.control, ERROR_BYTE).set(text.subarray(0, CONTROL_BYTES - ERROR_BYTE));
         Atomics.store(c, FAILED, 1);
-        finish(c, this.init.replicas);
+        this.finish();
         throw e;
       }
-      finish(c, this.init.replicas);
+      this.finish();
     }
   }
 
-  private step(): void {
+  /** This replica's part of the step described in the control block. */
+  step(): void {
     const c = this.ctrl;
-    const { index, replicas } = this.init;
     const n = c[N];
     const step = c[STEP];
-    const { start, length: rows } = rowsOf(n, index, replicas);
+    const { start, length: rows } = rowsOf(n, this.index, this.replicas);
     const inSize = this.net.inputSize;
     const outSize = this.net.outputSize;
     if (rows > 0) {
       const x = this.B.tensorAt(c[X_PTR] + 4 * start * inSize, [rows, ...this.net.inputShape]);
       const t = this.B.tensorAt(c[T_PTR] + 4 * start * outSize, [rows, outSize]);
-      this.trainer.backprop(x, t, this.init.trainer.reduction === 'sum' ? 1 : 1 / n, step);
+      this.trainer.backprop(x, t, this.opts.reduction === 'sum' ? 1 : 1 / n, step);
     } else {
       for (const { param } of this.net.params()) this.B.fill(param.grad, 0);
     }
-    barrier(c, replicas);
+    this.barrier();
     for (const { own, peers } of this.reductions) for (const g of peers) this.B.add(own, g, own);
     this.optimizer.update(this.slices, this.lr[0], step + 1);
   }
-}
 
-/** Everyone waits here until all `parties` replicas have arrived (a reusable, generation-counted barrier). */
-function barrier(c: Int32Array, parties: number): void {
-  const gen = Atomics.load(c, BAR_GEN);
-  if (Atomics.add(c, BAR_COUNT, 1) === parties - 1) {
-    Atomics.store(c, BAR_COUNT, 0);
-    Atomics.add(c, BAR_GEN, 1);
-    Atomics.notify(c, BAR_GEN);
-    return;
+  /** Every replica waits here until all have arrived (a reusable, generation-counted barrier). */
+  private barrier(): void {
+    const c = this.ctrl;
+    const gen = Atomics.load(c, BAR_GEN);
+    if (Atomics.add(c, BAR_COUNT, 1) === this.replicas - 1) {
+      Atomics.store(c, BAR_COUNT, 0);
+      Atomics.add(c, BAR_GEN, 1);
+      Atomics.notify(c, BAR_GEN);
+      return;
+    }
+    waitWhile(c, BAR_GEN, gen);
   }
-  // A short spin first: the other replica usually arrives within microseconds.
-  for (let i = 0; i < 20000; i++) if (Atomics.load(c, BAR_GEN) !== gen) return;
-  while (Atomics.load(c, BAR_GEN) === gen) Atomics.wait(c, BAR_GEN, gen);
+
+  private finish(): void {
+    if (Atomics.add(this.ctrl, DONE, 1) === this.replicas - 2) Atomics.notify(this.ctrl, DONE);
+  }
 }
 
-function finish(c: Int32Array, replicas: number): void {
-  if (Atomics.add(c, DONE, 1) === replicas - 1) Atomics.notify(c, DONE);
+/** Returns once c[i] !== value: spinning first, then sleeping on the futex. */
+function waitWhile(c: Int32Array, i: number, value: number): void {
+  for (let k = 0; k < SPINS; k++) if (Atomics.load(c, i) !== value) return;
+  while (Atomics.load(c, i) === value) Atomics.wait(c, i, value);
 }
 
 /** Replica r's share of n rows: contiguous, sizes differing by at most one. */
@@ -202,10 +208,11 @@ export function sliceOf(size: number, r: number, replicas: number): { start: num
 
 /**
  * The coordinating side, with the shape of `Trainer`: `step`/`stepHost` run one batch across the
- * replicas (blocking until the update is done), `drain` gathers their loss and accuracy.
+ * replicas, training on the first rows itself (blocking until the update is done); `drain`
+ * gathers the replicas' loss and accuracy.
  *
  * @example
- * // see scripts/lib/parallel-trainer.ts for the Node glue that starts the threads
+ * // scripts/lib/parallel-trainer.ts starts the worker threads in Node
  * const { net, trainer } = await createParallelTrainer(spec, { threads: 2, loss: 'xent', optimizer: 'momentum' });
  * trainer.stepHost(x, t, 64, 0.1);
  */
@@ -213,23 +220,25 @@ export class DataParallelTrainer implements StepTrainer {
   steps = 0;
   private seen = 0;
   private readonly ctrl: Int32Array;
-  private readonly lr: Float64Array;
+  private readonly lrSlot: Float64Array;
   private readonly sums: Array<{ loss: Tensor; correct: Tensor }>;
   private readonly targets = new Map<number, Tensor>();
 
+  /** `local` is replica 0, over `net` itself; `reports` are every replica's, in order (local first). */
   constructor(
     readonly net: Network,
-    readonly control: SharedArrayBuffer,
+    private readonly local: Replica,
     reports: ReplicaReport[],
   ) {
-    this.ctrl = new Int32Array(control, 0, LR_BYTE / 4);
-    this.lr = new Float64Array(control, LR_BYTE, 1);
+    this.ctrl = new Int32Array(local.control, 0, LR_BYTE / 4);
+    this.lrSlot = new Float64Array(local.control, LR_BYTE, 1);
     const B = net.backend as WasmBackend;
     this.sums = reports.map((r) => ({ loss: B.tensorAt(r.lossSum, [1]), correct: B.tensorAt(r.correct, [1]) }));
+    local.connect(reports);
   }
 
   get replicas(): number {
-    return this.sums.length;
+    return this.local.replicas;
   }
 
   targetTensor(n: number): Tensor {
@@ -247,13 +256,15 @@ export class DataParallelTrainer implements StepTrainer {
     c[X_PTR] = (x as WasmTensor).ptr;
     c[T_PTR] = (t as WasmTensor).ptr;
     c[STEP] = this.steps;
-    this.lr[0] = lr;
+    this.lrSlot[0] = lr;
     Atomics.store(c, DONE, 0);
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
-    for (let d = Atomics.load(c, DONE); d < this.replicas; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
+    this.local.step();
+    const workers = this.replicas - 1;
+    for (let d = Atomics.load(c, DONE); d < workers; d = Atomics.load(c, DONE)) waitWhile(c, DONE, d);
     if (Atomics.load(c, FAILED)) {
-      const bytes = new Uint8Array(this.control, ERROR_BYTE).slice();
+      const bytes = new Uint8Array(this.local.control, ERROR_BYTE).slice();
       const end = bytes.indexOf(0);
       throw new Error(`data-parallel training failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end))}`);
     }
@@ -284,7 +295,7 @@ export class DataParallelTrainer implements StepTrainer {
     return { loss: examples ? loss / examples : NaN, accuracy: examples ? correct / examples : NaN, examples };
   }
 
-  /** Lets the replicas return from `run`. */
+  /** Lets the worker replicas return from `run`. */
   stop(): void {
     Atomics.store(this.ctrl, STOP, 1);
     Atomics.add(this.ctrl, GEN, 1);
