@@ -5,6 +5,18 @@ import { dirname, join } from 'node:path';
 
 let wasmReady = false;
 
+/** Runs f with console.log/warn silenced: tfjs prints an "install tfjs-node" banner on first use in Node. */
+function quietly<T>(f: () => T): T {
+  const { log, warn } = console;
+  console.log = console.warn = () => {};
+  try {
+    return f();
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
+}
+
 /** Selects a TensorFlow.js backend ('cpu': plain JavaScript, 'wasm': XNNPACK, SIMD, one thread in Node). */
 export async function useTfjsBackend(name: 'cpu' | 'wasm'): Promise<void> {
   if (name === 'wasm' && !wasmReady) {
@@ -12,16 +24,8 @@ export async function useTfjsBackend(name: 'cpu' | 'wasm'): Promise<void> {
     setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
     wasmReady = true;
   }
-  const warn = console.warn;
-  const log = console.log;
-  console.warn = console.log = () => {}; // tfjs's "install tfjs-node" banner
-  try {
-    if (!(await tf.setBackend(name))) throw new Error(`TensorFlow.js backend '${name}' failed to initialise`);
-    await tf.ready();
-  } finally {
-    console.warn = warn;
-    console.log = log;
-  }
+  if (!(await quietly(() => tf.setBackend(name)))) throw new Error(`TensorFlow.js backend '${name}' failed to initialise`);
+  await tf.ready();
 }
 
 /**
@@ -37,6 +41,7 @@ export class TfjsTrainer {
   private at = 0;
 
   constructor(x: Float32Array, onehot: Float32Array, batches: number, lr: number) {
+    quietly(() => tf.tidy(() => tf.add(1, 1))); // the banner comes with the first operation
     const glorot = (fanIn: number, fanOut: number) => tf.randomUniform([fanIn, fanOut], -Math.sqrt(6 / (fanIn + fanOut)), Math.sqrt(6 / (fanIn + fanOut)), 'float32', 1);
     this.vars = [tf.variable(glorot(784, 800)), tf.variable(tf.zeros([800])), tf.variable(glorot(800, 10)), tf.variable(tf.zeros([10]))];
     this.opt = tf.train.momentum(lr, 0.9);
