@@ -6,8 +6,9 @@ import { oneHot, Trainer, type StepTrainer } from '../../src/nn/train.ts';
 import { loadMnist } from '../lib/mnist.ts';
 import { createParallelTrainer } from '../lib/parallel-trainer.ts';
 import { enableRelaxedSimd, nodeWasmBackend } from '../lib/wasm-kernels.ts';
-import { INSTALL_HINT, torchAvailable, torchSgemm, TorchTrainer } from './peers/torch.ts';
-import { TfjsTrainer, useTfjsBackend } from './peers/tfjs.ts';
+import { LineProcess } from './peers/line-process.ts';
+import { startTfjs } from './peers/tfjs.ts';
+import { INSTALL_HINT, startTorch, torchAvailable, torchSgemm } from './peers/torch.ts';
 import { fixed, int, median, table, type BenchContext, type BenchSection } from './section.ts';
 
 /** Multiply-adds of the matrix products per training example of 784-800-10: forward, dW, dx of layer 2. */
@@ -75,36 +76,35 @@ async function run(ctx: BenchContext): Promise<void> {
   const refNet = new Network(mlp([784, 800, 10]), { backend: new CpuBackend('float32'), seed: 1 });
   contenders.push(coreContender('core TypeScript reference (before)', new Trainer(refNet, { loss: 'xent', optimizer: 'momentum' }), ctx.quick ? 2 : 8));
 
-  let torch: TorchTrainer | null = null;
-  if (torchAvailable()) {
-    torch = await TorchTrainer.start(x, labels, LR);
-    const tt = torch;
-    contenders.push({ name: `PyTorch ${tt.info.version} (OpenBLAS, ${tt.info.threads} thread${tt.info.threads > 1 ? 's' : ''})`, batches: Math.round(400 * scale), seconds: [], run: (k) => tt.run(k), close: () => tt.close() });
-  } else {
-    ctx.log(`PyTorch baseline: skipped (no torch for ${'/usr/bin/python3'}); add it with: ${INSTALL_HINT}`);
+  // The peers, each in its own process.
+  const data = LineProcess.writeData(x, labels);
+  const peer = (name: string, p: LineProcess, batches: number): Contender => ({ name, batches, seconds: [], run: (k) => p.run(k), close: () => p.close() });
+  let torch = false;
+  try {
+    if (torchAvailable()) {
+      const p = await startTorch(data.base, labels.length, LR);
+      contenders.push(peer(`PyTorch ${p.info.version} (OpenBLAS, ${p.info.threads} thread${p.info.threads > 1 ? 's' : ''})`, p, Math.round(400 * scale)));
+      torch = true;
+    } else {
+      ctx.log(`PyTorch baseline: skipped (no torch for /usr/bin/python3); add it with: ${INSTALL_HINT}`);
+    }
+    for (const [backend, batches] of [['wasm', ctx.quick ? 3 : 20], ['cpu', ctx.quick ? 1 : 5]] as const) {
+      const p = await startTfjs(backend, data.base, labels.length, LR);
+      contenders.push(peer(`TensorFlow.js ${p.info.version} ${backend}`, p, batches));
+    }
+
+    // Every contender's repeats interleaved, so that a busy spell of the machine hits all of them alike.
+    for (const c of contenders) await c.run(Math.max(2, Math.round(c.batches / 5)));
+    for (let r = 0; r < ctx.repeats; r++) for (const c of contenders) c.seconds.push(await c.run(c.batches));
+  } finally {
+    for (const c of contenders) await c.close?.();
+    data.remove();
   }
 
-  // TensorFlow.js first, each backend on its own (switching backends moves tensors between them).
-  const tfjs: Contender[] = [];
-  for (const [backend, batches] of [['wasm', ctx.quick ? 3 : 20], ['cpu', ctx.quick ? 1 : 5]] as const) {
-    await useTfjsBackend(backend);
-    const m = new TfjsTrainer(x, t, nBatches, LR);
-    const c: Contender = { name: `TensorFlow.js 4.22 ${backend}`, batches, seconds: [], run: (k) => m.run(k) };
-    await c.run(2);
-    for (let r = 0; r < ctx.repeats; r++) c.seconds.push(await c.run(batches));
-    m.dispose();
-    tfjs.push(c);
-  }
-
-  // Ours and PyTorch interleaved, so that a busy spell of the machine hits every contender alike.
-  for (const c of contenders) await c.run(Math.max(2, Math.round(c.batches / 5)));
-  for (let r = 0; r < ctx.repeats; r++) for (const c of contenders) c.seconds.push(await c.run(c.batches));
-  for (const c of contenders) await c.close?.();
-
-  const all = [...contenders, ...tfjs];
+  const all = contenders;
   const rate = (c: Contender) => (c.batches * BATCH) / median(c.seconds);
   const byName = (prefix: string) => all.find((c) => c.name.startsWith(prefix));
-  const tfw = byName('TensorFlow.js 4.22 wasm')!;
+  const tfw = all.find((c) => c.name.startsWith('TensorFlow.js') && c.name.endsWith(' wasm'))!;
   const pt = all.find((c) => c.name.startsWith('PyTorch'));
   ctx.log();
   ctx.log(table(

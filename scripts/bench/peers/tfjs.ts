@@ -1,7 +1,16 @@
+/**
+ * TensorFlow.js training the same network, run as its own process by the bench (see
+ * line-process.ts): `tsx tfjs.ts <data base> <n> <lr> <cpu|wasm>`.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { oneHot } from '../../../src/nn/train.ts';
+import { LineProcess } from './line-process.ts';
 
 let wasmReady = false;
 
@@ -69,4 +78,26 @@ export class TfjsTrainer {
     tf.dispose([...this.vars, ...this.xs, ...this.ts]);
     this.opt.dispose();
   }
+}
+
+/** Starts TensorFlow.js on `backend` in a child process over the data at `dataBase`. */
+export function startTfjs(backend: 'cpu' | 'wasm', dataBase: string, n: number, lr: number): Promise<LineProcess> {
+  return LineProcess.start(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), dataBase, String(n), String(lr), backend], process.env);
+}
+
+// As a child process: serve the line protocol.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [base, nArg, lrArg, backend] = process.argv.slice(2);
+  const n = Number(nArg);
+  const x = new Float32Array(readFileSync(`${base}.x`).buffer.slice(0));
+  const labels = new Uint8Array(readFileSync(`${base}.y`));
+  await useTfjsBackend(backend as 'cpu' | 'wasm');
+  const trainer = new TfjsTrainer(x.subarray(0, n * 784), oneHot(labels.subarray(0, n), 10), Math.floor(n / 64), Number(lrArg));
+  const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  say({ ready: true, version: tf.version.tfjs, backend: tf.getBackend() });
+  for await (const line of createInterface({ input: process.stdin })) {
+    const { batches } = JSON.parse(line) as { batches: number };
+    say({ seconds: await trainer.run(batches) });
+  }
+  trainer.dispose();
 }

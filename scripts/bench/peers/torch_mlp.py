@@ -1,4 +1,5 @@
-"""PyTorch baseline for `npm run bench -- train-cpu` (run by torch.ts, never installed by it).
+"""PyTorch baseline for `npm run bench -- train-cpu` (run by torch.ts, never installed by it;
+speaks the line protocol of line-process.ts).
 
   sgemm THREADS            -> prints {"gflops": best single-precision GEMM rate, "threads": n}
   train DATA N LR          -> trains 784-800-10 sigmoid + softmax cross-entropy, SGD momentum 0.9,
@@ -54,7 +55,7 @@ def train(path, n, lr):
             loss.backward()
             opt.step()
             at = (at + 1) % batches
-        say({"seconds": time.perf_counter() - t0, "loss": float(loss)})
+        say({"seconds": time.perf_counter() - t0})
 
 
 if __name__ == "__main__":
