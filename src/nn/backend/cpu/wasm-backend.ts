@@ -50,6 +50,7 @@ export class WasmBackend extends CpuBackend {
     readonly heap: Heap,
   ) {
     super('float32');
+    kernels.setPackArea(heap.alloc(kernels.packAreaBytes()));
   }
 
   // --- memory ---------------------------------------------------------------------------------

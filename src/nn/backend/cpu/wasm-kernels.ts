@@ -13,6 +13,9 @@ type Ptr = number;
 
 export interface Kernels {
   gemm(M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, transA: number, transB: number, accumulate: number): void;
+  /** Bytes of the work area where gemm packs panels of B (one per instance: per thread). */
+  packAreaBytes(): number;
+  setPackArea(p: Ptr): void;
   addBias(x: Ptr, bias: Ptr, C: number, outer: number, inner: number): void;
   biasGrad(dy: Ptr, dbias: Ptr, C: number, outer: number, inner: number): void;
   addInto(a: Ptr, b: Ptr, out: Ptr, n: number): void;
