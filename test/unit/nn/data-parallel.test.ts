@@ -5,6 +5,7 @@ import { mlp } from '../../../src/nn/presets.ts';
 import { Rng } from '../../../src/nn/rng.ts';
 import { fit, oneHot, Trainer } from '../../../src/nn/train.ts';
 import { createParallelTrainer, type ParallelTraining } from '../../../scripts/lib/parallel-trainer.ts';
+import { createTraining } from '../../../scripts/lib/training.ts';
 import { nodeWasmBackend } from '../../../scripts/lib/wasm-kernels.ts';
 
 function batch(rng: Rng, n: number, inputs: number, classes: number) {
@@ -109,6 +110,25 @@ describe('data-parallel training on two threads', () => {
     const p = await parallel(spec, 2, 'momentum');
     const history = await fit(p.net, { n, x, y }, { trainer: p.trainer, loss: 'xent', lr: 0.2, batchSize: 32, epochs: 30, test: { n, x, y } });
     expect(history.epochs.at(-1)!.testAccuracy).toBeGreaterThan(0.9);
+  });
+
+  it('createTraining: the reference, one WASM thread and two WASM threads train alike', async () => {
+    const spec: NetworkSpec = { input: [20], layers: [{ type: 'dense', units: 17 }, { type: 'activation', fn: 'sigmoid' }, { type: 'dense', units: 3 }, { type: 'activation', fn: 'softmax' }] };
+    const setups = await Promise.all([
+      createTraining(spec, { backend: 'reference', seed: 2, loss: 'xent', optimizer: 'momentum' }),
+      createTraining(spec, { threads: 1, seed: 2, loss: 'xent', optimizer: 'momentum' }),
+      createTraining(spec, { threads: 2, seed: 2, loss: 'xent', optimizer: 'momentum', relaxed: false }),
+    ]);
+    expect(setups.map((s) => s.description)).toEqual(['TypeScript reference, 1 thread', expect.stringMatching(/^WASM .*, 1 thread$/), 'WASM simd128, 2 threads']);
+    const rng = new Rng(4);
+    for (let step = 0; step < 4; step++) {
+      const { x, t } = batch(rng, 24, 20, 3);
+      for (const s of setups) s.trainer.stepHost(x, t, 24, 0.3);
+    }
+    const weights = await Promise.all(setups.map((s) => s.net.weights()));
+    for (const w of weights.slice(1)) w.forEach((p, i) => expect(maxDiff(p.data, weights[0][i].data), p.name).toBeLessThan(1e-5));
+    await Promise.all(setups.map((s) => s.close()));
+    await expect(createTraining(spec, { backend: 'reference', threads: 2, loss: 'xent' })).rejects.toThrow(/one thread/);
   });
 
   it('reports a replica that cannot start', async () => {
