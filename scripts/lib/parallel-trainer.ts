@@ -41,11 +41,12 @@ export async function createParallelTrainer(spec: NetworkSpec, opts: ParallelTra
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
   const wasm = await WebAssembly.compile(readKernels(opts.variant ?? pickVariant(), true));
   const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
-  const backend = await createWasmBackend({ wasm, memory });
+  const backend = await createWasmBackend({ wasm, memory, zeroed: true });
   const seed = opts.seed ?? 0;
   const net = new Network(spec, { backend, seed });
   const paramBytes = net.params().reduce((s, { param }) => s + 4 * param.value.size, 0);
-  const arenaBytes = opts.arenaBytes ?? 4 * paramBytes + (64 << 20);
+  // Generous: pages of the shared memory cost nothing until a replica touches them.
+  const arenaBytes = opts.arenaBytes ?? 4 * paramBytes + (512 << 20);
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const { threads: _t, seed: _s, variant: _v, arenaBytes: _a, ...trainerOptions } = opts;
 

@@ -43,6 +43,22 @@ describe('the heap in WASM memory', () => {
     expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(big + 200_000);
   });
 
+  it('clears reused blocks, and fresh ones unless the memory is known to be zero', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    new Uint8Array(memory.buffer).fill(9); // somebody wrote here before
+    const dirty = new Heap(memory, 1024);
+    const p = dirty.alloc(100);
+    expect(new Uint8Array(memory.buffer, p, 100).every((v) => v === 0)).toBe(true);
+    const fresh = new WebAssembly.Memory({ initial: 1 });
+    const heap = new Heap(fresh, 1024, undefined, true);
+    const q = heap.alloc(100);
+    new Uint8Array(fresh.buffer, q, 100).fill(5);
+    heap.free(q);
+    const r = heap.alloc(64);
+    expect(r).toBe(q);
+    expect(new Uint8Array(fresh.buffer, r, 64).every((v) => v === 0)).toBe(true);
+  });
+
   it('a fixed range reports exhaustion instead of growing', () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const heap = new Heap(memory, 1024, 4096);

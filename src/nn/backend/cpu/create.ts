@@ -20,6 +20,11 @@ export interface CpuBackendOptions {
   memory?: WebAssembly.Memory;
   /** The byte range of `memory` this backend allocates from; default: from the kernels' heap base, growing. */
   arena?: { start: number; end: number };
+  /**
+   * The given memory (or arena) has never been written: new blocks need no clearing, so a large
+   * arena costs no pages until used. Implied for the memory this function creates.
+   */
+  zeroed?: boolean;
 }
 
 /**
@@ -49,9 +54,9 @@ export async function createWasmBackend(opts: CpuBackendOptions & { wasm: WebAss
     if (!(start >= base && end > start && end <= memory.buffer.byteLength)) {
       throw new Error(`arena [${start}, ${end}) must lie inside memory above the kernels' data (${base}..${memory.buffer.byteLength})`);
     }
-    heap = new Heap(memory, start, end);
+    heap = new Heap(memory, start, end, opts.zeroed ?? false);
   } else {
-    heap = new Heap(memory, base);
+    heap = new Heap(memory, base, undefined, opts.zeroed ?? !opts.memory);
   }
   return new WasmBackend(kernels, memory, heap);
 }

@@ -91,7 +91,8 @@ export class Replica {
 
   /** A worker's replica: the network built in its own arena, its parameters bound to the coordinator's. */
   static async create(init: ReplicaInit): Promise<Replica> {
-    const B = await createWasmBackend({ wasm: init.wasm, memory: init.memory, arena: init.arena });
+    // The arena is a block of the coordinator's fresh memory that nobody has written yet.
+    const B = await createWasmBackend({ wasm: init.wasm, memory: init.memory, arena: init.arena, zeroed: true });
     const net = new Network(init.spec, { backend: B, seed: init.seed });
     const params = net.params();
     if (params.length !== init.params.length) throw new Error(`replica: network has ${params.length} parameters, coordinator ${init.params.length}`);

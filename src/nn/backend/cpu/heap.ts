@@ -1,5 +1,5 @@
 /**
- * A first-fit allocator over a range of a WebAssembly memory: tensors of the WASM backend live
+ * A first-fit allocator over a range of a WebAssembly memory (zero when handed over): tensors of the WASM backend live
  * there, so kernels work on them in place. Blocks are 64-byte aligned (a cache line, and whole
  * SIMD vectors). Freed blocks merge with free neighbours. When the range may grow (no fixed end),
  * running out grows the memory; growing detaches old views of a non-shared memory, so callers
@@ -15,14 +15,19 @@ export class Heap {
   private readonly freeList: Array<[number, number]> = [];
   private readonly live = new Map<number, number>();
   private top: number;
+  /** Everything at or above this offset has never been handed out, so it is still zero. */
+  private clean: number;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     start: number,
     /** Exclusive end of the range; undefined: up to the end of memory, growing it as needed. */
     private readonly end?: number,
+    /** Whether the range is known to be all zeros (fresh memory): then new blocks need no clearing. */
+    zeroed = false,
   ) {
     this.top = align(start);
+    this.clean = zeroed ? this.top : Infinity;
   }
 
   /** Bytes currently handed out. */
@@ -46,7 +51,10 @@ export class Heap {
     }
     if (ptr < 0) ptr = this.extend(size);
     this.live.set(ptr, size);
-    new Uint8Array(this.memory.buffer, ptr, size).fill(0);
+    // Only reused bytes need clearing: untouched memory is zero, and a large block (a thread's
+    // arena) then costs no page until it is used.
+    if (ptr < this.clean) new Uint8Array(this.memory.buffer, ptr, Math.min(size, this.clean - ptr)).fill(0);
+    this.clean = Math.max(this.clean, ptr + size);
     return ptr;
   }
 
