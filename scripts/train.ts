@@ -8,12 +8,12 @@ import { basename, dirname, extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { augmenter, type AugmentKind } from '../src/data/augment.ts';
 import { confusion } from '../src/nn/metrics.ts';
-import { Network } from '../src/nn/network.ts';
 import { parseSchedule } from '../src/nn/optimizers/schedule.ts';
 import { PRESETS, parseArch, type HiddenActivation } from '../src/nn/presets.ts';
 import { evaluate, fit, oneHot, splitDataset, type Dataset } from '../src/nn/train.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
-import { chooseBackend } from './lib/backends.ts';
+import { availableParallelism } from 'node:os';
+import { createTraining } from './lib/training.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { loadMnist } from './lib/mnist.ts';
 import { cardSpec, confusionMetrics, machine, round, sha256, type ModelCard } from './lib/model-card.ts';
@@ -60,7 +60,7 @@ const program = new Command('npm run train --')
   .option('--validation <fraction>', 'hold out this fraction of the training data for early stopping', fraction('--validation', true), 0)
   .option('--patience <epochs>', 'early stopping: epochs without validation improvement (needs --validation)', positiveInt('--patience'))
   .addOption(new Option('--device <device>', 'compute backend').choices(['cpu', 'gpu']).default('cpu'))
-  .option('--threads <n>', 'CPU worker threads for data-parallel training', positiveInt('--threads'))
+  .option('--threads <n>', 'CPU threads for data-parallel training (default: the cores, up to 4)', positiveInt('--threads'))
   .option('--name <name>', 'model name recorded in the model and its card (default: the file name)')
   .option('--out <path>', 'where to write the model (.onnx); the card goes beside it as .json', 'out/model.onnx')
   .showHelpAfterError('(run with --help for all options)');
@@ -98,9 +98,14 @@ async function main(): Promise<void> {
   const name = o.name ?? basename(o.out, '.onnx');
 
   const { train: mnistTrain, test: mnistTest } = loadMnist({ limit: o.limit });
-  const { backend, description } = await chooseBackend(o.device, o.threads);
-  const net = new Network(spec, { backend, seed: o.seed });
-  if (net.inputSize !== 784 || net.outputSize !== 10) fail(`MNIST needs 784 inputs and 10 outputs; '${o.arch}' has ${net.inputSize} and ${net.outputSize}`);
+  const threads = o.threads ?? Math.min(4, availableParallelism());
+  const optimizerOptions = { momentum: o.momentum, weightDecay: o.weightDecay };
+  if (o.device === 'gpu') console.warn('warning: no WebGPU backend in this build; training on the CPU');
+  const { net, trainer, description, close } = await createTraining(spec, { threads, seed: o.seed, loss: o.loss, optimizer: o.optimizer, optimizerOptions });
+  if (net.inputSize !== 784 || net.outputSize !== 10) {
+    await close();
+    fail(`MNIST needs 784 inputs and 10 outputs; '${o.arch}' has ${net.inputSize} and ${net.outputSize}`);
+  }
 
   let train: Dataset = { n: mnistTrain.n, x: mnistTrain.pixels, y: oneHot(mnistTrain.labels, 10) };
   const test: Dataset = { n: mnistTest.n, x: mnistTest.pixels, y: oneHot(mnistTest.labels, 10) };
@@ -111,8 +116,8 @@ async function main(): Promise<void> {
   console.log(`${o.arch}: ${params.toLocaleString('en-US')} parameters on ${description}; ${train.n} training images${validation ? `, ${validation.n} for validation` : ''}`);
   const progress = new TrainingProgress(o.epochs);
   const history = await fit(net, train, {
-    loss: o.loss, optimizer: o.optimizer, lr: o.lr, schedule, batchSize: o.batch, epochs: o.epochs, seed: o.seed,
-    optimizerOptions: { momentum: o.momentum, weightDecay: o.weightDecay },
+    trainer, loss: o.loss, optimizer: o.optimizer, lr: o.lr, schedule, batchSize: o.batch, epochs: o.epochs, seed: o.seed,
+    optimizerOptions,
     augment: augmenter(o.augment, 28, 28),
     validation, test,
     earlyStopping: o.patience ? { patience: o.patience } : undefined,
@@ -124,6 +129,7 @@ async function main(): Promise<void> {
     },
   });
   progress.stop();
+  await close();
 
   const outputs = await net.predict(test.x);
   const conf = confusion(outputs, mnistTest.labels, 10);

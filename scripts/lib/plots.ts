@@ -32,7 +32,7 @@ export function curvesSpec(epochs: readonly EpochStats[], title: string): TopLev
     mark: { type: 'line' as const, point: true },
     encoding: {
       x: { field: 'epoch', type: 'quantitative' as const, axis: { tickMinStep: 1 } },
-      y: { field: 'value', type: 'quantitative' as const, scale: { zero: false, ...(metric === 'loss' ? { type: 'log' as const } : {}) }, title: metric },
+      y: { field: 'value', type: 'quantitative' as const, scale: metric === 'loss' ? { type: 'log' as const } : { zero: false }, title: metric },
       color: { field: 'set', type: 'nominal' as const, scale: { domain: ['train', 'validation', 'test'], range: ['#1f77b4', '#ff7f0e', '#2ca02c'] } },
     },
     width: 320,
