@@ -3,6 +3,7 @@ import { cors } from 'hono/cors';
 import type { AppDeps, AppEnv } from './context.ts';
 import { healthRoute } from './health/route.ts';
 import { methodNotAllowed, notFound, onError } from './http/errors.ts';
+import { securityHeaders } from './http/security.ts';
 import { modelsRoute } from './models/route.ts';
 import { predictRoute } from './predict/route.ts';
 
@@ -22,6 +23,7 @@ export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['G
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use('*', securityHeaders); // first: it also wraps the preflights cors answers by itself
   app.use('*', cors(CORS));
   app.route('/', healthRoute());
   app.route('/', predictRoute(deps));
