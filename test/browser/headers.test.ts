@@ -37,6 +37,12 @@ describe('security headers', () => {
     });
   }
 
+  it('_headers itself is not served', async () => {
+    const res = await fetch(`${baseUrl}/_headers`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('Content-Security-Policy');
+  });
+
   it('the HTML has no inline script, event handler or style attribute', async () => {
     const html = await (await fetch(baseUrl)).text();
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
