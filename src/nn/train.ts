@@ -155,6 +155,7 @@ export interface BatchInfo {
   epoch: number;
   batch: number;
   batches: number;
+  /** Mean training loss and accuracy over the epoch so far. */
   loss: number;
   accuracy: number;
   examplesPerSecond: number;
@@ -244,7 +245,7 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
         counted += r.examples;
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${r.loss}): lower the learning rate`);
         opts.onBatch?.({
-          epoch: epoch + 1, batch: b + 1, batches, loss: r.loss, accuracy: r.accuracy,
+          epoch: epoch + 1, batch: b + 1, batches, loss: sumLoss / counted, accuracy: sumCorrect / counted,
           examplesPerSecond: (s + m) / Math.max(1e-9, (now() - t0) / 1000),
         });
       }
