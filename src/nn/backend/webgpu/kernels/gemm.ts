@@ -1,0 +1,359 @@
+import { WORKGROUP, type KernelSpec, type ScalarType } from '../runtime.ts';
+
+/**
+ * A tiled matrix product C[M,N] = A[M,K] x B[K,N] in WGSL, generated for any way of reading A and
+ * B and of writing C. Plain matrix products read rows and columns of stored matrices; the
+ * convolutions read A or B as a virtual im2col matrix gathered from the image on the fly
+ * ("implicit GEMM"), so no column buffer is ever materialised.
+ *
+ * Each workgroup (128 threads) computes a TM x TN tile of C, walking K in steps of BK: the A and
+ * B panels go through workgroup memory (padded by one column against bank conflicts) and each
+ * thread keeps an RM x RN block of C in registers (the code is unrolled as text, so the block stays
+ * in registers on every compiler). When the tiles alone cannot fill the GPU and K is long (weight
+ * gradients of convolutions, where K = batch x pixels), K is split across workgroups
+ * ("split-K"): each writes a partial product and a second kernel sums them in a fixed order, so
+ * the result is deterministic.
+ */
+
+export const BK = 16;
+
+/** Tile shapes: TM x TN outputs per workgroup, RM x RN per thread, (TM/RM) x (TN/RN) = 128 threads. */
+export interface Tile {
+  name: string;
+  tm: number;
+  tn: number;
+  rm: number;
+  rn: number;
+}
+export const SQUARE: Tile = { name: 's', tm: 64, tn: 64, rm: 8, rn: 4 };
+export const WIDE: Tile = { name: 'w', tm: 32, tn: 128, rm: 4, rn: 8 };
+export const TALL: Tile = { name: 't', tm: 128, tn: 32, rm: 8, rn: 4 };
+export const TILES: readonly Tile[] = [SQUARE, WIDE, TALL];
+
+/**
+ * How a product reads its operands and writes its result, as WGSL:
+ * - `struct RowA`, `fn rowA(m: u32) -> RowA`, `fn loadA(r: RowA, k: u32) -> f32`;
+ * - `struct ColB`, `fn colB(n: u32) -> ColB`, `fn loadB(c: ColB, k: u32) -> f32`;
+ * - `fn storeC(m: u32, n: u32, v: f32)`.
+ * rowA/colB hold what depends only on the row or column, computed once per thread outside the K
+ * loop; loadA/loadB are called only for m < M, n < N and k < K.
+ */
+export interface Operands {
+  name: string;
+  /** Extra uniforms after M, N, K, kChunk, splits. */
+  params: ReadonlyArray<readonly [string, ScalarType]>;
+  a: string;
+  b: string;
+  /** Buffers that storeC writes (and may read). */
+  outputs: readonly string[];
+  /** Which index of A (of B) is contiguous in memory, so that neighbouring threads load neighbours. */
+  aContiguous: 'm' | 'k';
+  bContiguous: 'k' | 'n';
+  /** rowA, loadA, colB, loadB (and their types). */
+  load: string;
+  /** storeC. */
+  store: string;
+}
+
+const BASE_PARAMS = [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['kChunk', 'u32'], ['splits', 'u32']] as const;
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The tile kernel; with `split` it writes partial products [splits, M, N] to `partial`. */
+export function gemmKernel(op: Operands, tile: Tile, split: boolean): KernelSpec {
+  const { tm, tn, rm, rn } = tile;
+  const tx = tn / rn;
+  const ty = tm / rm;
+  if (tx * ty !== WORKGROUP) throw new Error(`tile ${tile.name} does not use ${WORKGROUP} threads`);
+  const sa = tm + 1;
+  const sb = tn + 1;
+  const la = (tm * BK) / WORKGROUP;
+  const lb = (tn * BK) / WORKGROUP;
+  // Tile-local coordinates of the r-th element a thread loads: neighbours along the contiguous index.
+  const aCoord = (r: number) =>
+    op.aContiguous === 'k'
+      ? { mm: `((t + ${r * WORKGROUP}u) / ${BK}u)`, kk: `((t + ${r * WORKGROUP}u) % ${BK}u)` }
+      : { mm: `((t + ${r * WORKGROUP}u) % ${tm}u)`, kk: `((t + ${r * WORKGROUP}u) / ${tm}u)` };
+  const bCoord = (r: number) =>
+    op.bContiguous === 'n'
+      ? { nn: `((t + ${r * WORKGROUP}u) % ${tn}u)`, kk: `((t + ${r * WORKGROUP}u) / ${tn}u)` }
+      : { nn: `((t + ${r * WORKGROUP}u) / ${BK}u)`, kk: `((t + ${r * WORKGROUP}u) % ${BK}u)` };
+
+  const lines: string[] = [];
+  const emit = (s: string) => lines.push(s);
+  emit(`var<workgroup> As: array<f32, ${BK * sa}>;`);
+  emit(`var<workgroup> Bs: array<f32, ${BK * sb}>;`);
+  emit(op.load);
+  if (!split) emit(op.store);
+  if (split) emit(`fn storePartial(z: u32, m: u32, n: u32, v: f32) { partial[(z * p.M + m) * p.N + n] = v; }`);
+  emit(`@compute @workgroup_size(${WORKGROUP})`);
+  emit(`fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {`);
+  emit(`  let m0 = wid.y * ${tm}u;`);
+  emit(`  let n0 = wid.x * ${tn}u;`);
+  emit(`  let kBegin = wid.z * p.kChunk;`);
+  emit(`  let kEnd = min(p.K, kBegin + p.kChunk);`);
+  emit(`  let tx = t % ${tx}u;`);
+  emit(`  let ty = t / ${tx}u;`);
+  for (const r of range(la)) {
+    const { mm, kk } = aCoord(r);
+    emit(`  let am${r} = ${mm}; let ak${r} = ${kk}; let av${r} = m0 + am${r} < p.M; let ar${r} = rowA(min(m0 + am${r}, p.M - 1u));`);
+  }
+  for (const r of range(lb)) {
+    const { nn, kk } = bCoord(r);
+    emit(`  let bn${r} = ${nn}; let bk${r} = ${kk}; let bv${r} = n0 + bn${r} < p.N; let bc${r} = colB(min(n0 + bn${r}, p.N - 1u));`);
+  }
+  for (const i of range(rm)) emit(`  ${range(rn).map((j) => `var c${i}_${j} = 0.0;`).join(' ')}`);
+  emit(`  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${BK}u) {`);
+  for (const r of range(la)) {
+    emit(`    { let k = k0 + ak${r}; var v = 0.0; if (av${r} && k < kEnd) { v = loadA(ar${r}, k); } As[ak${r} * ${sa}u + am${r}] = v; }`);
+  }
+  for (const r of range(lb)) {
+    emit(`    { let k = k0 + bk${r}; var v = 0.0; if (bv${r} && k < kEnd) { v = loadB(bc${r}, k); } Bs[bk${r} * ${sb}u + bn${r}] = v; }`);
+  }
+  emit(`    workgroupBarrier();`);
+  emit(`    for (var kk = 0u; kk < ${BK}u; kk = kk + 1u) {`);
+  emit(`      let ao = kk * ${sa}u + ty;`);
+  emit(`      let bo = kk * ${sb}u + tx;`);
+  for (const i of range(rm)) emit(`      let a${i} = As[ao + ${i * ty}u];`);
+  for (const j of range(rn)) emit(`      let b${j} = Bs[bo + ${j * tx}u];`);
+  for (const i of range(rm)) emit(`      ${range(rn).map((j) => `c${i}_${j} = fma(a${i}, b${j}, c${i}_${j});`).join(' ')}`);
+  emit(`    }`);
+  emit(`    workgroupBarrier();`);
+  emit(`  }`);
+  for (const i of range(rm)) {
+    emit(`  { let m = m0 + ty + ${i * ty}u; if (m < p.M) {`);
+    for (const j of range(rn)) {
+      const store = split ? `storePartial(wid.z, m, n, c${i}_${j})` : `storeC(m, n, c${i}_${j})`;
+      emit(`    { let n = n0 + tx + ${j * tx}u; if (n < p.N) { ${store}; } }`);
+    }
+    emit(`  } }`);
+  }
+  emit(`}`);
+  return {
+    name: `gemm_${op.name}_${tile.name}${split ? '_split' : ''}`,
+    params: [...BASE_PARAMS, ...op.params],
+    buffers: [[op.a, 'read'], [op.b, 'read'], ...(split ? [['partial', 'write'] as const] : op.outputs.map((o) => [o, 'write'] as const))],
+    code: lines.join('\n'),
+  };
+}
+
+/** Sums the split-K partial products in order and stores them through the operands' storeC. */
+export function gemmReduceKernel(op: Operands): KernelSpec {
+  return {
+    name: `gemm_${op.name}_reduce`,
+    params: [...BASE_PARAMS, ...op.params],
+    buffers: [['partial', 'read'], ...op.outputs.map((o) => [o, 'write'] as const)],
+    code: `${op.store}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;
+  let mn = p.M * p.N;
+  if (i >= mn) { return; }
+  var s = 0.0;
+  for (var z = 0u; z < p.splits; z = z + 1u) { s = s + partial[z * mn + i]; }
+  storeC(i / p.N, i % p.N, s);
+}
+`,
+  };
+}
+
+/** How to launch a product of this size: tile shape, K split and workgroup grid. */
+export interface GemmPlan {
+  tile: Tile;
+  splits: number;
+  kChunk: number;
+  groups: [number, number, number];
+}
+
+/**
+ * Enough workgroups to fill a large GPU (a few per multiprocessor), but a K slice of at least 256
+ * so that the partial sums stay a small fraction of the work.
+ */
+const TARGET_GROUPS = 256;
+const MIN_K_CHUNK = 256;
+
+export function planGemm(M: number, N: number, K: number): GemmPlan {
+  const tile = M <= 32 ? WIDE : N <= 32 ? TALL : SQUARE;
+  const gx = Math.ceil(N / tile.tn);
+  const gy = Math.ceil(M / tile.tm);
+  let splits = 1;
+  const tiles = gx * gy;
+  if (tiles < TARGET_GROUPS && K >= 2 * MIN_K_CHUNK) {
+    splits = Math.min(Math.ceil(TARGET_GROUPS / tiles), Math.floor(K / MIN_K_CHUNK), 64);
+  }
+  let kChunk = Math.ceil(Math.ceil(K / splits) / BK) * BK;
+  if (splits === 1) kChunk = Math.max(kChunk, BK);
+  splits = Math.ceil(K / kChunk);
+  return { tile, splits, kChunk, groups: [gx, gy, splits] };
+}
+
+// --- the operands of the backend's products ---------------------------------------------------
+
+/** op(A) x op(B) of stored row-major matrices, optionally added to C. */
+export function matmulOperands(transA: boolean, transB: boolean): Operands {
+  return {
+    name: `mm_${transA ? 't' : 'n'}${transB ? 't' : 'n'}`,
+    params: [['accumulate', 'u32']],
+    a: 'A',
+    b: 'B',
+    outputs: ['C'],
+    aContiguous: transA ? 'm' : 'k',
+    bContiguous: transB ? 'k' : 'n',
+    load: `alias RowA = u32;
+fn rowA(m: u32) -> RowA { return m; }
+fn loadA(m: RowA, k: u32) -> f32 { return A[${transA ? 'k * p.M + m' : 'm * p.K + k'}]; }
+alias ColB = u32;
+fn colB(n: u32) -> ColB { return n; }
+fn loadB(n: ColB, k: u32) -> f32 { return B[${transB ? 'n * p.K + k' : 'k * p.N + n'}]; }
+`,
+  store: `fn storeC(m: u32, n: u32, v: f32) {
+  let i = m * p.N + n;
+  if (p.accumulate != 0u) { C[i] = C[i] + v; } else { C[i] = v; }
+}
+`,
+  };
+}
+
+/** Convolution geometry uniforms, in the order `convParams` writes them. */
+export const CONV_PARAMS = [
+  ['n', 'u32'], ['cin', 'u32'], ['h', 'u32'], ['w', 'u32'], ['cout', 'u32'], ['kh', 'u32'], ['kw', 'u32'],
+  ['sh', 'u32'], ['sw', 'u32'], ['padT', 'i32'], ['padL', 'i32'], ['outH', 'u32'], ['outW', 'u32'],
+] as const;
+
+/**
+ * Forward convolution: y[n, co, p] = sum over k = (ci, i, j) of w[co, k] x col[k, (n, p)], with
+ * M = cout, N = batch x outH x outW, K = cin x kh x kw.
+ */
+export const CONV_FORWARD: Operands = {
+  name: 'conv_fwd',
+  params: CONV_PARAMS,
+  a: 'W',
+  b: 'X',
+  outputs: ['Y'],
+  aContiguous: 'k',
+  bContiguous: 'n',
+  load: `alias RowA = u32;
+fn rowA(m: u32) -> RowA { return m * p.K; }
+fn loadA(base: RowA, k: u32) -> f32 { return W[base + k]; }
+struct ColB { base: u32, ih: i32, iw: i32 }
+fn colB(n: u32) -> ColB {
+  let P = p.outH * p.outW;
+  let img = n / P;
+  let q = n - img * P;
+  let oh = q / p.outW;
+  let ow = q - oh * p.outW;
+  return ColB(img * p.cin * p.h * p.w, i32(oh * p.sh) - p.padT, i32(ow * p.sw) - p.padL);
+}
+fn loadB(c: ColB, k: u32) -> f32 {
+  let kk = p.kh * p.kw;
+  let ci = k / kk;
+  let r = k - ci * kk;
+  let i = r / p.kw;
+  let ih = c.ih + i32(i);
+  let iw = c.iw + i32(r - i * p.kw);
+  if (ih < 0 || iw < 0 || ih >= i32(p.h) || iw >= i32(p.w)) { return 0.0; }
+  return X[c.base + (ci * p.h + u32(ih)) * p.w + u32(iw)];
+}
+`,
+  store: `fn storeC(m: u32, n: u32, v: f32) {
+  let P = p.outH * p.outW;
+  let img = n / P;
+  Y[(img * p.cout + m) * P + (n - img * P)] = v;
+}
+`,
+};
+
+/**
+ * Weight gradient: dw[co, (ci, i, j)] = sum over k = (n, p) of dy[n, co, p] x col[(ci, i, j), (n, p)],
+ * with M = cout, N = cin x kh x kw, K = batch x outH x outW (long: this one splits K).
+ */
+export const CONV_GRAD_WEIGHT: Operands = {
+  name: 'conv_dw',
+  params: CONV_PARAMS,
+  a: 'DY',
+  b: 'X',
+  outputs: ['DW'],
+  aContiguous: 'k',
+  bContiguous: 'k',
+  load: `alias RowA = u32;
+fn rowA(m: u32) -> RowA { return m; }
+fn loadA(co: RowA, k: u32) -> f32 {
+  let P = p.outH * p.outW;
+  let img = k / P;
+  return DY[(img * p.cout + co) * P + (k - img * P)];
+}
+struct ColB { plane: u32, i: i32, j: i32 }
+fn colB(n: u32) -> ColB {
+  let kk = p.kh * p.kw;
+  let ci = n / kk;
+  let r = n - ci * kk;
+  let i = r / p.kw;
+  return ColB(ci * p.h * p.w, i32(i) - p.padT, i32(r - i * p.kw) - p.padL);
+}
+fn loadB(c: ColB, k: u32) -> f32 {
+  let P = p.outH * p.outW;
+  let img = k / P;
+  let q = k - img * P;
+  let oh = q / p.outW;
+  let ih = i32(oh * p.sh) + c.i;
+  let iw = i32((q - oh * p.outW) * p.sw) + c.j;
+  if (ih < 0 || iw < 0 || ih >= i32(p.h) || iw >= i32(p.w)) { return 0.0; }
+  return X[img * p.cin * p.h * p.w + c.plane + u32(ih) * p.w + u32(iw)];
+}
+`,
+  store: `fn storeC(m: u32, n: u32, v: f32) { DW[m * p.N + n] = v; }
+`,
+};
+
+/**
+ * Input gradient as a product (the adjoint of im2col, gathered rather than scattered, so no two
+ * threads write one element): dx[n, ci, (ih, iw)] = sum over k = (co, i, j) of w[co, ci, i, j] x
+ * dy[n, co, (ih + pad - i) / s, (iw + pad - j) / s] where those divide exactly and fall inside,
+ * with M = cin, N = batch x h x w, K = cout x kh x kw.
+ */
+export const CONV_GRAD_INPUT: Operands = {
+  name: 'conv_dx',
+  params: CONV_PARAMS,
+  a: 'W',
+  b: 'DY',
+  outputs: ['DX'],
+  aContiguous: 'k',
+  bContiguous: 'n',
+  load: `alias RowA = u32;
+fn rowA(m: u32) -> RowA { return m; }
+fn loadA(ci: RowA, k: u32) -> f32 {
+  let kk = p.kh * p.kw;
+  let co = k / kk;
+  return W[(co * p.cin + ci) * kk + (k - co * kk)];
+}
+struct ColB { base: u32, ih: i32, iw: i32 }
+fn colB(n: u32) -> ColB {
+  let hw = p.h * p.w;
+  let img = n / hw;
+  let q = n - img * hw;
+  let ih = q / p.w;
+  return ColB(img * p.cout * p.outH * p.outW, i32(ih) + p.padT, i32(q - ih * p.w) + p.padL);
+}
+fn loadB(c: ColB, k: u32) -> f32 {
+  let kk = p.kh * p.kw;
+  let co = k / kk;
+  let r = k - co * kk;
+  let i = r / p.kw;
+  let th = c.ih - i32(i);
+  let tw = c.iw - i32(r - i * p.kw);
+  if (th < 0 || tw < 0) { return 0.0; }
+  let oh = u32(th) / p.sh;
+  let ow = u32(tw) / p.sw;
+  if (oh * p.sh != u32(th) || ow * p.sw != u32(tw) || oh >= p.outH || ow >= p.outW) { return 0.0; }
+  return DY[c.base + (co * p.outH + oh) * p.outW + ow];
+}
+`,
+  store: `fn storeC(m: u32, n: u32, v: f32) {
+  let hw = p.h * p.w;
+  let img = n / hw;
+  DX[(img * p.cin + m) * hw + (n - img * hw)] = v;
+}
+`,
+};
