@@ -73,7 +73,7 @@ export async function createBackend(device: DeviceName, opts: DeviceOptions = {}
   for (const name of opts.backends ?? ['vulkan', 'opengles']) {
     let backend: WebGpuBackend;
     try {
-      backend = await createWebGpuBackend(dawn.create([`backend=${name}`]));
+      backend = await createWebGpuBackend(instance(dawn, name));
     } catch (e) {
       if (!(e instanceof WebGpuUnavailableError)) throw e;
       tried.push(`${name}: ${e.message}`);
@@ -102,6 +102,20 @@ function cpu(fallback?: string): BackendChoice {
 
 interface DawnModule {
   create(options: string[]): GPU;
+}
+
+/**
+ * One Dawn instance per backend for the whole process. Dawn's Node binding tears an instance down
+ * when its `GPU` object is garbage-collected, and doing so while another device is live crashed
+ * llvmpipe's threads (seen in test runs): instances are kept, devices come and go.
+ */
+const instances = new Map<DawnModule, Map<DawnBackend, GPU>>();
+function instance(dawn: DawnModule, backend: DawnBackend): GPU {
+  let byBackend = instances.get(dawn);
+  if (!byBackend) instances.set(dawn, (byBackend = new Map()));
+  let gpu = byBackend.get(backend);
+  if (!gpu) byBackend.set(backend, (gpu = dawn.create([`backend=${backend}`])));
+  return gpu;
 }
 
 /** Dawn's Node binding: the `webgpu` package, or a given dawn.node (a GPU machine without npm). */
