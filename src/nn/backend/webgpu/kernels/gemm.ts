@@ -7,9 +7,9 @@ import { WORKGROUP, type KernelSpec, type ScalarType } from '../runtime.ts';
  * ("implicit GEMM"), so no column buffer is ever materialised.
  *
  * Each workgroup (128 threads) computes a TM x TN tile of C, walking K in steps of BK: the A and
- * B panels go through workgroup memory (padded by one column against bank conflicts) and each
- * thread keeps an RM x RN block of C in registers (the code is unrolled as text, so the block stays
- * in registers on every compiler). When the tiles alone cannot fill the GPU and K is long (weight
+ * B panels go through workgroup memory, read back four values at a time, and each thread keeps an
+ * RM x RN block of C in registers (the code is unrolled as text, so the block stays in registers on
+ * every compiler). When the tiles alone cannot fill the GPU and K is long (weight
  * gradients of convolutions, where K = batch x pixels), K is split across workgroups
  * ("split-K"): each writes a partial product and a second kernel sums them in a fixed order, so
  * the result is deterministic.
@@ -67,8 +67,10 @@ export function gemmKernel(op: Operands, tile: Tile, split: boolean): KernelSpec
   const tx = tn / rn;
   const ty = tm / rm;
   if (tx * ty !== WORKGROUP) throw new Error(`tile ${tile.name} does not use ${WORKGROUP} threads`);
-  const sa = tm + 1;
-  const sb = tn + 1;
+  // Panels are stored k-major, padded by four floats so that rows stay 16-byte aligned, and read
+  // as vec4: a thread owns RM consecutive rows and RN consecutive columns of its block.
+  const sa = tm + 4;
+  const sb = tn + 4;
   const la = (tm * BK) / WORKGROUP;
   const lb = (tn * BK) / WORKGROUP;
   // Tile-local coordinates of the r-th element a thread loads: neighbours along the contiguous index.
@@ -80,11 +82,12 @@ export function gemmKernel(op: Operands, tile: Tile, split: boolean): KernelSpec
     op.bContiguous === 'n'
       ? { nn: `((t + ${r * WORKGROUP}u) % ${tn}u)`, kk: `((t + ${r * WORKGROUP}u) / ${tn}u)` }
       : { nn: `((t + ${r * WORKGROUP}u) / ${BK}u)`, kk: `((t + ${r * WORKGROUP}u) % ${BK}u)` };
+  const comp = ['x', 'y', 'z', 'w'];
 
   const lines: string[] = [];
   const emit = (s: string) => lines.push(s);
-  emit(`var<workgroup> As: array<f32, ${BK * sa}>;`);
-  emit(`var<workgroup> Bs: array<f32, ${BK * sb}>;`);
+  emit(`var<workgroup> As: array<vec4f, ${(BK * sa) / 4}>;`);
+  emit(`var<workgroup> Bs: array<vec4f, ${(BK * sb) / 4}>;`);
   emit(op.load);
   if (!split) emit(op.store);
   if (split) emit(`fn storePartial(z: u32, m: u32, n: u32, v: f32) { partial[(z * p.M + m) * p.N + n] = v; }`);
@@ -99,34 +102,39 @@ export function gemmKernel(op: Operands, tile: Tile, split: boolean): KernelSpec
   for (const r of range(la)) {
     const { mm, kk } = aCoord(r);
     emit(`  let am${r} = ${mm}; let ak${r} = ${kk}; let av${r} = m0 + am${r} < p.M; let ar${r} = rowA(min(m0 + am${r}, p.M - 1u));`);
+    emit(`  let as${r} = ak${r} * ${sa}u + am${r};`);
   }
   for (const r of range(lb)) {
     const { nn, kk } = bCoord(r);
     emit(`  let bn${r} = ${nn}; let bk${r} = ${kk}; let bv${r} = n0 + bn${r} < p.N; let bc${r} = colB(min(n0 + bn${r}, p.N - 1u));`);
+    emit(`  let bs${r} = bk${r} * ${sb}u + bn${r};`);
   }
   for (const i of range(rm)) emit(`  ${range(rn).map((j) => `var c${i}_${j} = 0.0;`).join(' ')}`);
   emit(`  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${BK}u) {`);
   for (const r of range(la)) {
-    emit(`    { let k = k0 + ak${r}; var v = 0.0; if (av${r} && k < kEnd) { v = loadA(ar${r}, k); } As[ak${r} * ${sa}u + am${r}] = v; }`);
+    emit(`    { let k = k0 + ak${r}; var v = 0.0; if (av${r} && k < kEnd) { v = loadA(ar${r}, k); } As[as${r} / 4u][as${r} % 4u] = v; }`);
   }
   for (const r of range(lb)) {
-    emit(`    { let k = k0 + bk${r}; var v = 0.0; if (bv${r} && k < kEnd) { v = loadB(bc${r}, k); } Bs[bk${r} * ${sb}u + bn${r}] = v; }`);
+    emit(`    { let k = k0 + bk${r}; var v = 0.0; if (bv${r} && k < kEnd) { v = loadB(bc${r}, k); } Bs[bs${r} / 4u][bs${r} % 4u] = v; }`);
   }
   emit(`    workgroupBarrier();`);
   emit(`    for (var kk = 0u; kk < ${BK}u; kk = kk + 1u) {`);
-  emit(`      let ao = kk * ${sa}u + ty;`);
-  emit(`      let bo = kk * ${sb}u + tx;`);
-  for (const i of range(rm)) emit(`      let a${i} = As[ao + ${i * ty}u];`);
-  for (const j of range(rn)) emit(`      let b${j} = Bs[bo + ${j * tx}u];`);
-  for (const i of range(rm)) emit(`      ${range(rn).map((j) => `c${i}_${j} = fma(a${i}, b${j}, c${i}_${j});`).join(' ')}`);
+  emit(`      let ao = kk * ${sa / 4}u + ty * ${rm / 4}u;`);
+  emit(`      let bo = kk * ${sb / 4}u + tx * ${rn / 4}u;`);
+  for (const q of range(rm / 4)) emit(`      let a${q} = As[ao + ${q}u];`);
+  for (const q of range(rn / 4)) emit(`      let b${q} = Bs[bo + ${q}u];`);
+  for (const i of range(rm)) {
+    const a = `a${i >> 2}.${comp[i & 3]}`;
+    emit(`      ${range(rn).map((j) => `c${i}_${j} = fma(${a}, b${j >> 2}.${comp[j & 3]}, c${i}_${j});`).join(' ')}`);
+  }
   emit(`    }`);
   emit(`    workgroupBarrier();`);
   emit(`  }`);
   for (const i of range(rm)) {
-    emit(`  { let m = m0 + ty + ${i * ty}u; if (m < p.M) {`);
+    emit(`  { let m = m0 + ty * ${rm}u + ${i}u; if (m < p.M) {`);
     for (const j of range(rn)) {
       const store = split ? `storePartial(wid.z, m, n, c${i}_${j})` : `storeC(m, n, c${i}_${j})`;
-      emit(`    { let n = n0 + tx + ${j * tx}u; if (n < p.N) { ${store}; } }`);
+      emit(`    { let n = n0 + tx * ${rn}u + ${j}u; if (n < p.N) { ${store}; } }`);
     }
     emit(`  } }`);
   }
