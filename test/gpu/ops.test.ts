@@ -138,9 +138,9 @@ describe('matmul', () => {
 });
 
 describe('bias', () => {
-  for (const inner of [1, 6]) {
-    it(`addBias and biasGrad over [outer, C, ${inner}]`, async () => {
-      const [outer, C] = [13, 7];
+  for (const [outer, inner] of [[13, 1], [13, 6], [9, 1000]]) {
+    it(`addBias and biasGrad over [${outer}, C, ${inner}]`, async () => {
+      const C = 7;
       const xd = random(rng, outer * C * inner);
       const bd = random(rng, C);
       const x = P.tensor([outer, C * inner], xd);
@@ -462,7 +462,8 @@ describe('pooling', () => {
 });
 
 describe('batch normalisation', () => {
-  for (const [outer, C, inner] of [[16, 5, 1], [4, 3, 25], [2, 200, 3]]) {
+  // The last two have more values per channel than one workgroup takes: sliced, then merged.
+  for (const [outer, C, inner] of [[16, 5, 1], [4, 3, 25], [2, 200, 3], [9, 3, 1000], [5000, 4, 1]]) {
     it(`train, infer and gradients over [${outer}, ${C}, ${inner}]`, async () => {
       const n = outer * C * inner;
       const x = P.tensor([outer, C, inner], random(rng, n, -2, 3));

@@ -2,7 +2,10 @@ import { pcgHash } from '../../rng.ts';
 import type { ActivationFn, Backend, Conv2dGeometry, Tensor } from '../backend.ts';
 import { sizeOf } from '../backend.ts';
 import { dropThreshold } from '../cpu/cpu-backend.ts';
-import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, BIAS_GRAD } from './kernels/channels.ts';
+import {
+  BATCH_NORM_APPLY, BATCH_NORM_GRAD, BATCH_NORM_GRAD_INPUT, BATCH_NORM_STATS_MERGE, BATCH_NORM_STATS_SLICES, BATCH_NORM_TRAIN,
+  BIAS_GRAD, GRAD_SUMS_MERGE, GRAD_SUMS_SLICES, SLICE,
+} from './kernels/channels.ts';
 import {
   ACTIVATION, ACTIVATION_GRAD, ADAM, ADD_BIAS, BATCH_NORM_INFER, DROPOUT_MASK, FILL, MOMENTUM, MUL, SGD,
 } from './kernels/elementwise.ts';
@@ -130,7 +133,16 @@ export class WebGpuBackend implements Backend {
   }
   biasGrad(dy: Tensor, dbias: Tensor, inner: number): void {
     const C = dbias.size;
-    this.perChannel(BIAS_GRAD, [dy.size / (C * inner), C, inner], [dy, dbias], C);
+    const outer = dy.size / (C * inner);
+    const slices = Math.ceil((outer * inner) / SLICE);
+    if (slices <= 1) {
+      this.perChannel(BIAS_GRAD, [outer, C, inner], [dy, dbias], C);
+      return;
+    }
+    const partial = this.runtime.work(1, C * slices * 2);
+    const params = [outer, C, inner, slices];
+    this.runtime.dispatch(GRAD_SUMS_SLICES.bias, params, [s(dy), partial], slices, C);
+    this.runtime.dispatch(GRAD_SUMS_MERGE.bias, params, [partial, s(dbias)], ...grid(C));
   }
 
   // --- element-wise ---------------------------------------------------------------------------------
@@ -222,7 +234,17 @@ export class WebGpuBackend implements Backend {
     runningMean: Tensor, runningVar: Tensor, momentum: number, eps: number, inner: number,
   ): void {
     const C = gamma.size;
-    this.perChannel(BATCH_NORM_TRAIN, [x.size / (C * inner), C, inner, momentum, 1 - momentum, eps], [x, gamma, beta, y, mean, invStd, runningMean, runningVar], C);
+    const outer = x.size / (C * inner);
+    const slices = Math.ceil((outer * inner) / SLICE);
+    if (slices <= 1) {
+      this.perChannel(BATCH_NORM_TRAIN, [outer, C, inner, momentum, 1 - momentum, eps], [x, gamma, beta, y, mean, invStd, runningMean, runningVar], C);
+      return;
+    }
+    const partial = this.runtime.work(1, C * slices * 3);
+    const params = [outer, C, inner, slices];
+    this.runtime.dispatch(BATCH_NORM_STATS_SLICES, params, [s(x), partial], slices, C);
+    this.runtime.dispatch(BATCH_NORM_STATS_MERGE, [...params, momentum, 1 - momentum, eps], [partial, ...[mean, invStd, runningMean, runningVar].map(s)], ...grid(C));
+    this.run(BATCH_NORM_APPLY, [x.size, C, inner], [x, gamma, beta, mean, invStd, y], x.size);
   }
   batchNormInfer(
     x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor, runningMean: Tensor, runningVar: Tensor,
@@ -235,7 +257,17 @@ export class WebGpuBackend implements Backend {
     dx: Tensor, dgamma: Tensor, dbeta: Tensor, inner: number,
   ): void {
     const C = gamma.size;
-    this.perChannel(BATCH_NORM_GRAD, [x.size / (C * inner), C, inner], [x, dy, gamma, mean, invStd, dx, dgamma, dbeta], C);
+    const outer = x.size / (C * inner);
+    const slices = Math.ceil((outer * inner) / SLICE);
+    if (slices <= 1) {
+      this.perChannel(BATCH_NORM_GRAD, [outer, C, inner], [x, dy, gamma, mean, invStd, dx, dgamma, dbeta], C);
+      return;
+    }
+    const partial = this.runtime.work(1, C * slices * 2);
+    const params = [outer, C, inner, slices];
+    this.runtime.dispatch(GRAD_SUMS_SLICES.batchnorm, params, [...[x, dy, mean, invStd].map(s), partial], slices, C);
+    this.runtime.dispatch(GRAD_SUMS_MERGE.batchnorm, params, [partial, s(dbeta), s(dgamma)], ...grid(C));
+    this.run(BATCH_NORM_GRAD_INPUT, [x.size, C, inner, outer * inner], [x, dy, gamma, mean, invStd, dgamma, dbeta, dx], x.size);
   }
 
   // --- dispatch helpers ---------------------------------------------------------------------------------------------
