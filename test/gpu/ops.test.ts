@@ -309,8 +309,9 @@ describe('losses and counts', () => {
       P.gpu.countCorrect(y.g, t.g, out.g, mode);
       const r = await P.read(out);
       expectExact(r.g, r.c);
-      expect(r.c[0] - 3).toBeGreaterThan(10);
-      expect(r.c[0] - 3).toBeLessThan(rows - 10);
+      // Both outcomes occur, so the count is not trivially 0 or every row.
+      expect(r.c[0] - 3).toBeGreaterThan(0);
+      expect(r.c[0] - 3).toBeLessThan(rows);
     }
   });
 });
