@@ -4,8 +4,8 @@
  *
  * Dawn's Vulkan backend drives a real GPU. Without one, Dawn's OpenGL ES backend on Mesa
  * llvmpipe (a CPU rasteriser; Debian: libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri) still runs
- * the same WGSL in WebGPU compatibility mode: that is how CI tests the kernels, but it is slower
- * than the CPU backend, so training uses it only when asked (`allowSoftware`).
+ * the same WGSL in WebGPU compatibility mode: that is how CI tests the kernels. It is no GPU (it
+ * shares the CPU with everything else), so `--device gpu` uses it only when asked (`allowSoftware`).
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,8 +23,8 @@ export type DawnBackend = 'vulkan' | 'opengles' | 'opengl' | 'metal' | 'd3d12' |
 export interface DeviceOptions {
   /**
    * Accept a software adapter (llvmpipe, lavapipe, SwiftShader) as the GPU. Tests and CI do;
-   * training does not by default, since the CPU backend is faster. Default: the environment
-   * variable NUTSHELL_WEBGPU_SOFTWARE=1.
+   * training does not by default (there is no GPU). Default: the environment variable
+   * NUTSHELL_WEBGPU_SOFTWARE=1.
    */
   allowSoftware?: boolean;
   /** Default ['vulkan', 'opengles']: a real GPU first, then OpenGL ES (llvmpipe when there is no GPU). */
@@ -83,8 +83,8 @@ export async function createBackend(device: DeviceName, opts: DeviceOptions = {}
     if (SOFTWARE.test(`${backend.info.description} ${backend.info.vendor} ${backend.info.architecture}`) && !allowSoftware) {
       backend.destroy();
       return cpu(
-        `no GPU found: WebGPU's only adapter is ${backend.info.description}, a software rasteriser slower than the CPU backend; ` +
-          'training on the CPU (NUTSHELL_WEBGPU_SOFTWARE=1 uses it anyway)',
+        `no GPU found: WebGPU's only adapter is ${backend.info.description}, a software rasteriser running on the CPU; ` +
+          'training on the CPU backend (NUTSHELL_WEBGPU_SOFTWARE=1 uses the rasteriser anyway)',
       );
     }
     return { backend, device: 'gpu', description, close: () => backend.destroy() };

@@ -109,6 +109,9 @@ export class GpuRuntime {
     device.addEventListener('uncapturederror', (e) => {
       this.error ??= (e as GPUUncapturedErrorEvent).error.message;
     });
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed') this.error ??= `the GPU device was lost: ${info.message}`;
+    });
   }
 
   // --- memory ------------------------------------------------------------------------------------
@@ -139,7 +142,10 @@ export class GpuRuntime {
     else s.buffer.destroy();
   }
 
-  /** A reusable work buffer of at least `floats` values; slot-indexed so several can be live. */
+  /**
+   * A reusable work buffer of at least `floats` values; slot-indexed so several can be live:
+   * 0 split-K partial products, 1 per-channel partial sums, 8 and up inputs set aside by `dealias`.
+   */
   work(slot: number, floats: number): Storage {
     const s = this.scratch[slot];
     if (s && s.bytes >= floats * 4) return s;
