@@ -9,10 +9,8 @@ import {
 import {
   ACTIVATION, ACTIVATION_GRAD, ADAM, ADD_BIAS, BATCH_NORM_INFER, DROPOUT_MASK, FILL, MOMENTUM, MUL, SGD,
 } from './kernels/elementwise.ts';
-import {
-  CONV_FORWARD, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, TILES, gemmKernel, gemmReduceKernel, matmulOperands, planGemm,
-  type Operands,
-} from './kernels/gemm.ts';
+import { convOperands, convParams } from './kernels/conv.ts';
+import { TILES, gemmKernel, gemmReduceKernel, matmulOperands, planGemm, type Operands } from './kernels/gemm.ts';
 import { AVG_POOL, AVG_POOL_GRAD, MAX_POOL, MAX_POOL_GRAD } from './kernels/pool.ts';
 import {
   COUNT_CORRECT, SIGMOID_CROSS_ENTROPY, SOFTMAX, SOFTMAX_CROSS_ENTROPY, SOFTMAX_GRAD, SQUARED_ERROR,
@@ -207,13 +205,13 @@ export class WebGpuBackend implements Backend {
 
   // --- convolution and pooling -------------------------------------------------------------------------------
   conv2d(x: Tensor, w: Tensor, y: Tensor, g: Conv2dGeometry): void {
-    this.gemm(CONV_FORWARD, g.cout, g.n * g.outH * g.outW, g.cin * g.kh * g.kw, convParams(g), [w, x], [y]);
+    this.gemm(convOperands('forward', g), g.cout, g.n * g.outH * g.outW, g.cin * g.kh * g.kw, [], [w, x], [y]);
   }
   conv2dGradInput(dy: Tensor, w: Tensor, dx: Tensor, g: Conv2dGeometry): void {
-    this.gemm(CONV_GRAD_INPUT, g.cin, g.n * g.h * g.w, g.cout * g.kh * g.kw, convParams(g), [w, dy], [dx]);
+    this.gemm(convOperands('gradInput', g), g.cin, g.n * g.h * g.w, g.cout * g.kh * g.kw, [], [w, dy], [dx]);
   }
   conv2dGradWeight(x: Tensor, dy: Tensor, dw: Tensor, g: Conv2dGeometry): void {
-    this.gemm(CONV_GRAD_WEIGHT, g.cout, g.cin * g.kh * g.kw, g.n * g.outH * g.outW, convParams(g), [dy, x], [dw]);
+    this.gemm(convOperands('gradWeight', g), g.cout, g.cin * g.kh * g.kw, g.n * g.outH * g.outW, [], [dy, x], [dw]);
   }
   maxPool(x: Tensor, y: Tensor, argmax: Tensor, g: Conv2dGeometry): void {
     this.run(MAX_POOL, [y.size, ...convParams(g)], [x, y, argmax], y.size);
@@ -322,8 +320,4 @@ function sameSize(a: Tensor, b: Tensor, what: string): void {
 
 function last(t: Tensor): number {
   return t.shape[t.shape.length - 1];
-}
-
-function convParams(g: Conv2dGeometry): number[] {
-  return [g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW];
 }

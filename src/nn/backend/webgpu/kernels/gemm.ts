@@ -49,6 +49,8 @@ export interface Operands {
   /** Which index of A (of B) is contiguous in memory, so that neighbouring threads load neighbours. */
   aContiguous: 'm' | 'k';
   bContiguous: 'k' | 'n';
+  /** Declarations both the product and the reduction need (constants). */
+  prelude?: string;
   /** rowA, loadA, colB, loadB (and their types). */
   load: string;
   /** storeC. */
@@ -88,6 +90,7 @@ export function gemmKernel(op: Operands, tile: Tile, split: boolean): KernelSpec
   const emit = (s: string) => lines.push(s);
   emit(`var<workgroup> As: array<vec4f, ${(BK * sa) / 4}>;`);
   emit(`var<workgroup> Bs: array<vec4f, ${(BK * sb) / 4}>;`);
+  emit(op.prelude ?? '');
   emit(op.load);
   if (!split) emit(op.store);
   if (split) emit(`fn storePartial(z: u32, m: u32, n: u32, v: f32) { partial[(z * p.M + m) * p.N + n] = v; }`);
@@ -153,7 +156,8 @@ export function gemmReduceKernel(op: Operands): KernelSpec {
     name: `gemm_${op.name}_reduce`,
     params: [...BASE_PARAMS, ...op.params],
     buffers: [['partial', 'read'], ...op.outputs.map((o) => [o, 'write'] as const)],
-    code: `${op.store}
+    code: `${op.prelude ?? ''}
+${op.store}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;
@@ -223,145 +227,3 @@ fn loadB(n: ColB, k: u32) -> f32 { return B[${transB ? 'n * p.K + k' : 'k * p.N 
 `,
   };
 }
-
-/** Convolution geometry uniforms, in the order `convParams` writes them. */
-export const CONV_PARAMS = [
-  ['n', 'u32'], ['cin', 'u32'], ['h', 'u32'], ['w', 'u32'], ['cout', 'u32'], ['kh', 'u32'], ['kw', 'u32'],
-  ['sh', 'u32'], ['sw', 'u32'], ['padT', 'i32'], ['padL', 'i32'], ['outH', 'u32'], ['outW', 'u32'],
-] as const;
-
-/**
- * Forward convolution: y[n, co, p] = sum over k = (ci, i, j) of w[co, k] x col[k, (n, p)], with
- * M = cout, N = batch x outH x outW, K = cin x kh x kw.
- */
-export const CONV_FORWARD: Operands = {
-  name: 'conv_fwd',
-  params: CONV_PARAMS,
-  a: 'W',
-  b: 'X',
-  outputs: ['Y'],
-  aContiguous: 'k',
-  bContiguous: 'n',
-  load: `alias RowA = u32;
-fn rowA(m: u32) -> RowA { return m * p.K; }
-fn loadA(base: RowA, k: u32) -> f32 { return W[base + k]; }
-struct ColB { base: u32, ih: i32, iw: i32 }
-fn colB(n: u32) -> ColB {
-  let P = p.outH * p.outW;
-  let img = n / P;
-  let q = n - img * P;
-  let oh = q / p.outW;
-  let ow = q - oh * p.outW;
-  return ColB(img * p.cin * p.h * p.w, i32(oh * p.sh) - p.padT, i32(ow * p.sw) - p.padL);
-}
-fn loadB(c: ColB, k: u32) -> f32 {
-  let kk = p.kh * p.kw;
-  let ci = k / kk;
-  let r = k - ci * kk;
-  let i = r / p.kw;
-  let ih = c.ih + i32(i);
-  let iw = c.iw + i32(r - i * p.kw);
-  if (ih < 0 || iw < 0 || ih >= i32(p.h) || iw >= i32(p.w)) { return 0.0; }
-  return X[c.base + (ci * p.h + u32(ih)) * p.w + u32(iw)];
-}
-`,
-  store: `fn storeC(m: u32, n: u32, v: f32) {
-  let P = p.outH * p.outW;
-  let img = n / P;
-  Y[(img * p.cout + m) * P + (n - img * P)] = v;
-}
-`,
-};
-
-/**
- * Weight gradient: dw[co, (ci, i, j)] = sum over k = (n, p) of dy[n, co, p] x col[(ci, i, j), (n, p)],
- * with M = cout, N = cin x kh x kw, K = batch x outH x outW (long: this one splits K).
- */
-export const CONV_GRAD_WEIGHT: Operands = {
-  name: 'conv_dw',
-  params: CONV_PARAMS,
-  a: 'DY',
-  b: 'X',
-  outputs: ['DW'],
-  aContiguous: 'k',
-  bContiguous: 'k',
-  load: `alias RowA = u32;
-fn rowA(m: u32) -> RowA { return m; }
-fn loadA(co: RowA, k: u32) -> f32 {
-  let P = p.outH * p.outW;
-  let img = k / P;
-  return DY[(img * p.cout + co) * P + (k - img * P)];
-}
-struct ColB { plane: u32, i: i32, j: i32 }
-fn colB(n: u32) -> ColB {
-  let kk = p.kh * p.kw;
-  let ci = n / kk;
-  let r = n - ci * kk;
-  let i = r / p.kw;
-  return ColB(ci * p.h * p.w, i32(i) - p.padT, i32(r - i * p.kw) - p.padL);
-}
-fn loadB(c: ColB, k: u32) -> f32 {
-  let P = p.outH * p.outW;
-  let img = k / P;
-  let q = k - img * P;
-  let oh = q / p.outW;
-  let ih = i32(oh * p.sh) + c.i;
-  let iw = i32((q - oh * p.outW) * p.sw) + c.j;
-  if (ih < 0 || iw < 0 || ih >= i32(p.h) || iw >= i32(p.w)) { return 0.0; }
-  return X[img * p.cin * p.h * p.w + c.plane + u32(ih) * p.w + u32(iw)];
-}
-`,
-  store: `fn storeC(m: u32, n: u32, v: f32) { DW[m * p.N + n] = v; }
-`,
-};
-
-/**
- * Input gradient as a product (the adjoint of im2col, gathered rather than scattered, so no two
- * threads write one element): dx[n, ci, (ih, iw)] = sum over k = (co, i, j) of w[co, ci, i, j] x
- * dy[n, co, (ih + pad - i) / s, (iw + pad - j) / s] where those divide exactly and fall inside,
- * with M = cin, N = batch x h x w, K = cout x kh x kw.
- */
-export const CONV_GRAD_INPUT: Operands = {
-  name: 'conv_dx',
-  params: CONV_PARAMS,
-  a: 'W',
-  b: 'DY',
-  outputs: ['DX'],
-  aContiguous: 'k',
-  bContiguous: 'n',
-  load: `alias RowA = u32;
-fn rowA(m: u32) -> RowA { return m; }
-fn loadA(ci: RowA, k: u32) -> f32 {
-  let kk = p.kh * p.kw;
-  let co = k / kk;
-  return W[(co * p.cin + ci) * kk + (k - co * kk)];
-}
-struct ColB { base: u32, ih: i32, iw: i32 }
-fn colB(n: u32) -> ColB {
-  let hw = p.h * p.w;
-  let img = n / hw;
-  let q = n - img * hw;
-  let ih = q / p.w;
-  return ColB(img * p.cout * p.outH * p.outW, i32(ih) + p.padT, i32(q - ih * p.w) + p.padL);
-}
-fn loadB(c: ColB, k: u32) -> f32 {
-  let kk = p.kh * p.kw;
-  let co = k / kk;
-  let r = k - co * kk;
-  let i = r / p.kw;
-  let th = c.ih - i32(i);
-  let tw = c.iw - i32(r - i * p.kw);
-  if (th < 0 || tw < 0) { return 0.0; }
-  let oh = u32(th) / p.sh;
-  let ow = u32(tw) / p.sw;
-  if (oh * p.sh != u32(th) || ow * p.sw != u32(tw) || oh >= p.outH || ow >= p.outW) { return 0.0; }
-  return DY[c.base + (co * p.outH + oh) * p.outW + ow];
-}
-`,
-  store: `fn storeC(m: u32, n: u32, v: f32) {
-  let hw = p.h * p.w;
-  let img = n / hw;
-  DX[(img * p.cin + m) * hw + (n - img * hw)] = v;
-}
-`,
-};

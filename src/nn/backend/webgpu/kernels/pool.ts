@@ -1,4 +1,4 @@
-import { CONV_PARAMS } from './gemm.ts';
+import { CONV_PARAMS } from './conv.ts';
 import { elementwise, type KernelSpec } from '../runtime.ts';
 
 /**
