@@ -102,6 +102,27 @@ export async function kernelRates(B: WebGpuBackend, scale: 'small' | 'large'): P
     const s = await timeGpu(B, f, reps);
     rows.push({ kernel: `${name} 32->32 3x3 28x28 batch ${n}`, rate: `${(flops / s / 1e9).toFixed(1)} GFLOP/s`, ms: s * 1000 });
   }
+  // Which tile shape suits this GPU: the cnn's products under each (s 64x64, w 32x128, t 128x32, b 64x128).
+  if (scale === 'large') {
+    const d = B.tensor([n, 32, 28, 28]);
+    const dense = [B.tensor([n, 3136], fill(n * 3136)), B.tensor([256, 3136], fill(256 * 3136)), B.tensor([n, 256])];
+    for (const tile of ['s', 'w', 't', 'b']) {
+      B.gemmTile = tile;
+      const cells: string[] = [];
+      for (const [name, f, fl] of [
+        ['conv', () => B.conv2d(x, w, y, g), flops],
+        ['dx', () => B.conv2dGradInput(y, w, d, g), flops],
+        ['dw', () => B.conv2dGradWeight(x, y, dw, g), flops],
+        ['dense', () => B.matmul(dense[0], dense[1], dense[2], false, true, false), 2 * n * 3136 * 256],
+      ] as const) {
+        const t = await timeGpu(B, f, reps);
+        cells.push(`${name} ${(fl / t / 1e9).toFixed(0)}`);
+      }
+      rows.push({ kernel: `tile ${tile}: GFLOP/s ${cells.join(', ')}`, rate: '', ms: 0 });
+    }
+    B.gemmTile = null;
+    for (const t of [d, ...dense]) B.dispose(t);
+  }
   const m = y.size;
   const s = await timeGpu(B, () => B.mul(x, y, y), reps);
   rows.push({ kernel: `mul of ${(m / 1e6).toFixed(1)}M floats`, rate: `${((3 * 4 * m) / s / 1e9).toFixed(1)} GB/s`, ms: s * 1000 });

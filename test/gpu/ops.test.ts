@@ -137,6 +137,53 @@ describe('matmul', () => {
   });
 });
 
+describe('every tile shape (forced), on products and convolutions', () => {
+  for (const tile of ['s', 'w', 't', 'b']) {
+    it(`tile ${tile}`, async () => {
+      B.gemmTile = tile;
+      try {
+        for (const [ta, tb] of [[false, false], [true, true]] as const) {
+          const [M, N, K] = [130, 140, 700];
+          const ad = random(rng, M * K);
+          const bd = random(rng, K * N);
+          const a = P.tensor(ta ? [K, M] : [M, K], ad);
+          const b = P.tensor(tb ? [N, K] : [K, N], bd);
+          const o = P.tensor([M, N]);
+          P.cpu.matmul(a.c, b.c, o.c, ta, tb, false);
+          P.gpu.matmul(a.g, b.g, o.g, ta, tb, false);
+          const r = await P.read(o);
+          const bound = await productBound(K, async (X) => {
+            const out = X.tensor([M, N]);
+            X.matmul(X.tensor(a.c.shape, abs(ad)), X.tensor(b.c.shape, abs(bd)), out, ta, tb, false);
+            return X.read(out);
+          });
+          expectWithinBound(r.g, r.c, bound);
+        }
+        const g = geometry(3, 5, 10, 10, 7, 3, 3, 1, 1, 1, 1);
+        const x = P.tensor([3, 5, 10, 10], random(rng, 1500));
+        const w = P.tensor([7, 5, 3, 3], random(rng, 315));
+        const y = P.tensor([3, 7, 10, 10]);
+        P.cpu.conv2d(x.c, w.c, y.c, g);
+        P.gpu.conv2d(x.g, w.g, y.g, g);
+        const ry = await P.read(y);
+        expect(relError(ry.g, ry.c)).toBeLessThanOrEqual(1e-5);
+        const dx = P.tensor([3, 5, 10, 10]);
+        P.cpu.conv2dGradInput(y.c, w.c, dx.c, g);
+        P.gpu.conv2dGradInput(y.g, w.g, dx.g, g);
+        const rx = await P.read(dx);
+        expect(relError(rx.g, rx.c)).toBeLessThanOrEqual(1e-5);
+        const dw = P.tensor([7, 5, 3, 3]);
+        P.cpu.conv2dGradWeight(x.c, y.c, dw.c, g);
+        P.gpu.conv2dGradWeight(x.g, y.g, dw.g, g);
+        const rw = await P.read(dw);
+        expect(relError(rw.g, rw.c)).toBeLessThanOrEqual(1e-5);
+      } finally {
+        B.gemmTile = null;
+      }
+    });
+  }
+});
+
 describe('bias', () => {
   for (const [outer, inner] of [[13, 1], [13, 6], [9, 1000]]) {
     it(`addBias and biasGrad over [${outer}, C, ${inner}]`, async () => {

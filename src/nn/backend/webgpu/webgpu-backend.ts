@@ -53,6 +53,8 @@ export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
   readonly dtype = 'float32' as const;
   readonly runtime: GpuRuntime;
+  /** For tuning only: the tile shape ('s', 'w', 't' or 'b', see kernels/gemm.ts) of every product. */
+  gemmTile: string | null = null;
   private readonly specs = new Map<string, KernelSpec>();
 
   /**
@@ -286,7 +288,7 @@ export class WebGpuBackend implements Backend {
   /** A tiled product with these operands, split along K when the tiles alone are too few. */
   private gemm(op: Operands, M: number, N: number, K: number, extra: number[], inputs: Tensor[], outputs: Tensor[]): void {
     if (!M || !N) return;
-    const plan = planGemm(M, N, K);
+    const plan = planGemm(M, N, K, this.gemmTile ? TILES.find((t) => t.name === this.gemmTile) : undefined);
     const params = [M, N, K, plan.kChunk, plan.splits, ...extra];
     if (plan.splits === 1) {
       this.runtime.dispatch(this.spec(op, plan.tile.name, false), params, [...inputs, ...outputs].map(s), ...plan.groups);
