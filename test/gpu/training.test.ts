@@ -11,7 +11,7 @@ import type { WebGpuBackend } from '../../src/nn/backend/webgpu/index.ts';
 import { Network, type NetworkSpec } from '../../src/nn/network.ts';
 import type { OptimizerName } from '../../src/nn/optimizers/optimizer.ts';
 import { Rng } from '../../src/nn/rng.ts';
-import { Trainer, oneHot } from '../../src/nn/train.ts';
+import { Trainer, evaluate, oneHot } from '../../src/nn/train.ts';
 import { gpuBackend, random, relError } from './helpers.ts';
 
 const SPEC: NetworkSpec = {
@@ -48,7 +48,11 @@ async function train(B: Backend, optimizer: OptimizerName) {
     const t = oneHot(Array.from({ length: N }, () => rng.int(4)), 4);
     trainer.stepHost(x, t, N, optimizer === 'adam' ? 0.01 : 0.1);
   }
-  return { drained: await trainer.drain(), weights: await net.weights() };
+  const drained = await trainer.drain();
+  // Inference mode on a set that does not divide into the batch size (a partial last batch).
+  const n = 30;
+  const test = { n, x: random(rng, n * 100), y: oneHot(Array.from({ length: n }, () => rng.int(4)), 4) };
+  return { drained, evaluated: await evaluate(net, test, 'xent', 8), weights: await net.weights() };
 }
 
 describe('training steps agree with the CPU backend', () => {
@@ -65,6 +69,8 @@ describe('training steps agree with the CPU backend', () => {
       expect(relError(c.weights[0].data, before[0].data)).toBeGreaterThan(1e-3);
       expect(Math.abs(g.drained.loss - c.drained.loss) / c.drained.loss).toBeLessThanOrEqual(1e-4);
       expect(g.drained.accuracy).toBe(c.drained.accuracy);
+      expect(Math.abs(g.evaluated.loss - c.evaluated.loss) / c.evaluated.loss).toBeLessThanOrEqual(1e-4);
+      expect(g.evaluated.accuracy).toBe(c.evaluated.accuracy);
     });
   }
 
