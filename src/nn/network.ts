@@ -21,6 +21,8 @@ export interface NetworkOptions {
   backend?: Backend;
   /** Seeds the initial weights and every stochastic layer. */
   seed?: number;
+  /** `zeros` skips the random initial weights, for a network whose weights are loaded next. */
+  init?: 'random' | 'zeros';
 }
 
 /**
@@ -58,7 +60,7 @@ export class Network {
     });
     let shape: number[] = this.inputShape;
     this.layers.forEach((layer, i) => {
-      layer.initHint = followingActivation(this.layers, i) === 'relu' ? 'he' : 'glorot';
+      layer.initHint = opts.init === 'zeros' ? 'zeros' : followingActivation(this.layers, i) === 'relu' ? 'he' : 'glorot';
       try {
         shape = layer.build(shape, this.backend, rng);
       } catch (e) {

@@ -27,6 +27,14 @@ export interface TrainerOptions {
   reduction?: 'mean' | 'sum';
 }
 
+/** What `fit` needs of a trainer: `Trainer`, or a data-parallel one with the same shape. */
+export interface StepTrainer {
+  /** One update from host arrays (n examples). */
+  stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void;
+  /** Mean loss and accuracy since the last drain. */
+  drain(): Promise<{ loss: number; accuracy: number; examples: number }>;
+}
+
 /**
  * One step of mini-batch stochastic gradient descent: forward pass, loss gradient,
  * backpropagation, parameter update. Losses and correct counts accumulate on the backend and
@@ -37,13 +45,14 @@ export interface TrainerOptions {
  * trainer.step(xBatch, tBatch, 0.1);
  * const { loss, accuracy } = await trainer.drain();
  */
-export class Trainer {
+export class Trainer implements StepTrainer {
   readonly loss: Loss;
   readonly optimizer: Optimizer;
   /** Updates applied so far (Adam's bias correction and dropout's masks count with it). */
   steps = 0;
-  private readonly lossSum: Tensor;
-  private readonly correct: Tensor;
+  /** Running sums since the last drain: the loss (summed over examples) and the correct count. */
+  readonly lossSum: Tensor;
+  readonly correct: Tensor;
   private readonly targets = new Map<number, Tensor>();
   private seen = 0;
 
@@ -67,16 +76,23 @@ export class Trainer {
 
   /** One update from a batch already on the backend. */
   step(x: Tensor, t: Tensor, lr: number): void {
-    const B = this.net.backend;
     const n = x.shape[0];
-    const y = this.net.forward(x, { training: true, step: this.steps });
-    const scale = this.opts.reduction === 'sum' ? 1 : 1 / n;
-    const { grad, from } = this.loss.gradient(y, t, this.lossSum, scale);
-    B.countCorrect(y, t, this.correct, this.loss.multiLabel ? 'threshold' : 'argmax');
-    this.net.backward(grad, from);
+    this.backprop(x, t, this.opts.reduction === 'sum' ? 1 : 1 / n, this.steps);
     this.steps++;
     this.optimizer.update(this.net.params().map((p) => p.param), lr, this.steps);
     this.seen += n;
+  }
+
+  /**
+   * Forward pass, loss and backpropagation without the update: fills every parameter's gradient
+   * with `scale` times the summed per-example derivatives. Data-parallel replicas call this on
+   * their share of a batch, with the scale of the whole batch.
+   */
+  backprop(x: Tensor, t: Tensor, scale: number, step: number): void {
+    const y = this.net.forward(x, { training: true, step });
+    const { grad, from } = this.loss.gradient(y, t, this.lossSum, scale);
+    this.net.backend.countCorrect(y, t, this.correct, this.loss.multiLabel ? 'threshold' : 'argmax');
+    this.net.backward(grad, from);
   }
 
   /** One update from host arrays (n examples). */
@@ -145,6 +161,8 @@ export interface BatchInfo {
 }
 
 export interface FitOptions extends TrainerOptions {
+  /** Trains with this trainer (e.g. data-parallel across threads) instead of a new `Trainer`. */
+  trainer?: StepTrainer;
   lr: number;
   schedule?: Schedule;
   batchSize: number;
@@ -180,7 +198,7 @@ export interface History {
  * validation and test sets after each epoch, and stops early when validation stops improving.
  */
 export async function fit(net: Network, train: Dataset, opts: FitOptions): Promise<History> {
-  const trainer = new Trainer(net, opts);
+  const trainer = opts.trainer ?? new Trainer(net, opts);
   const rng = new Rng(opts.seed ?? 1);
   const lr = new LearningRate(opts.lr, opts.schedule);
   const inSize = net.inputSize;

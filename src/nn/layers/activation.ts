@@ -1,5 +1,4 @@
 import type { ActivationFn, Tensor } from '../backend/backend.ts';
-import type { Rng } from '../rng.ts';
 import { Layer, type LayerSpec } from './layer.ts';
 
 export type ActivationName = ActivationFn | 'softmax';
@@ -22,7 +21,7 @@ export class Activation extends Layer {
     }
   }
 
-  protected init(inputShape: readonly number[], _rng: Rng): number[] {
+  outputShapeFor(inputShape: readonly number[]): number[] {
     return [...inputShape];
   }
 

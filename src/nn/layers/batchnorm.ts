@@ -30,7 +30,11 @@ export class BatchNorm extends Layer {
     return this.inputShape.slice(1).reduce((a, b) => a * b, 1);
   }
 
-  protected init(inputShape: readonly number[], _rng: Rng): number[] {
+  outputShapeFor(inputShape: readonly number[]): number[] {
+    return [...inputShape];
+  }
+
+  protected override init(inputShape: readonly number[], _rng: Rng): void {
     const B = this.backend;
     const c = inputShape[0];
     this.gamma = { name: 'scale', value: B.tensor([c], new Array(c).fill(1)), grad: B.tensor([c]), noDecay: true };
@@ -39,7 +43,6 @@ export class BatchNorm extends Layer {
     this.runningVar = { name: 'var', value: B.tensor([c], new Array(c).fill(1)) };
     this.mean = B.tensor([c]);
     this.invStd = B.tensor([c]);
-    return [...inputShape];
   }
 
   forward(x: Tensor, opts: ForwardOptions): Tensor {

@@ -13,7 +13,8 @@ export class Conv2d extends Layer {
   weight!: Param;
   bias!: Param;
   readonly stride: number;
-  pad = 0;
+  /** Zero padding on every side, in pixels. */
+  readonly pad: number;
   private x: Tensor | null = null;
 
   constructor(
@@ -28,22 +29,27 @@ export class Conv2d extends Layer {
       if (!Number.isInteger(v) || v < 1) throw new Error(`conv2d ${k} must be a positive integer, got ${v}`);
     }
     if (padding === 'same' && kernel % 2 === 0) throw new Error(`conv2d padding 'same' needs an odd kernel, got ${kernel}`);
+    this.pad = padding === 'same' ? (kernel - 1) / 2 : padding;
+    if (!Number.isInteger(this.pad) || this.pad < 0) throw new Error(`conv2d padding must be a non-negative integer or 'same', got ${padding}`);
   }
 
-  protected init(inputShape: readonly number[], rng: Rng): number[] {
+  outputShapeFor(inputShape: readonly number[]): number[] {
     if (inputShape.length !== 3) throw new Error(`conv2d needs [channels, height, width] input, got [${inputShape}]`);
-    const [cin, h, w] = inputShape;
-    this.pad = this.padding === 'same' ? (this.kernel - 1) / 2 : this.padding;
+    const [, h, w] = inputShape;
     const outH = Math.floor((h + 2 * this.pad - this.kernel) / this.stride) + 1;
     const outW = Math.floor((w + 2 * this.pad - this.kernel) / this.stride) + 1;
     if (outH < 1 || outW < 1) throw new Error(`conv2d kernel ${this.kernel} does not fit a ${h}x${w} input`);
+    return [this.filters, outH, outW];
+  }
+
+  protected override init(inputShape: readonly number[], rng: Rng): void {
+    const [cin] = inputShape;
     const kk = this.kernel * this.kernel;
     const B = this.backend;
     const shape = [this.filters, cin, this.kernel, this.kernel];
     const wv = initWeights(this.filters * cin * kk, cin * kk, this.filters * kk, this.initHint, rng);
     this.weight = { name: 'weight', value: B.tensor(shape, wv), grad: B.tensor(shape) };
     this.bias = { name: 'bias', value: B.tensor([this.filters]), grad: B.tensor([this.filters]), noDecay: true };
-    return [this.filters, outH, outW];
   }
 
   geometry(n: number): Conv2dGeometry {

@@ -29,8 +29,12 @@ export class Dense extends Layer {
     if (!Number.isInteger(units) || units < 1) throw new Error(`dense layer needs a positive integer number of units, got ${units}`);
   }
 
-  protected init(inputShape: readonly number[], rng: Rng): number[] {
+  outputShapeFor(inputShape: readonly number[]): number[] {
     if (inputShape.length !== 1) throw new Error(`dense layer needs a flat input, got shape [${inputShape}]: add a flatten layer`);
+    return [this.units];
+  }
+
+  protected override init(inputShape: readonly number[], rng: Rng): void {
     const inputs = inputShape[0];
     const B = this.backend;
     const w = initWeights(this.units * inputs, inputs, this.units, this.initHint, rng);
@@ -43,7 +47,6 @@ export class Dense extends Layer {
     }
     this.weight = { name: 'weight', value: B.tensor([this.units, inputs], w), grad: B.tensor([this.units, inputs]) };
     this.bias = { name: 'bias', value: B.tensor([this.units]), grad: B.tensor([this.units]), noDecay: true };
-    return [this.units];
   }
 
   forward(x: Tensor): Tensor {

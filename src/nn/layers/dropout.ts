@@ -18,9 +18,12 @@ export class Dropout extends Layer {
     if (!(rate >= 0 && rate < 1)) throw new Error(`dropout rate must be in [0, 1), got ${rate}`);
   }
 
-  protected init(inputShape: readonly number[], rng: Rng): number[] {
-    this.seed = rng.fork();
+  outputShapeFor(inputShape: readonly number[]): number[] {
     return [...inputShape];
+  }
+
+  protected override init(_inputShape: readonly number[], rng: Rng): void {
+    this.seed = rng.fork();
   }
 
   forward(x: Tensor, opts: ForwardOptions): Tensor {

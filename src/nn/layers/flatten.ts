@@ -1,12 +1,11 @@
 import type { Tensor } from '../backend/backend.ts';
-import type { Rng } from '../rng.ts';
 import { Layer, type LayerSpec } from './layer.ts';
 
 /** [N, C, H, W] -> [N, C*H*W], sharing storage (no copy in either direction). */
 export class Flatten extends Layer {
   readonly type = 'flatten';
 
-  protected init(inputShape: readonly number[], _rng: Rng): number[] {
+  outputShapeFor(inputShape: readonly number[]): number[] {
     return [inputShape.reduce((a, b) => a * b, 1)];
   }
 

@@ -34,7 +34,7 @@ export abstract class Layer {
   inputShape: number[] = [];
   outputShape: number[] = [];
   /** Set by the network before `build`: how to scale initial weights for the activation that follows. */
-  initHint: 'glorot' | 'he' = 'glorot';
+  initHint: 'glorot' | 'he' | 'zeros' = 'glorot';
   protected backend!: Backend;
   private workspace = new Map<string, Tensor>();
 
@@ -42,11 +42,15 @@ export abstract class Layer {
   build(inputShape: readonly number[], backend: Backend, rng: Rng): number[] {
     this.backend = backend;
     this.inputShape = [...inputShape];
-    this.outputShape = this.init(inputShape, rng);
+    this.outputShape = this.outputShapeFor(inputShape);
+    this.init(inputShape, rng);
     return this.outputShape;
   }
 
-  protected abstract init(inputShape: readonly number[], rng: Rng): number[];
+  /** The shape of one output example for this input shape; throws if the input does not fit. */
+  abstract outputShapeFor(inputShape: readonly number[]): number[];
+  /** Allocates parameters and state (layers without any need not override it). */
+  protected init(_inputShape: readonly number[], _rng: Rng): void {}
   abstract forward(x: Tensor, opts: ForwardOptions): Tensor;
   /** Fills parameter gradients; returns dE/dx, or null when `needInputGrad` is false. */
   abstract backward(dy: Tensor, needInputGrad: boolean): Tensor | null;

@@ -1,5 +1,4 @@
 import type { Conv2dGeometry, Tensor } from '../backend/backend.ts';
-import type { Rng } from '../rng.ts';
 import { Layer, type LayerSpec } from './layer.ts';
 
 /** Max or average pooling over size x size windows of each channel (no padding). */
@@ -22,7 +21,7 @@ export class Pool extends Layer {
     }
   }
 
-  protected init(inputShape: readonly number[], _rng: Rng): number[] {
+  outputShapeFor(inputShape: readonly number[]): number[] {
     if (inputShape.length !== 3) throw new Error(`${this.type} needs [channels, height, width] input, got [${inputShape}]`);
     const [c, h, w] = inputShape;
     const outH = Math.floor((h - this.size) / this.stride) + 1;

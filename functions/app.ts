@@ -1,0 +1,37 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import type { AppDeps, AppEnv } from './context.ts';
+import { healthRoute } from './health/route.ts';
+import { methodNotAllowed, notFound, onError } from './http/errors.ts';
+import { modelsRoute } from './models/route.ts';
+import { predictRoute } from './predict/route.ts';
+
+/**
+ * CORS for the API: any origin may call it from a browser, without credentials (it has no cookies
+ * or user sessions). Preflights are answered for GET and POST with a Content-Type header.
+ */
+export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86400 };
+
+/**
+ * The Worker's Hono app: thin routes over src/ (see each route module). Every error is JSON
+ * `{ "error": { "code", "message" } }`: 400, 404, 405, 413, 415, 422, or a bare 500.
+ *
+ * @example
+ * const app = createApp({ catalog, engines });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', cors(CORS));
+  app.route('/', healthRoute());
+  app.route('/', predictRoute(deps));
+  app.route('/', modelsRoute(deps));
+  // Known paths, other methods: 405 with Allow.
+  app.all('/healthz', methodNotAllowed(['GET']));
+  app.all('/v1/predict', methodNotAllowed(['POST']));
+  app.all('/v1/models', methodNotAllowed(['GET']));
+  app.all('/v1/models/:name', methodNotAllowed(['GET']));
+  app.notFound(notFound);
+  app.onError(onError);
+  return app;
+}

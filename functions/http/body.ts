@@ -1,0 +1,48 @@
+import { ApiError } from './errors.ts';
+
+/** The media type of a Content-Type header, lower-cased, without parameters ('' when absent). */
+export function mediaType(contentType: string | null | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Reads a request body into memory, refusing it with 413 as soon as it is known to exceed
+ * `maxBytes`: from Content-Length before anything is read, else while counting the stream (a
+ * chunked body is cancelled at the first byte over the limit, never read whole).
+ *
+ * @example
+ * const bytes = await readBody(c.req.raw, MAX_JSON_BYTES, 'JSON body');
+ */
+export async function readBody(request: Request, maxBytes: number, what = 'request body'): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && !request.headers.has('transfer-encoding')) {
+    const n = Number(declared);
+    if (Number.isSafeInteger(n) && n > maxBytes) throw tooLarge(what, maxBytes, `${n} bytes`);
+  }
+  if (!request.body) return new Uint8Array(0);
+
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(what, maxBytes, 'more');
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function tooLarge(what: string, maxBytes: number, got: string): ApiError {
+  return new ApiError(413, 'payload_too_large', `the ${what} may hold at most ${maxBytes} bytes; this one has ${got}`);
+}

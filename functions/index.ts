@@ -1,0 +1,17 @@
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import digitsOnnx from '../models/digits.onnx';
+import { createApp } from './app.ts';
+import type { Bindings } from './context.ts';
+import { Engines } from './inference/engines.ts';
+import { useCompiledOrtWasm } from './inference/ort-runtime.ts';
+import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
+import { ModelCatalog } from './models/catalog.ts';
+
+// Built once per isolate and shared by its requests: model bytes, engines, sessions.
+const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx) }], MODEL_VERSIONS_KEPT);
+const engines = new Engines(() => useCompiledOrtWasm(ortWasm), MODEL_VERSIONS_KEPT);
+const app = createApp({ catalog, engines });
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env satisfies Bindings, ctx),
+} satisfies ExportedHandler<Env>;

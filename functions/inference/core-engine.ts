@@ -1,0 +1,20 @@
+import { importOnnx } from '../../src/onnx/import.ts';
+import type { ModelVersion } from '../models/model.ts';
+import type { Engine } from './engine.ts';
+
+/**
+ * The backprop core as an inference engine: the same ONNX bytes imported into a `Network` and
+ * evaluated in TypeScript. No WebAssembly set-up, so it answers a fresh isolate's first prediction
+ * quickly; its outputs match onnxruntime's to float32 rounding (test/worker/engines.test.ts).
+ *
+ * @example
+ * const engine = await createCoreEngine(model);
+ * const probabilities = await engine.predict(pixels);
+ */
+export async function createCoreEngine(model: ModelVersion): Promise<Engine> {
+  const { network } = await importOnnx(model.bytes);
+  return {
+    kind: 'core',
+    predict: (input) => network.predict(input, 1),
+  };
+}

@@ -1,0 +1,140 @@
+import { ModelRegistry, type Manifest, type ModelVersion as RegistryEntry, type ObjectStore } from '../../src/registry/index.ts';
+import { loadBundled, type BundledModel } from './bundled.ts';
+import { describeOnnx, type ModelInfo, type ModelVersion } from './model.ts';
+
+/** Where the current versions come from on one request: the R2 bucket (if bound) and how fresh to keep it. */
+export interface RegistrySource {
+  bucket?: ObjectStore;
+  /** How long a manifest read from the bucket is trusted, in milliseconds. */
+  refreshMs: number;
+}
+
+/** A model's current version and every version the registry holds (just the bundled one without it). */
+export type ModelDetails = ModelInfo & { versions: ModelInfo[] };
+
+/**
+ * The models an isolate serves, and which version of each is current: the registry's (src/registry,
+ * R2) when it has one, else the bundled model. Per isolate: a manifest is re-read at most every
+ * `refreshMs`, a version's bytes are fetched and checked against their sha256 once, and concurrent
+ * requests share one read. A corrupt current version gives way to its nearest intact ancestor
+ * (ModelRegistry.serving); if the registry cannot be read, the last version served (or the bundled
+ * one) keeps answering and the failure is logged.
+ *
+ * @example
+ * const catalog = new ModelCatalog([{ name: 'digits', bytes }]);
+ * const model = await catalog.current('digits', { bucket: env.MODELS, refreshMs: 10_000 });
+ */
+export class ModelCatalog {
+  private readonly bundledModels = new Map<string, BundledModel>();
+  private readonly bundled = new Map<string, Promise<ModelVersion>>();
+  private readonly manifests = new Map<string, { at: number; manifest: Promise<Manifest> }>();
+  private readonly versions = new Map<string, Promise<ModelVersion | null>>();
+  private readonly lastServed = new Map<string, ModelVersion>();
+
+  constructor(
+    bundled: BundledModel[],
+    private readonly keep = 2,
+    private readonly now: () => number = Date.now,
+  ) {
+    for (const m of bundled) this.bundledModels.set(m.name, m);
+  }
+
+  /** Names of the models served (the bundled ones; each may have registry versions). */
+  get names(): string[] {
+    return [...this.bundledModels.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.bundledModels.has(name);
+  }
+
+  /** The current version of a model, with its bytes. */
+  async current(name: string, source: RegistrySource): Promise<ModelVersion> {
+    let manifest: Manifest | null;
+    try {
+      manifest = source.bucket ? await this.manifest(name, source) : null;
+    } catch (e) {
+      console.error(`model registry: reading the manifest of '${name}' failed; serving the last version served`, e);
+      return this.lastServed.get(name) ?? this.bundledVersion(name);
+    }
+    if (!manifest?.current) return this.bundledVersion(name);
+
+    const key = `${name}@${manifest.current}`;
+    let version = this.versions.get(key);
+    if (!version) {
+      version = this.serving(new ModelRegistry(source.bucket!, name), manifest);
+      this.remember(key, version);
+    }
+    let model: ModelVersion | null;
+    try {
+      model = await version;
+    } catch (e) {
+      this.versions.delete(key); // a transient failure: the next request tries again
+      console.error(`model registry: loading ${key} failed; serving the last version served`, e);
+      return this.lastServed.get(name) ?? this.bundledVersion(name);
+    }
+    if (!model) return this.bundledVersion(name);
+    this.lastServed.set(name, model);
+    return model;
+  }
+
+  /** What the API says about a model: its current version and the versions, without fetching bytes. */
+  async details(name: string, source: RegistrySource): Promise<ModelDetails> {
+    try {
+      const manifest = source.bucket ? await this.manifest(name, source) : null;
+      const current = manifest?.versions.find((v) => v.version === manifest.current);
+      if (manifest && current) return { ...registryInfo(name, current), versions: manifest.versions.map((v) => registryInfo(name, v)) };
+    } catch (e) {
+      console.error(`model registry: reading the manifest of '${name}' failed`, e);
+    }
+    const { bytes: _bytes, inputShape: _inputShape, ...info } = await this.bundledVersion(name);
+    return { ...info, versions: [info] };
+  }
+
+  /** The current version's bytes, or its nearest intact ancestor's (null when none is intact). */
+  private async serving(registry: ModelRegistry, manifest: Manifest): Promise<ModelVersion | null> {
+    const served = await registry.serving(manifest);
+    if (!served) {
+      console.error(`model registry: no intact version of '${registry.name}' (current ${manifest.current}); serving the bundled model`);
+      return null;
+    }
+    if (served.skipped.length) console.error(`model registry: '${registry.name}' skipped corrupt versions: ${served.skipped.join('; ')}`);
+    const bytes = new Uint8Array(served.bytes);
+    return { ...registryInfo(registry.name, served.version), bytes, inputShape: describeOnnx(bytes).inputShape };
+  }
+
+  private bundledVersion(name: string): Promise<ModelVersion> {
+    let v = this.bundled.get(name);
+    if (!v) {
+      const model = this.bundledModels.get(name);
+      if (!model) return Promise.reject(new Error(`no bundled model named '${name}'`));
+      v = loadBundled(model);
+      this.bundled.set(name, v);
+      v.catch(() => this.bundled.delete(name));
+    }
+    return v;
+  }
+
+  private manifest(name: string, source: RegistrySource): Promise<Manifest> {
+    const cached = this.manifests.get(name);
+    if (cached && this.now() - cached.at < source.refreshMs) return cached.manifest;
+    const manifest = new ModelRegistry(source.bucket!, name).read().then((r) => r.manifest);
+    const entry = { at: this.now(), manifest };
+    this.manifests.set(name, entry);
+    // A failed read is not cached: the next request tries again.
+    manifest.catch(() => {
+      if (this.manifests.get(name) === entry) this.manifests.delete(name);
+    });
+    return manifest;
+  }
+
+  /** Keeps the newest `keep` versions' bytes; older ones are dropped (their engines go with them). */
+  private remember(key: string, version: Promise<ModelVersion | null>): void {
+    this.versions.set(key, version);
+    while (this.versions.size > this.keep) this.versions.delete(this.versions.keys().next().value!);
+  }
+}
+
+function registryInfo(name: string, v: RegistryEntry): ModelInfo {
+  return { name, version: v.version, source: v.source, sha256: v.sha256, metrics: v.metrics };
+}

@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { registrySource } from '../context.ts';
+import { ApiError } from '../http/errors.ts';
+
+/**
+ * GET /v1/models: every served model with its current version and metrics (from the registry's
+ * manifest, or the bundled model's card and metadata). GET /v1/models/:name: one of them, with
+ * its versions.
+ *
+ * @example
+ * curl -s localhost:8787/v1/models
+ * // { "models": [ { "name": "digits", "version": "bundled-3f2a9c...", "source": "bundled", "metrics": { "testAccuracy": 0.9383 }, ... } ] }
+ */
+export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .get('/v1/models', async (c) => {
+      const source = registrySource(c.env);
+      const models = await Promise.all(deps.catalog.names.map((name) => deps.catalog.details(name, source)));
+      return c.json({ models: models.map(({ versions: _versions, ...current }) => current) });
+    })
+    .get('/v1/models/:name', async (c) => {
+      const name = c.req.param('name');
+      if (!deps.catalog.has(name)) {
+        throw new ApiError(404, 'unknown_model', `no model named '${name}'; GET /v1/models lists them`);
+      }
+      return c.json(await deps.catalog.details(name, registrySource(c.env)));
+    });
+}

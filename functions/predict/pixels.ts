@@ -1,0 +1,46 @@
+import { ApiError } from '../http/errors.ts';
+import * as z from 'zod/mini';
+import '../http/zod.ts';
+import { PIXELS } from '../limits.ts';
+
+/**
+ * The JSON body of /v1/predict: exactly 784 finite numbers in [0, 1], a 28 x 28 image row-major
+ * with ink high (MNIST's convention). Unknown keys are refused so that a typo is named, not ignored.
+ */
+export const PixelsBody = z.strictObject({
+  pixels: z.array(z.number().check(z.gte(0), z.lte(1))).check(z.length(PIXELS)),
+});
+
+/** How many validation problems one answer names (784 bad pixels are not listed one by one). */
+const ISSUES_SHOWN = 5;
+
+/**
+ * Parses the bytes of a JSON body into the model's input: 400 for bytes that are not JSON, 422 for
+ * JSON that is not `{ "pixels": [784 numbers in 0..1] }`.
+ *
+ * @example
+ * parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels: new Array(784).fill(0) })));
+ */
+export function parsePixelsJson(bytes: Uint8Array): Float32Array {
+  if (bytes.length === 0) throw new ApiError(400, 'empty_body', 'the body is empty; send JSON { "pixels": [784 numbers in 0..1] }');
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch (e) {
+    const why = e instanceof TypeError ? 'it is not valid UTF-8' : (e as Error).message;
+    throw new ApiError(400, 'malformed_json', `the body is not valid JSON: ${why}`);
+  }
+  const parsed = PixelsBody.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const named = issues.slice(0, ISSUES_SHOWN).map((i) => `${pathOf(i.path)}: ${i.message}`);
+    const more = issues.length > ISSUES_SHOWN ? ` (and ${issues.length - ISSUES_SHOWN} more)` : '';
+    throw new ApiError(422, 'invalid_pixels', `expected { "pixels": [${PIXELS} numbers in 0..1] }; ${named.join('; ')}${more}`);
+  }
+  return Float32Array.from(parsed.data.pixels);
+}
+
+function pathOf(path: PropertyKey[]): string {
+  if (!path.length) return 'body';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}

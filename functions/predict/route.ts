@@ -1,0 +1,59 @@
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { registrySource } from '../context.ts';
+import { parseEngineMode } from '../inference/engines.ts';
+import { checkTakesPixels } from '../models/model.ts';
+import { DEFAULT_MODEL, PIXELS } from '../limits.ts';
+import { imageToPixels } from './image.ts';
+import { readPredictInput } from './input.ts';
+
+/** The answer of POST /v1/predict. */
+export interface Prediction {
+  digit: number;
+  probabilities: number[];
+  model: { name: string; version: string };
+  /** Which implementation computed it: the core while onnxruntime sets up, then onnxruntime. */
+  engine: 'core' | 'onnxruntime';
+}
+
+/**
+ * POST /v1/predict: one image in (JSON pixels, a PNG/JPEG body, or a multipart field `image`), the
+ * digit and the 10 class probabilities out, with the model version that answered.
+ *
+ * @example
+ * curl -s localhost:8787/v1/predict -H 'content-type: application/json' -d '{"pixels":[0,0,...]}'
+ */
+export function predictRoute(deps: AppDeps): Hono<AppEnv> {
+  const decode = deps.imageToPixels ?? imageToPixels;
+  return new Hono<AppEnv>().post('/v1/predict', async (c) => {
+    const pixels = await readPredictInput(c.req.raw, decode);
+    const model = await deps.catalog.current(DEFAULT_MODEL, registrySource(c.env));
+    checkTakesPixels(model, PIXELS);
+    const waitUntil = (work: Promise<unknown>) => executionContext(c)?.waitUntil(work);
+    const engine = await deps.engines.get(model, parseEngineMode(c.env?.INFERENCE_ENGINE), waitUntil);
+    const probabilities = Array.from(await engine.predict(pixels));
+    const answer: Prediction = {
+      digit: argmax(probabilities),
+      probabilities,
+      model: { name: model.name, version: model.version },
+      engine: engine.kind,
+    };
+    return c.json(answer);
+  });
+}
+
+/** Index of the largest value (the first, on ties). */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** Hono throws when there is no execution context (app.request in a unit test): then there is nothing to extend. */
+function executionContext(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): { waitUntil(p: Promise<unknown>): void } | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}

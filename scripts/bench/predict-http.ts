@@ -1,0 +1,398 @@
+/**
+ * Benchmark section "predict-http": the Worker as a client sees it, on a local workerd.
+ *
+ * 1. Throughput: requests/s and p50/p99 latency of POST /v1/predict against GET /healthz on the same
+ *    warm worker (a bounded load generator, autocannon, on 127.0.0.1), printed as ratios.
+ * 2. Cold start: a fresh workerd process (a fresh isolate) per sample, for each engine mode: the CPU
+ *    its start costs (script and WebAssembly compilation), then the wall time and CPU of its first
+ *    answered prediction, and the CPU onnxruntime's background set-up costs afterwards. CPU is read
+ *    from /proc (Linux): the isolate's thread, and all threads (V8 compiles on helper threads).
+ *
+ * The worker is the real bundle (`wrangler deploy --dry-run`) run by workerd directly, without R2
+ * (it serves the bundled model) and without wrangler's proxy in front, so nothing else is measured.
+ *
+ * Standalone: `npm run bench:predict-http [-- --seconds 5 --connections 8 --samples 5 --png]`
+ * (`--png` posts a 28x28 PNG instead of JSON pixels: for builds with src/image wired).
+ */
+import autocannon from 'autocannon';
+import { encode as encodePng } from 'fast-png';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { labelledImages } from '../../src/data/idx.ts';
+import { mnistDir } from '../lib/mnist.ts';
+
+/** The request body posted to /v1/predict: JSON pixels now, a 28x28 PNG once images are decoded. */
+export interface PredictBody {
+  label: string;
+  contentType: string;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+export type EngineMode = 'auto' | 'onnxruntime' | 'core';
+
+export interface PredictHttpOptions {
+  body?: PredictBody;
+  /** Concurrent connections of the load generator (default 8). */
+  connections?: number;
+  /** Seconds of load per route (default 5). */
+  seconds?: number;
+  /** Fresh isolates per engine mode for the cold start (default 5). */
+  samples?: number;
+  modes?: EngineMode[];
+  log?: (line: string) => void;
+}
+
+export interface LoadFigures {
+  route: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Medians over fresh isolates; CPU in milliseconds. */
+export interface ColdStartFigures {
+  mode: EngineMode;
+  samples: number;
+  startupCpuMs: CpuMs;
+  firstPredictWallMs: number;
+  firstPredictCpuMs: CpuMs;
+  /** CPU spent after the first answer (onnxruntime's background set-up in `auto`). */
+  afterFirstCpuMs: CpuMs;
+  firstEngine: string;
+  secondEngine: string;
+  secondPredictWallMs: number;
+}
+
+export interface CpuMs {
+  isolateThread: number;
+  allThreads: number;
+}
+
+export interface PredictHttpReport {
+  body: string;
+  load: { healthz: LoadFigures; predict: LoadFigures; ratios: { requestsPerSecond: number; p50: number; p99: number } };
+  coldStart: ColdStartFigures[];
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
+
+/**
+ * Runs the section and prints its figures.
+ *
+ * @example
+ * const report = await benchPredictHttp({ seconds: 5, samples: 5 });
+ */
+export async function benchPredictHttp(opts: PredictHttpOptions = {}): Promise<PredictHttpReport> {
+  const log = opts.log ?? console.log;
+  const body = opts.body ?? mnistJsonBody();
+  const bundle = buildBundle();
+  try {
+    log(`predict-http: body ${body.label} (${body.bytes.length} bytes), bundle ${bundle.summary}`);
+    const load = await measureLoad(bundle, body, opts.connections ?? 8, opts.seconds ?? 5, log);
+    const coldStart: ColdStartFigures[] = [];
+    for (const mode of opts.modes ?? (['auto', 'onnxruntime', 'core'] as EngineMode[])) {
+      coldStart.push(await measureColdStart(bundle, body, mode, opts.samples ?? 5, log));
+    }
+    return { body: body.label, load, coldStart };
+  } finally {
+    rmSync(bundle.dir, { recursive: true, force: true });
+  }
+}
+
+/** The first MNIST test digit (a 7) as JSON pixels in [0, 1]. */
+export function mnistJsonBody(): PredictBody {
+  const test = mnistTest();
+  const pixels = Array.from(test.pixels.subarray(0, 784), (v) => Number(v.toFixed(4)));
+  return { label: `JSON pixels of MNIST test digit 0 (label ${test.labels[0]})`, contentType: 'application/json', bytes: new TextEncoder().encode(JSON.stringify({ pixels })) };
+}
+
+/** The same digit as a 28x28 8-bit grayscale PNG, white ink on black as MNIST stores it (needs src/image wired). */
+export function mnistPngBody(): PredictBody {
+  const test = mnistTest();
+  const gray = Uint8Array.from(test.pixels.subarray(0, 784), (v) => Math.round(v * 255));
+  const png = encodePng({ width: 28, height: 28, data: gray, channels: 1, depth: 8 });
+  return { label: `28x28 PNG of MNIST test digit 0 (label ${test.labels[0]})`, contentType: 'image/png', bytes: new Uint8Array(png) };
+}
+
+function mnistTest() {
+  const read = (f: string) => new Uint8Array(readFileSync(join(mnistDir(), f)));
+  return labelledImages(read('t10k-images-idx3-ubyte'), read('t10k-labels-idx1-ubyte'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throughput
+
+async function measureLoad(bundle: Bundle, body: PredictBody, connections: number, seconds: number, log: (s: string) => void) {
+  const worker = await startWorkerd(bundle, 'auto');
+  try {
+    // Warm: until onnxruntime answers (auto mode), so the load measures the steady state.
+    for (let i = 0; i < 50; i++) {
+      const answer = (await predictOnce(worker.url, body)).json;
+      if (answer.engine === 'onnxruntime') break;
+      await sleep(100);
+    }
+    const healthz = await load(`${worker.url}/healthz`, { method: 'GET' }, connections, seconds);
+    const predict = await load(`${worker.url}/v1/predict`, { method: 'POST', headers: { 'content-type': body.contentType }, body: Buffer.from(body.bytes) }, connections, seconds);
+    const ratios = {
+      requestsPerSecond: predict.requestsPerSecond / healthz.requestsPerSecond,
+      p50: predict.p50Ms / healthz.p50Ms,
+      p99: predict.p99Ms / healthz.p99Ms,
+    };
+    log(`load: ${connections} connections, ${seconds} s per route, 127.0.0.1 (load generator and workerd share this machine's cores)`);
+    for (const f of [healthz, predict]) {
+      log(`  ${f.route.padEnd(16)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${f.p50Ms.toFixed(2)} ms   p99 ${f.p99Ms.toFixed(2)} ms   non-2xx ${f.non2xx}   errors ${f.errors}`);
+    }
+    log(`  predict / healthz: req/s x${ratios.requestsPerSecond.toFixed(2)}, p50 x${ratios.p50.toFixed(2)}, p99 x${ratios.p99.toFixed(2)}`);
+    return { healthz, predict, ratios };
+  } finally {
+    await worker.stop();
+  }
+}
+
+async function load(url: string, request: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer }, connections: number, seconds: number): Promise<LoadFigures> {
+  // autocannon's histogram keeps whole milliseconds; each response's own time (hrtime) is kept here.
+  const latencies: number[] = [];
+  // Without a callback autocannon returns its event emitter, made thenable (its types say only Promise).
+  const run = autocannon({ url, connections, duration: seconds, ...request }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+  run.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status >= 200 && status < 300) latencies.push(ms);
+  });
+  const r = await run;
+  return {
+    route: `${request.method} ${new URL(url).pathname}`,
+    requestsPerSecond: r.requests.total / r.duration,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cold start
+
+async function measureColdStart(bundle: Bundle, body: PredictBody, mode: EngineMode, samples: number, log: (s: string) => void): Promise<ColdStartFigures> {
+  const rows: Array<{ startup: CpuMs; wall: number; cpu: CpuMs; after: CpuMs; first: string; second: string; secondWall: number }> = [];
+  for (let s = 0; s < samples; s++) {
+    const worker = await startWorkerd(bundle, mode);
+    try {
+      await quiet(worker.process);
+      const startup = cpuOf(worker.process);
+      const before = cpuOf(worker.process);
+      const first = await predictOnce(worker.url, body);
+      const atAnswer = cpuOf(worker.process);
+      await quiet(worker.process);
+      const settled = cpuOf(worker.process);
+      const second = await predictOnce(worker.url, body);
+      rows.push({ startup, wall: first.wallMs, cpu: minus(atAnswer, before), after: minus(settled, atAnswer), first: first.json.engine, second: second.json.engine, secondWall: second.wallMs });
+    } finally {
+      await worker.stop();
+    }
+  }
+  const med = (f: (r: (typeof rows)[number]) => number) => median(rows.map(f));
+  const figures: ColdStartFigures = {
+    mode,
+    samples,
+    startupCpuMs: { isolateThread: med((r) => r.startup.isolateThread), allThreads: med((r) => r.startup.allThreads) },
+    firstPredictWallMs: med((r) => r.wall),
+    firstPredictCpuMs: { isolateThread: med((r) => r.cpu.isolateThread), allThreads: med((r) => r.cpu.allThreads) },
+    afterFirstCpuMs: { isolateThread: med((r) => r.after.isolateThread), allThreads: med((r) => r.after.allThreads) },
+    firstEngine: [...new Set(rows.map((r) => r.first))].join('/'),
+    secondEngine: [...new Set(rows.map((r) => r.second))].join('/'),
+    secondPredictWallMs: med((r) => r.secondWall),
+  };
+  const cpu = (c: CpuMs) => `${c.isolateThread.toFixed(1)} ms (all threads ${c.allThreads.toFixed(1)})`;
+  log(`cold start, INFERENCE_ENGINE=${mode}, median of ${samples} fresh isolates:`);
+  log(`  isolate start (script + wasm compile) CPU ${cpu(figures.startupCpuMs)}`);
+  log(`  first prediction: wall ${figures.firstPredictWallMs.toFixed(1)} ms, CPU ${cpu(figures.firstPredictCpuMs)}, engine ${figures.firstEngine}`);
+  log(`  after the first answer (background): CPU ${cpu(figures.afterFirstCpuMs)}`);
+  log(`  second prediction: wall ${figures.secondPredictWallMs.toFixed(1)} ms, engine ${figures.secondEngine}`);
+  return figures;
+}
+
+// ---------------------------------------------------------------------------------------------
+// workerd
+
+interface Bundle {
+  dir: string;
+  modules: Array<{ name: string; kind: 'esModule' | 'wasm' | 'data' }>;
+  compatibilityDate: string;
+  summary: string;
+}
+
+/** The deployable bundle, exactly as `wrangler deploy` would upload it. */
+function buildBundle(): Bundle {
+  const dir = mkdtempSync(join(tmpdir(), 'nutshell-bench-'));
+  const out = join(dir, 'dist');
+  const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
+  const files = readdirSync(out).filter((f) => !f.endsWith('.map') && f !== 'README.md');
+  const modules = files
+    .map((name) => ({ name, kind: name.endsWith('.js') ? 'esModule' : name.endsWith('.wasm') ? 'wasm' : 'data' }) as Bundle['modules'][number])
+    .sort((a, b) => Number(b.kind === 'esModule') - Number(a.kind === 'esModule'));
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!compatibilityDate) throw new Error('wrangler.toml has no compatibility_date');
+  const size = (f: string) => readFileSync(join(out, f)).length;
+  const summary = files.map((f) => `${f.replace(/^[0-9a-f]{40}-/, '')} ${(size(f) / 1024).toFixed(0)} KiB`).join(', ');
+  return { dir, modules, compatibilityDate, summary };
+}
+
+interface RunningWorker {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startWorkerd(bundle: Bundle, mode: EngineMode): Promise<RunningWorker> {
+  const port = await freePort();
+  const config = join(bundle.dir, `workerd-${mode}-${port}.capnp`);
+  const modules = bundle.modules.map((m) => `(name = "${m.name}", ${m.kind} = embed "dist/${m.name}")`).join(', ');
+  writeFileSync(
+    config,
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [${modules}],
+  compatibilityDate = "${bundle.compatibilityDate}",
+  bindings = [(name = "INFERENCE_ENGINE", text = "${mode}"), (name = "MODEL_REFRESH_SECONDS", text = "10")],
+);
+`,
+  );
+  const child = spawn(WORKERD, ['serve', config], { cwd: bundle.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitForPort(port, child, () => stderr);
+  } catch (e) {
+    child.kill();
+    throw e;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    async stop() {
+      child.kill();
+      await exited;
+    },
+  };
+}
+
+/** Waits until workerd accepts connections, without sending a request (which would run the isolate). */
+async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode}): ${stderr()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`workerd did not listen on ${port} within 30 s: ${stderr()}`);
+    await sleep(5);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function predictOnce(url: string, body: PredictBody): Promise<{ wallMs: number; json: { engine: string; digit: number } }> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': body.contentType }, body: body.bytes });
+  const json = await res.json();
+  const wallMs = performance.now() - t0;
+  if (!res.ok) throw new Error(`POST /v1/predict answered ${res.status}: ${JSON.stringify(json)}`);
+  return { wallMs, json };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU from /proc: schedstat's first field is the nanoseconds a thread has run.
+
+function cpuOf(child: ChildProcess): CpuMs {
+  const pid = child.pid!;
+  let all = 0;
+  let isolate = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let ns = 0;
+    try {
+      ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    all += ns;
+    // workerd runs its isolate's JavaScript on the main thread (tid = pid).
+    if (Number(tid) === pid) isolate = ns;
+  }
+  return { isolateThread: isolate / 1e6, allThreads: all / 1e6 };
+}
+
+/** Waits until the process has used no CPU for 200 ms (background compilation done). */
+async function quiet(child: ChildProcess): Promise<void> {
+  let last = cpuOf(child).allThreads;
+  for (let i = 0; i < 50; i++) {
+    await sleep(200);
+    const now = cpuOf(child).allThreads;
+    if (now - last < 0.5) return;
+    last = now;
+  }
+}
+
+function minus(a: CpuMs, b: CpuMs): CpuMs {
+  return { isolateThread: a.isolateThread - b.isolateThread, allThreads: a.allThreads - b.allThreads };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The q-quantile (nearest rank). */
+function quantile(xs: number[], q: number): number {
+  if (!xs.length) return NaN;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standalone entry (until scripts/bench.ts runs the sections).
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  };
+  const body = process.argv.includes('--png') ? mnistPngBody() : mnistJsonBody();
+  await benchPredictHttp({ body, seconds: arg('seconds', 5), connections: arg('connections', 8), samples: arg('samples', 5) });
+}

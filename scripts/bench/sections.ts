@@ -1,0 +1,7 @@
+import type { BenchSection } from './section.ts';
+import { trainCpu } from './train-cpu.ts';
+
+/** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
+export const SECTIONS: BenchSection[] = [
+  trainCpu,
+];

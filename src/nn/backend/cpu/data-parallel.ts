@@ -1,0 +1,305 @@
+import type { Tensor } from '../backend.ts';
+import type { Param } from '../../layers/layer.ts';
+import { Network, type NetworkSpec } from '../../network.ts';
+import { createOptimizer, type Optimizer, type OptimizerName } from '../../optimizers/optimizer.ts';
+import { Trainer, type StepTrainer, type TrainerOptions } from '../../train.ts';
+import { createWasmBackend } from './create.ts';
+import type { WasmBackend, WasmTensor } from './wasm-backend.ts';
+
+/**
+ * Data-parallel training over one shared WebAssembly memory: every replica (one per thread)
+ * holds the same network, bound to ONE copy of the weights. A step splits the batch by rows;
+ * each replica backpropagates its rows into its own gradients (scaled for the whole batch), then,
+ * after a barrier, reduces one slice of every parameter across the replicas and applies the
+ * optimizer to that slice. So each batch costs one gradient reduction, spread over all threads,
+ * and the update equals the single-threaded one up to float32 summation order.
+ *
+ * The coordinating thread is replica 0 (it trains on the first rows itself); the others run in
+ * threads the host starts (Node: scripts/lib/parallel-trainer.ts). Only Web-standard APIs here:
+ * Atomics over SharedArrayBuffers. Atomics.wait blocks, so the coordinator runs where blocking
+ * is allowed: Node's main thread or a Web Worker, not a browser's main thread.
+ *
+ * Differences from one thread, all "identical in expectation": dropout masks are drawn per replica
+ * (same distribution, other units), and batch norm normalises over each replica's share of the
+ * batch (replica 0's statistics move the running estimates).
+ */
+
+// Layout of the control block (Int32 slots), shared by all replicas.
+const GEN = 0; // bumped by the coordinator to start a step
+const DONE = 1; // worker replicas finished with the step
+const BAR_COUNT = 2; // barrier between backprop and reduction
+const BAR_GEN = 3;
+const N = 4;
+const X_PTR = 5;
+const T_PTR = 6;
+const STEP = 7;
+const STOP = 8;
+const FAILED = 9;
+const LR_BYTE = 64; // a float64
+const ERROR_BYTE = 128; // a failed replica's message, UTF-8, up to the end
+export const CONTROL_BYTES = 1024;
+
+/** Spins before sleeping: with one thread per core the partner usually arrives within microseconds. */
+const SPINS = 50_000;
+
+export type ReplicaTrainerOptions = Omit<TrainerOptions, 'optimizer'> & { optimizer?: OptimizerName };
+
+/** Everything a worker replica needs to build itself (structured-cloneable: it crosses to a thread). */
+export interface ReplicaInit {
+  index: number;
+  replicas: number;
+  spec: NetworkSpec;
+  seed: number;
+  /** The trainer's options, with the optimizer by name (each replica builds its own for its slice). */
+  trainer: ReplicaTrainerOptions;
+  /** The shared-memory build of the kernels, compiled. */
+  wasm: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  arena: { start: number; end: number };
+  control: SharedArrayBuffer;
+  /** Byte offsets of the coordinator's parameters, in `net.params()` order. */
+  params: number[];
+}
+
+/** What a replica tells the others once built: where its gradients and running sums live. */
+export interface ReplicaReport {
+  grads: number[];
+  lossSum: number;
+  correct: number;
+}
+
+/** One replica's share of the work: backprop on its rows, then reduce and update its slice. */
+export class Replica {
+  readonly trainer: Trainer;
+  private readonly ctrl: Int32Array;
+  private readonly lr: Float64Array;
+  private optimizer!: Optimizer;
+  private slices: Param[] = [];
+  private reductions: Array<{ own: Tensor; peers: Tensor[] }> = [];
+
+  constructor(
+    readonly net: Network,
+    readonly index: number,
+    readonly replicas: number,
+    readonly control: SharedArrayBuffer,
+    private readonly opts: ReplicaTrainerOptions,
+  ) {
+    this.ctrl = new Int32Array(control, 0, LR_BYTE / 4);
+    this.lr = new Float64Array(control, LR_BYTE, 1);
+    this.trainer = new Trainer(net, opts);
+  }
+
+  /** A worker's replica: the network built in its own arena, its parameters bound to the coordinator's. */
+  static async create(init: ReplicaInit): Promise<Replica> {
+    // The arena is a block of the coordinator's fresh memory that nobody has written yet.
+    const B = await createWasmBackend({ wasm: init.wasm, memory: init.memory, arena: init.arena, zeroed: true });
+    const net = new Network(init.spec, { backend: B, seed: init.seed });
+    const params = net.params();
+    if (params.length !== init.params.length) throw new Error(`replica: network has ${params.length} parameters, coordinator ${init.params.length}`);
+    params.forEach(({ param }, i) => B.rebind(param.value, init.params[i]));
+    return new Replica(net, init.index, init.replicas, init.control, init.trainer);
+  }
+
+  private get B(): WasmBackend {
+    return this.net.backend as WasmBackend;
+  }
+
+  report(): ReplicaReport {
+    return {
+      grads: this.net.params().map(({ param }) => (param.grad as WasmTensor).ptr),
+      lossSum: (this.trainer.lossSum as WasmTensor).ptr,
+      correct: (this.trainer.correct as WasmTensor).ptr,
+    };
+  }
+
+  /** Takes this replica's slice of every parameter, reducing over the peers' gradients. */
+  connect(peers: ReplicaReport[]): void {
+    const B = this.B;
+    this.slices = [];
+    this.reductions = [];
+    this.net.params().forEach(({ param }, p) => {
+      const { start, length } = sliceOf(param.value.size, this.index, this.replicas);
+      if (!length) return;
+      const grad = B.slice(param.grad, start, length);
+      this.slices.push({ name: param.name, value: B.slice(param.value, start, length), grad, noDecay: param.noDecay });
+      const others = peers.filter((_, r) => r !== this.index).map((peer) => B.tensorAt(peer.grads[p] + 4 * start, [length]));
+      this.reductions.push({ own: grad, peers: others });
+    });
+    this.optimizer = createOptimizer(this.opts.optimizer ?? 'sgd', B, this.opts.optimizerOptions);
+  }
+
+  /** A worker's loop: serves steps until the coordinator stops it (generations start at 0: none is missed). */
+  run(): void {
+    const c = this.ctrl;
+    let seen = 0;
+    for (;;) {
+      waitWhile(c, GEN, seen);
+      seen = Atomics.load(c, GEN);
+      if (Atomics.load(c, STOP)) return;
+      try {
+        this.step();
+      } catch (e) {
+        // The coordinator is blocked in Atomics.wait and cannot take a message: leave the error here.
+        const text = new TextEncoder().encode(`replica ${this.index}: ${(e as Error).message}`);
+        new Uint8Array(this.control, ERROR_BYTE).set(text.subarray(0, CONTROL_BYTES - ERROR_BYTE));
+        Atomics.store(c, FAILED, 1);
+        this.finish();
+        throw e;
+      }
+      this.finish();
+    }
+  }
+
+  /** This replica's part of the step described in the control block. */
+  step(): void {
+    const c = this.ctrl;
+    const n = c[N];
+    const step = c[STEP];
+    const { start, length: rows } = rowsOf(n, this.index, this.replicas);
+    const inSize = this.net.inputSize;
+    const outSize = this.net.outputSize;
+    if (rows > 0) {
+      const x = this.B.tensorAt(c[X_PTR] + 4 * start * inSize, [rows, ...this.net.inputShape]);
+      const t = this.B.tensorAt(c[T_PTR] + 4 * start * outSize, [rows, outSize]);
+      this.trainer.backprop(x, t, this.opts.reduction === 'sum' ? 1 : 1 / n, step);
+    } else {
+      for (const { param } of this.net.params()) this.B.fill(param.grad, 0);
+    }
+    this.barrier();
+    for (const { own, peers } of this.reductions) for (const g of peers) this.B.add(own, g, own);
+    this.optimizer.update(this.slices, this.lr[0], step + 1);
+  }
+
+  /** Every replica waits here until all have arrived (a reusable, generation-counted barrier). */
+  private barrier(): void {
+    const c = this.ctrl;
+    const gen = Atomics.load(c, BAR_GEN);
+    if (Atomics.add(c, BAR_COUNT, 1) === this.replicas - 1) {
+      Atomics.store(c, BAR_COUNT, 0);
+      Atomics.add(c, BAR_GEN, 1);
+      Atomics.notify(c, BAR_GEN);
+      return;
+    }
+    waitWhile(c, BAR_GEN, gen);
+  }
+
+  private finish(): void {
+    if (Atomics.add(this.ctrl, DONE, 1) === this.replicas - 2) Atomics.notify(this.ctrl, DONE);
+  }
+}
+
+/** Returns once c[i] !== value: spinning first, then sleeping on the futex. */
+function waitWhile(c: Int32Array, i: number, value: number): void {
+  for (let k = 0; k < SPINS; k++) if (Atomics.load(c, i) !== value) return;
+  while (Atomics.load(c, i) === value) Atomics.wait(c, i, value);
+}
+
+/** Replica r's share of n rows: contiguous, sizes differing by at most one. */
+export function rowsOf(n: number, r: number, replicas: number): { start: number; length: number } {
+  const start = Math.floor((n * r) / replicas);
+  return { start, length: Math.floor((n * (r + 1)) / replicas) - start };
+}
+
+/** Replica r's slice of a parameter of `size` elements, cut at multiples of 16 floats (cache lines). */
+export function sliceOf(size: number, r: number, replicas: number): { start: number; length: number } {
+  const cut = (k: number) => (k === replicas ? size : Math.min(size, Math.floor((size * k) / replicas / 16) * 16));
+  const start = cut(r);
+  return { start, length: cut(r + 1) - start };
+}
+
+/**
+ * The coordinating side, with the shape of `Trainer`: `step`/`stepHost` run one batch across the
+ * replicas, training on the first rows itself (blocking until the update is done); `drain`
+ * gathers the replicas' loss and accuracy.
+ *
+ * @example
+ * // scripts/lib/parallel-trainer.ts starts the worker threads in Node
+ * const { net, trainer } = await createParallelTrainer(spec, { threads: 2, loss: 'xent', optimizer: 'momentum' });
+ * trainer.stepHost(x, t, 64, 0.1);
+ */
+export class DataParallelTrainer implements StepTrainer {
+  steps = 0;
+  private seen = 0;
+  private readonly ctrl: Int32Array;
+  private readonly lrSlot: Float64Array;
+  private readonly sums: Array<{ loss: Tensor; correct: Tensor }>;
+  private readonly targets = new Map<number, Tensor>();
+
+  /** `local` is replica 0, over `net` itself; `reports` are every replica's, in order (local first). */
+  constructor(
+    readonly net: Network,
+    private readonly local: Replica,
+    reports: ReplicaReport[],
+  ) {
+    this.ctrl = new Int32Array(local.control, 0, LR_BYTE / 4);
+    this.lrSlot = new Float64Array(local.control, LR_BYTE, 1);
+    const B = net.backend as WasmBackend;
+    this.sums = reports.map((r) => ({ loss: B.tensorAt(r.lossSum, [1]), correct: B.tensorAt(r.correct, [1]) }));
+    local.connect(reports);
+  }
+
+  get replicas(): number {
+    return this.local.replicas;
+  }
+
+  targetTensor(n: number): Tensor {
+    let t = this.targets.get(n);
+    if (!t) this.targets.set(n, (t = this.net.backend.tensor([n, this.net.outputSize])));
+    return t;
+  }
+
+  /** One update from a batch already in the shared memory (tensors of `net.backend`). */
+  step(x: Tensor, t: Tensor, lr: number): void {
+    const c = this.ctrl;
+    if (Atomics.load(c, STOP)) throw new Error('the data-parallel trainer was closed');
+    const n = x.shape[0];
+    c[N] = n;
+    c[X_PTR] = (x as WasmTensor).ptr;
+    c[T_PTR] = (t as WasmTensor).ptr;
+    c[STEP] = this.steps;
+    this.lrSlot[0] = lr;
+    Atomics.store(c, DONE, 0);
+    Atomics.add(c, GEN, 1);
+    Atomics.notify(c, GEN);
+    this.local.step();
+    const workers = this.replicas - 1;
+    for (let d = Atomics.load(c, DONE); d < workers; d = Atomics.load(c, DONE)) waitWhile(c, DONE, d);
+    if (Atomics.load(c, FAILED)) {
+      const bytes = new Uint8Array(this.local.control, ERROR_BYTE).slice();
+      const end = bytes.indexOf(0);
+      throw new Error(`data-parallel training failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end))}`);
+    }
+    this.steps++;
+    this.seen += n;
+  }
+
+  stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
+    const xt = this.net.inputTensor(n);
+    const tt = this.targetTensor(n);
+    this.net.backend.write(xt, x);
+    this.net.backend.write(tt, t);
+    this.step(xt, tt, lr);
+  }
+
+  async drain(): Promise<{ loss: number; accuracy: number; examples: number }> {
+    const B = this.net.backend as WasmBackend;
+    let loss = 0;
+    let correct = 0;
+    for (const s of this.sums) {
+      loss += B.readSync(s.loss)[0];
+      correct += B.readSync(s.correct)[0];
+      B.fill(s.loss, 0);
+      B.fill(s.correct, 0);
+    }
+    const examples = this.seen;
+    this.seen = 0;
+    return { loss: examples ? loss / examples : NaN, accuracy: examples ? correct / examples : NaN, examples };
+  }
+
+  /** Lets the worker replicas return from `run`. */
+  stop(): void {
+    Atomics.store(this.ctrl, STOP, 1);
+    Atomics.add(this.ctrl, GEN, 1);
+    Atomics.notify(this.ctrl, GEN);
+  }
+}

@@ -1,0 +1,221 @@
+import { sha256Hex } from '../util/sha256.ts';
+import {
+  emptyManifest, LOG_LIMIT, manifestKey, ManifestSchema, MODEL_NAME, versionKey,
+  type GateDecision, type Manifest, type ModelVersion,
+} from './manifest.ts';
+import type { ObjectStore } from './object-store.ts';
+
+export type RegistryErrorCode = 'invalid_name' | 'invalid_model' | 'not_found' | 'corrupt' | 'conflict' | 'no_parent';
+
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+  constructor(
+    readonly code: RegistryErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RegistryOptions {
+  /** Proves that bytes load as a model (an ORT session) before they may become current. */
+  verify?: (bytes: Uint8Array) => Promise<void>;
+  now?: () => Date;
+  /** Compare-and-swap attempts before giving up under contention. */
+  maxAttempts?: number;
+}
+
+export interface PublishInfo {
+  source: 'offline' | 'online';
+  /** The version this one was derived from (default: the current version). */
+  parent?: string | null;
+  metrics?: Record<string, number>;
+  deliveries?: string[];
+  note?: string;
+  /** Make it the current version at once (default true). */
+  makeCurrent?: boolean;
+  /** A gate decision to record in the same manifest update. */
+  decision?: Omit<GateDecision, 'candidate'>;
+}
+
+/**
+ * Model versions over an object store (R2): immutable `models/<name>/<version>.onnx` objects and a
+ * `manifest.json` changed only by compare-and-swap on its etag, so two writers (the online trainer,
+ * `npm run publish`, an admin's promote) never lose each other's update.
+ *
+ * @example
+ * const registry = new ModelRegistry(env.MODELS, 'digits', { verify: loadsInOrt });
+ * const v = await registry.publish(bytes, { source: 'offline', metrics: { testAccuracy: 0.984 } });
+ */
+export class ModelRegistry {
+  private readonly now: () => Date;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly store: ObjectStore,
+    readonly name: string,
+    private readonly opts: RegistryOptions = {},
+  ) {
+    if (!MODEL_NAME.test(name)) throw new RegistryError('invalid_name', `model name '${name}' must be lowercase letters, digits and dashes (1-63)`);
+    this.now = opts.now ?? (() => new Date());
+    this.maxAttempts = opts.maxAttempts ?? 60;
+  }
+
+  /** The manifest and its etag (an empty manifest and null when none is stored yet). */
+  async read(): Promise<{ manifest: Manifest; etag: string | null }> {
+    const obj = await this.store.get(manifestKey(this.name));
+    if (!obj) return { manifest: emptyManifest(this.name), etag: null };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await obj.text());
+    } catch {
+      throw new RegistryError('corrupt', `the manifest of '${this.name}' is not valid JSON`);
+    }
+    const r = ManifestSchema.safeParse(parsed);
+    if (!r.success) throw new RegistryError('corrupt', `the manifest of '${this.name}' is malformed: ${r.error.issues[0]?.message}`);
+    return { manifest: r.data, etag: obj.etag };
+  }
+
+  /**
+   * Applies `mutate` to the latest manifest and stores it only if nobody changed it meanwhile;
+   * otherwise re-reads and re-applies. `mutate` may throw to abort.
+   */
+  async update(mutate: (m: Manifest) => void): Promise<Manifest> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const { manifest, etag } = await this.read();
+      mutate(manifest);
+      manifest.decisions = manifest.decisions.slice(-LOG_LIMIT);
+      manifest.events = manifest.events.slice(-LOG_LIMIT);
+      const stored = await this.store.put(manifestKey(this.name), JSON.stringify(manifest, null, 1), {
+        onlyIf: etag ? { etagMatches: etag } : { etagDoesNotMatch: '*' },
+        httpMetadata: { contentType: 'application/json' },
+      });
+      if (stored) return manifest;
+      await sleep(Math.min(200, 5 * 2 ** Math.min(attempt, 5)) * Math.random());
+    }
+    throw new RegistryError('conflict', `could not update the manifest of '${this.name}' after ${this.maxAttempts} attempts (too much contention)`);
+  }
+
+  /**
+   * Stores a new immutable version and (by default) makes it current. The bytes must load
+   * (`verify`) and read back with the same sha256 before the manifest names them.
+   */
+  async publish(bytes: Uint8Array, info: PublishInfo): Promise<ModelVersion> {
+    if (this.opts.verify) {
+      try {
+        await this.opts.verify(bytes);
+      } catch (e) {
+        throw new RegistryError('invalid_model', `the model does not load: ${(e as Error).message}`);
+      }
+    }
+    const sha256 = await sha256Hex([bytes]);
+    const { manifest } = await this.read();
+    const version = await this.allocate(bytes, nextNumber(manifest));
+    const stored = await this.load({ version, key: versionKey(this.name, version), sha256 });
+    if (stored.length !== bytes.length) throw new RegistryError('corrupt', `version ${version} did not read back intact`);
+
+    let entry: ModelVersion | undefined;
+    await this.update((m) => {
+      entry = {
+        version, key: versionKey(this.name, version), sha256, bytes: bytes.length,
+        parent: info.parent === undefined ? m.current : info.parent, source: info.source, createdAt: this.now().toISOString(),
+        metrics: info.metrics ?? {}, deliveries: info.deliveries ?? [], ...(info.note ? { note: info.note } : {}),
+      };
+      m.versions.push(entry);
+      if (info.decision) m.decisions.push({ ...info.decision, candidate: version });
+      if (info.makeCurrent ?? true) {
+        m.events.push({ at: entry.createdAt, action: 'publish', from: m.current, to: version });
+        m.current = version;
+      }
+    });
+    return entry!;
+  }
+
+  /** Records a gate decision that produced no version (a rejected candidate). */
+  async recordDecision(decision: GateDecision): Promise<void> {
+    await this.update((m) => {
+      m.decisions.push(decision);
+    });
+  }
+
+  /** Makes an existing version current, after checking its bytes and that it loads. */
+  async promote(version: string): Promise<Manifest> {
+    const { manifest } = await this.read();
+    const v = manifest.versions.find((x) => x.version === version);
+    if (!v) throw new RegistryError('not_found', `model '${this.name}' has no version '${version}'`);
+    const bytes = await this.load(v);
+    if (this.opts.verify) await this.opts.verify(bytes);
+    return this.update((m) => {
+      if (!m.versions.some((x) => x.version === version)) throw new RegistryError('not_found', `version '${version}' disappeared`);
+      m.events.push({ at: this.now().toISOString(), action: 'promote', from: m.current, to: version });
+      m.current = version;
+    });
+  }
+
+  /** Makes the current version's parent current again. */
+  async rollback(): Promise<Manifest> {
+    const { manifest } = await this.read();
+    const current = manifest.versions.find((x) => x.version === manifest.current);
+    if (!current) throw new RegistryError('not_found', `model '${this.name}' has no current version to roll back from`);
+    if (!current.parent) throw new RegistryError('no_parent', `version ${current.version} has no parent to roll back to`);
+    const parent = manifest.versions.find((x) => x.version === current.parent);
+    if (!parent) throw new RegistryError('not_found', `parent ${current.parent} of ${current.version} is not in the registry`);
+    await this.load(parent);
+    return this.update((m) => {
+      if (m.current !== current.version) throw new RegistryError('conflict', `the current version changed to ${m.current} meanwhile; nothing rolled back`);
+      m.events.push({ at: this.now().toISOString(), action: 'rollback', from: m.current, to: parent.version });
+      m.current = parent.version;
+    });
+  }
+
+  /** A version's bytes, checked against the sha256 the manifest recorded. */
+  async load(v: Pick<ModelVersion, 'version' | 'key' | 'sha256'>): Promise<Uint8Array> {
+    const obj = await this.store.get(v.key);
+    if (!obj) throw new RegistryError('not_found', `the object of version ${v.version} (${v.key}) is missing`);
+    const bytes = new Uint8Array(await obj.arrayBuffer());
+    const sha = await sha256Hex([bytes]);
+    if (sha !== v.sha256) throw new RegistryError('corrupt', `version ${v.version} is corrupt: sha256 ${sha.slice(0, 12)} instead of ${v.sha256.slice(0, 12)}`);
+    return bytes;
+  }
+
+  /**
+   * The version to serve: the current one if its bytes are intact, otherwise the nearest intact
+   * ancestor (a corrupted object is never served). Null when nothing is published.
+   */
+  async serving(manifest?: Manifest): Promise<{ version: ModelVersion; bytes: Uint8Array; skipped: string[] } | null> {
+    const m = manifest ?? (await this.read()).manifest;
+    const skipped: string[] = [];
+    const byName = new Map(m.versions.map((v) => [v.version, v]));
+    for (let v = m.current ? byName.get(m.current) : undefined; v; v = v.parent ? byName.get(v.parent) : undefined) {
+      try {
+        return { version: v, bytes: await this.load(v), skipped };
+      } catch (e) {
+        if (!(e instanceof RegistryError)) throw e;
+        skipped.push(`${v.version}: ${e.message}`);
+        if (skipped.length > 20) break;
+      }
+    }
+    return null;
+  }
+
+  /** Writes `models/<name>/vN.onnx` create-only, moving past numbers already taken (orphans of failed publishes). */
+  private async allocate(bytes: Uint8Array, first: number): Promise<string> {
+    for (let n = first; n < first + this.maxAttempts; n++) {
+      const version = `v${n}`;
+      const put = await this.store.put(versionKey(this.name, version), bytes, {
+        onlyIf: { etagDoesNotMatch: '*' },
+        httpMetadata: { contentType: 'application/octet-stream' },
+      });
+      if (put) return version;
+    }
+    throw new RegistryError('conflict', `could not allocate a version number for '${this.name}'`);
+  }
+}
+
+function nextNumber(m: Manifest): number {
+  return m.versions.reduce((a, v) => Math.max(a, Number(v.version.slice(1))), 0) + 1;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

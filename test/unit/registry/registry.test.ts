@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelRegistry, RegistryError, manifestKey, type ObjectStore } from '../../../src/registry/index.ts';
+import { sha256Hex } from '../../../src/util/sha256.ts';
+import { localR2 } from './local-r2.ts';
+
+let store: ObjectStore;
+let dispose: () => Promise<void>;
+beforeAll(async () => ({ store, dispose } = await localR2()));
+afterAll(() => dispose());
+
+const model = (n: number) => new TextEncoder().encode(`model bytes ${n} `.repeat(50));
+
+describe('model registry over R2 (Miniflare local R2)', () => {
+  it('publishes immutable versions with sha256, parent and source; the newest is current', async () => {
+    const r = new ModelRegistry(store, 'alpha');
+    const v1 = await r.publish(model(1), { source: 'offline', metrics: { testAccuracy: 0.98 } });
+    const v2 = await r.publish(model(2), { source: 'online' });
+    expect([v1.version, v2.version]).toEqual(['v1', 'v2']);
+    expect(v2.parent).toBe('v1');
+    expect(v1.sha256).toBe(await sha256Hex([model(1)]));
+    const { manifest } = await r.read();
+    expect(manifest.current).toBe('v2');
+    expect(manifest.versions.map((v) => v.source)).toEqual(['offline', 'online']);
+    const serving = await r.serving();
+    expect(serving?.version.version).toBe('v2');
+    expect(new TextDecoder().decode(serving!.bytes)).toBe(new TextDecoder().decode(model(2)));
+  });
+
+  it('concurrent writers never lose a manifest update (compare-and-swap on the etag)', async () => {
+    const writers = Array.from({ length: 12 }, () => new ModelRegistry(store, 'beta'));
+    const published = await Promise.all(writers.map((w, i) => w.publish(model(100 + i), { source: 'online', makeCurrent: i % 2 === 0 })));
+    const { manifest } = await writers[0].read();
+    expect(new Set(published.map((v) => v.version)).size).toBe(12);
+    expect(manifest.versions).toHaveLength(12);
+    expect(manifest.versions.map((v) => v.version).sort()).toEqual(published.map((v) => v.version).sort());
+  });
+
+  it('promote and rollback move the current version; rollback goes to the parent', async () => {
+    const r = new ModelRegistry(store, 'gamma');
+    await r.publish(model(1), { source: 'offline' });
+    await r.publish(model(2), { source: 'offline' });
+    expect((await r.rollback()).current).toBe('v1');
+    await expect(r.rollback()).rejects.toMatchObject({ code: 'no_parent' });
+    expect((await r.promote('v2')).current).toBe('v2');
+    await expect(r.promote('v9')).rejects.toMatchObject({ code: 'not_found' });
+    const { manifest } = await r.read();
+    expect(manifest.events.map((e) => e.action)).toEqual(['publish', 'publish', 'rollback', 'promote']);
+  });
+
+  it('a model that does not load is refused and nothing is written', async () => {
+    const r = new ModelRegistry(store, 'delta', { verify: async () => { throw new Error('protobuf parsing failed'); } });
+    await expect(r.publish(model(1), { source: 'offline' })).rejects.toMatchObject({ code: 'invalid_model' });
+    expect(await store.get(manifestKey('delta'))).toBeNull();
+    expect(await store.head('models/delta/v1.onnx')).toBeNull();
+  });
+
+  it('a corrupted version is never served: the nearest intact ancestor is', async () => {
+    const r = new ModelRegistry(store, 'epsilon');
+    await r.publish(model(1), { source: 'offline' });
+    await r.publish(model(2), { source: 'offline' });
+    // Overwrite v2's object behind the registry's back (bit rot, a bad manual upload).
+    await store.put('models/epsilon/v2.onnx', new TextEncoder().encode('garbage'));
+    const s = await r.serving();
+    expect(s?.version.version).toBe('v1');
+    expect(s?.skipped[0]).toMatch(/v2.*corrupt/);
+    await expect(r.promote('v2')).rejects.toBeInstanceOf(RegistryError);
+  });
+
+  it('an orphaned object from a failed publish does not block the next version number', async () => {
+    const r = new ModelRegistry(store, 'zeta');
+    await store.put('models/zeta/v1.onnx', model(0)); // the object landed, the manifest update did not
+    const v = await r.publish(model(1), { source: 'offline' });
+    expect(v.version).toBe('v2');
+    expect((await r.serving())?.version.version).toBe('v2');
+  });
+
+  it('refuses bad names and a malformed manifest with clear errors', async () => {
+    expect(() => new ModelRegistry(store, '../etc')).toThrow(/model name/);
+    await store.put(manifestKey('eta'), '{"name": "eta", "current": 7}');
+    await expect(new ModelRegistry(store, 'eta').read()).rejects.toMatchObject({ code: 'corrupt' });
+  });
+});

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { importOnnx } from '../../../src/onnx/import.ts';
+
+const run = promisify(execFile);
+const train = (args: string[]) => run('npx', ['tsx', 'scripts/train.ts', ...args], { cwd: process.cwd(), env: { ...process.env, NUTSHELL_DEBUG: '' } });
+
+describe('npm run train', () => {
+  it('trains, evaluates on the 10,000 test images, and writes the model, its card and its curves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nutshell-train-'));
+    const out = join(dir, 'tiny.onnx');
+    const { stdout } = await train(['--arch', '784-32-10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--limit', '2000', '--epochs', '2', '--validation', '0.1', '--patience', '3', '--out', out]);
+    expect(stdout).toMatch(/test accuracy \d+\.\d\d%/);
+    const card = JSON.parse(readFileSync(join(dir, 'tiny.json'), 'utf8'));
+    expect(card.metrics.testAccuracy).toBeGreaterThan(0.8);
+    expect(card.metrics.examplesPerSecond).toBeGreaterThan(0);
+    expect(card.metrics.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
+    expect(card.metrics.perClassAccuracy).toHaveLength(10);
+    expect(card.data.trainExamples).toBe(1800);
+    expect(card.data.validationExamples).toBe(200);
+    expect(card.hyperparameters).toMatchObject({ optimizer: 'adam', batch: 64, epochs: 2, seed: 1 });
+    expect(existsSync(join(dir, 'tiny.curves.svg'))).toBe(true);
+    const { network, metadata } = await importOnnx(new Uint8Array(readFileSync(out)));
+    expect(network.inputShape).toEqual([784]);
+    expect(Number(metadata['nutshell.test_accuracy'])).toBeCloseTo(card.metrics.testAccuracy, 6);
+  });
+
+  for (const [args, message] of [
+    [['--lr', 'fast'], /--lr must be a positive number/],
+    [['--optimizer', 'rmsprop'], /Allowed choices are sgd, momentum, adam/],
+    [['--arch', 'huge'], /unknown architecture 'huge'/],
+    [['--arch', '784-10-3'], /784 inputs and 10 outputs/],
+    [['--patience', '2'], /needs a validation split/],
+    [['--out', 'model.bin'], /must name an .onnx file/],
+  ] as const) {
+    it(`refuses ${args.join(' ')} with a clear message and a non-zero exit, no stack trace`, async () => {
+      const err = await train([...args, '--limit', '10', '--epochs', '1']).then(() => null, (e) => e as { code: number; stderr: string });
+      expect(err?.code).not.toBe(0);
+      expect(err?.stderr).toMatch(message);
+      expect(err?.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+});

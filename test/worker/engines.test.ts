@@ -1,0 +1,105 @@
+import { env } from 'cloudflare:test';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import { describe, expect, it } from 'vitest';
+import { Engines } from '../../functions/inference/engines.ts';
+import type { Engine } from '../../functions/inference/engine.ts';
+import { useCompiledOrtWasm } from '../../functions/inference/ort-runtime.ts';
+import { loadBundled } from '../../functions/models/bundled.ts';
+import type { ModelVersion } from '../../functions/models/model.ts';
+import digitsOnnx from '../../models/digits.onnx';
+import { Network } from '../../src/nn/network.ts';
+import { PRESETS } from '../../src/nn/presets.ts';
+import { exportOnnx } from '../../src/onnx/export.ts';
+import { readFixture } from './mnist-fixture.ts';
+
+const ortApi = () => useCompiledOrtWasm(ortWasm);
+const noWait = () => {};
+
+/** Runs both engines on the same inputs and returns the largest difference; checks the argmax agrees. */
+async function compare(ort: Engine, core: Engine, inputs: Float32Array[]): Promise<number> {
+  let worst = 0;
+  for (const x of inputs) {
+    const [a, b] = [await ort.predict(x), await core.predict(x)];
+    expect(a.length).toBe(10);
+    expect(b.length).toBe(10);
+    for (let k = 0; k < 10; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]));
+    expect(a.indexOf(Math.max(...a))).toBe(b.indexOf(Math.max(...b)));
+  }
+  return worst;
+}
+
+function mnistInputs(n: number): Float32Array[] {
+  const mnist = readFixture(env.MNIST_TEST);
+  return Array.from({ length: n }, (_, i) => Float32Array.from(mnist.pixels(i * 7)));
+}
+
+function uniformInputs(n: number, seed = 1): Float32Array[] {
+  let s = seed;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return [new Float32Array(784), new Float32Array(784).fill(1), ...Array.from({ length: n }, () => Float32Array.from({ length: 784 }, next))];
+}
+
+describe('onnxruntime and the core agree inside workerd', () => {
+  it('on the bundled MLP [784]: MNIST digits and uniform noise, within 1e-5, same digit', async () => {
+    const model = await loadBundled({ name: 'digits', bytes: new Uint8Array(digitsOnnx) });
+    expect(model.inputShape).toEqual([784]);
+    const engines = new Engines(ortApi);
+    const key = `${model.name}@${model.version}`;
+    const [ort, core] = await Promise.all([engines.ortFor(key, model), engines.coreFor(key, model)]);
+    expect([ort.kind, core.kind]).toEqual(['onnxruntime', 'core']);
+    expect(await compare(ort, core, [...mnistInputs(300), ...uniformInputs(50)])).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('on a CNN taking [1, 28, 28] (LeNet-5, seeded weights), within 1e-5, same digit', async () => {
+    const net = new Network(PRESETS.lenet5.build({}), { seed: 7 });
+    const model = await loadBundled({ name: 'lenet', bytes: new Uint8Array(await exportOnnx(net)) });
+    expect(model.inputShape).toEqual([1, 28, 28]);
+    const engines = new Engines(ortApi);
+    const key = `${model.name}@${model.version}`;
+    const [ort, core] = await Promise.all([engines.ortFor(key, model), engines.coreFor(key, model)]);
+    expect(await compare(ort, core, [...mnistInputs(20), ...uniformInputs(5)])).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('Engines: one per model version, created once', () => {
+  const digits = () => loadBundled({ name: 'digits', bytes: new Uint8Array(digitsOnnx) });
+
+  it('concurrent first requests share one creation', async () => {
+    const model = await digits();
+    for (const mode of ['onnxruntime', 'core'] as const) {
+      const engines = new Engines(ortApi);
+      const all = await Promise.all(Array.from({ length: 8 }, () => engines.get(model, mode, noWait)));
+      expect(new Set(all).size).toBe(1);
+      expect(all[0].kind).toBe(mode);
+      expect(await engines.get(model, mode, noWait)).toBe(all[0]);
+    }
+  });
+
+  it('auto: the core answers until onnxruntime, set up once in the background, is ready', async () => {
+    const model = await digits();
+    const engines = new Engines(ortApi);
+    const background: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>) => background.push(p);
+    const first = await Promise.all(Array.from({ length: 4 }, () => engines.get(model, 'auto', waitUntil)));
+    expect(first.map((e) => e.kind)).toEqual(['core', 'core', 'core', 'core']);
+    expect(background).toHaveLength(1);
+    await Promise.all(background);
+    const later = await engines.get(model, 'auto', waitUntil);
+    expect(later.kind).toBe('onnxruntime');
+    expect(background).toHaveLength(1);
+    const x = mnistInputs(1)[0];
+    const [a, b] = [await later.predict(x), await first[0].predict(x)];
+    for (let k = 0; k < 10; k++) expect(Math.abs(a[k] - b[k])).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a new version gets its own engine; the oldest beyond two versions are dropped', async () => {
+    const base = await digits();
+    const versions: ModelVersion[] = ['a', 'b', 'c'].map((v) => ({ ...base, version: v }));
+    const engines = new Engines(ortApi, 2);
+    const [a, b] = [await engines.get(versions[0], 'core', noWait), await engines.get(versions[1], 'core', noWait)];
+    expect(a).not.toBe(b);
+    expect(await engines.get(versions[0], 'core', noWait)).toBe(a);
+    await engines.get(versions[2], 'core', noWait);
+    expect(await engines.get(versions[0], 'core', noWait)).not.toBe(a); // 'a' was evicted and rebuilt
+  });
+});

@@ -1,0 +1,7 @@
+// Bindings only the test worker has (vitest.config.ts), beside those of wrangler.toml.
+declare namespace Cloudflare {
+  interface Env {
+    /** MNIST's 10,000 test images and labels (mnist-fixture.ts). */
+    MNIST_TEST: ArrayBuffer;
+  }
+}
