@@ -10,10 +10,13 @@ import { augmenter, type AugmentKind } from '../src/data/augment.ts';
 import { confusion } from '../src/nn/metrics.ts';
 import { parseSchedule } from '../src/nn/optimizers/schedule.ts';
 import { PRESETS, parseArch, type HiddenActivation } from '../src/nn/presets.ts';
-import { evaluate, fit, oneHot, splitDataset, type Dataset } from '../src/nn/train.ts';
+import { evaluate, fit, oneHot, splitDataset, Trainer, type Dataset } from '../src/nn/train.ts';
+import { Network, type NetworkSpec } from '../src/nn/network.ts';
+import type { OptimizerOptions } from '../src/nn/optimizers/optimizer.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
 import { availableParallelism } from 'node:os';
 import { createTraining } from './lib/training.ts';
+import { createBackend } from './lib/device.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { loadMnist } from './lib/mnist.ts';
 import { cardSpec, confusionMetrics, machine, round, sha256, type ModelCard } from './lib/model-card.ts';
@@ -98,10 +101,8 @@ async function main(): Promise<void> {
   const name = o.name ?? basename(o.out, '.onnx');
 
   const { train: mnistTrain, test: mnistTest } = loadMnist({ limit: o.limit });
-  const threads = o.threads ?? Math.min(4, availableParallelism());
   const optimizerOptions = { momentum: o.momentum, weightDecay: o.weightDecay };
-  if (o.device === 'gpu') console.warn('warning: no WebGPU backend in this build; training on the CPU');
-  const { net, trainer, description, close } = await createTraining(spec, { threads, seed: o.seed, loss: o.loss, optimizer: o.optimizer, optimizerOptions });
+  const { net, trainer, description, close, onGpu } = await trainingSetup(spec, o, optimizerOptions);
   if (net.inputSize !== 784 || net.outputSize !== 10) {
     await close();
     fail(`MNIST needs 784 inputs and 10 outputs; '${o.arch}' has ${net.inputSize} and ${net.outputSize}`);
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
   const history = await fit(net, train, {
     trainer, loss: o.loss, optimizer: o.optimizer, lr: o.lr, schedule, batchSize: o.batch, epochs: o.epochs, seed: o.seed,
     optimizerOptions,
+    // On a GPU, reading the loss back every batch would stall the queue each step.
+    reportEvery: onGpu ? 20 : 1,
     augment: augmenter(o.augment, 28, 28),
     validation, test,
     earlyStopping: o.patience ? { patience: o.patience } : undefined,
@@ -129,7 +132,6 @@ async function main(): Promise<void> {
     },
   });
   progress.stop();
-  await close();
 
   const outputs = await net.predict(test.x);
   const conf = confusion(outputs, mnistTest.labels, 10);
@@ -177,8 +179,30 @@ async function main(): Promise<void> {
     files: { model: basename(o.out), curves: basename(curvesFile) },
   };
   writeFileSync(`${stem}.json`, JSON.stringify(card, null, 2) + '\n');
+  await close();
   console.log(`test accuracy ${pct(accuracy)} (loss ${testLoss.toFixed(4)}), ${Math.round(history.examplesPerSecond)} examples/s, ${history.seconds.toFixed(0)} s`);
   console.log(`wrote ${o.out}, ${stem}.json, ${curvesFile}`);
+}
+
+/**
+ * The network and its trainer on the device asked for: WebGPU (falling back to the CPU with a
+ * message when there is no GPU), or the CPU's WASM kernels on one or more threads.
+ */
+async function trainingSetup(spec: NetworkSpec, o: Options, optimizerOptions: OptimizerOptions) {
+  if (o.device === 'gpu') {
+    const choice = await createBackend('gpu');
+    if (choice.fallback) console.warn(`warning: ${choice.fallback}`);
+    if (choice.device === 'gpu') {
+      if (o.threads) console.warn('warning: --threads applies to the CPU backend only');
+      const net = new Network(spec, { backend: choice.backend, seed: o.seed });
+      const trainer = new Trainer(net, { loss: o.loss, optimizer: o.optimizer, optimizerOptions });
+      return { net, trainer, description: choice.description, close: choice.close, onGpu: true };
+    }
+    await choice.close();
+  }
+  const threads = o.threads ?? Math.min(4, availableParallelism());
+  const t = await createTraining(spec, { threads, seed: o.seed, loss: o.loss, optimizer: o.optimizer, optimizerOptions });
+  return { ...t, onGpu: false };
 }
 
 function pct(v: number): string {
