@@ -1,7 +1,9 @@
 import type { BenchSection } from './section.ts';
+import { predictHttp } from './predict-http.ts';
 import { trainCpu } from './train-cpu.ts';
 
 /** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
 export const SECTIONS: BenchSection[] = [
   trainCpu,
+  predictHttp,
 ];
