@@ -19,7 +19,10 @@ let generation = 0;
 let last: Prediction | null = null;
 
 const predictor = new LatestOnly(runPrediction, QUIET_MS, MAX_WAIT_MS, (busy) => view.busy(busy));
-const pad = new DrawingPad(view.pad, onInk, () => replaceInput());
+const pad = new DrawingPad(view.pad, onInk, () => {
+  replaceInput();
+  view.file.value = '';
+});
 
 function onInk(lifted: boolean): void {
   if (lifted) return predictor.now();

@@ -8,7 +8,12 @@ function byId<T extends HTMLElement>(id: string): T {
   return el as T;
 }
 
-/** Percent with one decimal below 10 %, whole above; never "0 %" for a positive value. */
+/**
+ * Percent with one decimal below 10 %, whole above; never "0%" for a positive value.
+ *
+ * @example
+ * percent(0.987); // "99%"   percent(0.0123); // "1.2%"   percent(1e-6); // "<0.1%"
+ */
 export function percent(p: number): string {
   const v = p * 100;
   if (v >= 9.95) return `${Math.round(v)}%`;
