@@ -1,4 +1,5 @@
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import digitsCard from '../models/digits.json';
 import digitsOnnx from '../models/digits.onnx';
 import { createApp } from './app.ts';
 import type { Bindings } from './context.ts';
@@ -8,7 +9,7 @@ import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
 import { ModelCatalog } from './models/catalog.ts';
 
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
-const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx) }], MODEL_VERSIONS_KEPT);
+const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
 const engines = new Engines(() => useCompiledOrtWasm(ortWasm), MODEL_VERSIONS_KEPT);
 const app = createApp({ catalog, engines });
 

@@ -17,7 +17,7 @@ const BINS = 256;
  * const paper = estimateBackground(gray, 0.7); // dark ink: paper is the brighter side
  * const ink = gray.data.map((v, i) => Math.max(0, paper.data[i] - v));
  */
-export function estimateBackground(img: GrayImage, q: number, cellsPerSide = CELLS_PER_SIDE): GrayImage {
+export function estimateBackground(img: GrayImage, q: number, cellsPerSide = CELLS_PER_SIDE, lowEnvelope = 0): GrayImage {
   const { width: w, height: h, data } = img;
   const side = Math.min(w, h);
   const cell = Math.max(MIN_CELL, Math.ceil(side / cellsPerSide));
@@ -52,7 +52,26 @@ export function estimateBackground(img: GrayImage, q: number, cellsPerSide = CEL
       grid[gy * gw + gx] = (b + 0.5) / BINS;
     }
   }
-  return { width: w, height: h, data: interpolate(grid, gw, gh, cell, w, h) };
+  return { width: w, height: h, data: interpolate(lowEnvelope ? minFilter(grid, gw, gh, lowEnvelope) : grid, gw, gh, cell, w, h) };
+}
+
+/**
+ * Each cell's estimate replaced by the lowest within `r` cells: where thick strokes fill a whole
+ * window (an 8's middle drawn large), its quantile lands on the ink; the neighbours' paper does
+ * not. Lighting varies slowly, so the envelope follows it.
+ */
+function minFilter(grid: Float32Array, gw: number, gh: number, r: number): Float32Array {
+  const out = new Float32Array(grid.length);
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      let m = Infinity;
+      for (let cy = Math.max(0, gy - r); cy <= Math.min(gh - 1, gy + r); cy++) {
+        for (let cx = Math.max(0, gx - r); cx <= Math.min(gw - 1, gx + r); cx++) m = Math.min(m, grid[cy * gw + cx]);
+      }
+      out[gy * gw + gx] = m;
+    }
+  }
+  return out;
 }
 
 /** Bilinear interpolation between cell centres, held constant beyond the outer centres. */

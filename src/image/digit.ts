@@ -88,10 +88,26 @@ export interface DigitInk {
  */
 export function findDigit(img: GrayImage): DigitInk {
   const { width: w, height: h } = img;
-  const paper = estimateBackground(img, 0.3).data; // ink is high: paper is the low side
+  // Ink is high: paper is the low side.
+  let paper = estimateBackground(img, 0.3).data;
   let r: Float32Array = new Float32Array(w * h);
   for (let i = 0; i < r.length; i++) r[i] = img.data[i] - paper[i];
   let { level, noise } = noiseOf(r);
+  if (noise < NOISY) {
+    // Clean paper (drawings, renders, scans): take the lower envelope of the local estimates over
+    // 5 x 5 cells, so that a window filled by thick strokes (an 8's middle drawn large) does not
+    // take the ink for paper. Kept only if the paper stays as flat: where the envelope cannot
+    // follow uneven lighting (photos), the plain estimate, which does, is kept.
+    const envelope = estimateBackground(img, 0.3, undefined, 2).data;
+    const flat = new Float32Array(w * h);
+    for (let i = 0; i < flat.length; i++) flat[i] = img.data[i] - envelope[i];
+    const e = noiseOf(flat);
+    if (e.noise <= noise + 0.002) {
+      paper = envelope;
+      r = flat;
+      ({ level, noise } = e);
+    }
+  }
   if (noise > NOISY) {
     // Grainy photos: average 3 x 3 before thresholding. Strokes are wider than 3 pixels at any
     // useful resolution, so they keep their level while pixel noise drops threefold.
