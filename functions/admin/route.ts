@@ -10,7 +10,8 @@ import '../http/zod.ts';
 import { MAX_JSON_BYTES, MAX_MODEL_UPLOAD_BYTES, MAX_NOTE_CHARS } from '../limits.ts';
 import { describeOnnx, metricsOf } from '../models/model.ts';
 import { checkModel } from '../models/verify.ts';
-import { listDeadLetters, readDeadLetter, deadLetterKey, type DeadLetterStore } from '../training/dead-letters.ts';
+import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../training/dead-letters.ts';
+import { sendTrainingMessage } from '../training/message.ts';
 import { requireAdmin } from './auth.ts';
 
 const PromoteBody = z.strictObject({ version: z.string().check(z.regex(/^v\d+$/, 'must be a version name such as "v3"')) });
@@ -92,7 +93,7 @@ export function adminRoute(deps: AppDeps): Hono<AppEnv> {
     if (!message) throw new ApiError(404, 'not_found', `no dead letter for delivery '${id}'; GET /v1/admin/deadletters lists them`);
     const queue = c.env?.TRAINING_QUEUE;
     if (!queue) throw new ApiError(503, 'training_unavailable', 'this deployment has no training queue (TRAINING_QUEUE)');
-    await queue.send(message);
+    await sendTrainingMessage(queue, message);
     await store.delete(deadLetterKey(id));
     return c.json({ replayed: id, examples: message.records.length / RECORD_BYTES }, 202);
   });

@@ -15,6 +15,16 @@ import { keys, ROUNDS_KEPT, type Applied, type Outcome, type Round, type Trainer
 /** Examples per class the replay buffer keeps (its seed is 100 per class). */
 export const REPLAY_PER_CLASS = 100;
 
+/**
+ * How a round fine-tunes (src/online fineTune): mini-batches of 32, a quarter new examples and three
+ * quarters replayed, 5 passes over the new ones, SGD with momentum 0.9 at a learning rate of 0.001.
+ * Measured on the bundled 784-800-10 model, 20 deliveries of 100 correctly labelled MNIST training
+ * digits each: at 0.001 all 20 candidates passed the gate (holdout +0.4 points on average); at
+ * fineTune's default 0.003, 5 of 20 did (digit 3 fell 3-4 points on the rest). 100 ones labelled 7
+ * were rejected 20 times of 20 at either rate.
+ */
+export const FINE_TUNING = { lr: 0.001, epochs: 5, batchSize: 32, replayShare: 0.75, momentum: 0.9 } as const;
+
 /** Times a round is redone on a new current version when a promote, rollback or publish raced it. */
 const STALE_RETRIES = 3;
 
@@ -144,7 +154,7 @@ export class OnlineTrainer {
       const maxExamplePasses = examplePassesWithin(this.deps.budgetMs, trainingFlopsPerExample(network), this.deps.flopsPerMs);
       const replay = await this.replay();
       const trained = fresh.length
-        ? await fineTune(network, fresh, replay, { maxExamplePasses, seed: seedOf(deliveries) })
+        ? await fineTune(network, fresh, replay, { ...FINE_TUNING, maxExamplePasses, seed: seedOf(deliveries) })
         : { steps: 0, examplePasses: 0, truncated: false, trainLoss: NaN };
 
       // 4. The gate.

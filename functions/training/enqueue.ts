@@ -1,7 +1,7 @@
 import { packExamples, type Example } from '../../src/online/example.ts';
 import type { Bindings } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
-import type { DeliverySource, TrainingMessage } from './message.ts';
+import { sendTrainingMessage, type DeliverySource, type TrainingMessage } from './message.ts';
 
 /** Seconds a sender waits before trying again when the queue did not take a delivery. */
 const QUEUE_RETRY_AFTER_SECONDS = 10;
@@ -27,7 +27,7 @@ export async function enqueueDelivery(
     records: packExamples(d.examples),
   };
   try {
-    await queue.send(message);
+    await sendTrainingMessage(queue, message);
   } catch (e) {
     console.error(`training queue: sending delivery ${d.delivery} failed`, e);
     throw new ApiError(503, 'queue_unavailable', 'the training queue did not take the delivery; send it again later', {
