@@ -1,7 +1,9 @@
 import type { BenchSection } from './section.ts';
 import { trainCpu } from './train-cpu.ts';
+import { trainWorkerd } from './train-workerd.ts';
 
 /** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
 export const SECTIONS: BenchSection[] = [
   trainCpu,
+  trainWorkerd,
 ];
