@@ -9,11 +9,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { confidentMistakes, confusion } from '../src/nn/metrics.ts';
-import { Network } from '../src/nn/network.ts';
 import { parseArch } from '../src/nn/presets.ts';
 import { fit, oneHot } from '../src/nn/train.ts';
 import { importOnnx } from '../src/onnx/import.ts';
-import { chooseBackend } from './lib/backends.ts';
+import { createTraining } from './lib/training.ts';
 import { runMain } from './lib/cli.ts';
 import { loadMnist, take } from './lib/mnist.ts';
 import { confusionSpec, errorSurfaceSpec, imageGridSpec, pngDataUri } from './lib/pictures.ts';
@@ -54,12 +53,12 @@ async function main(): Promise<void> {
 
   // The overfitting picture: a big network, a small training set, many epochs.
   const small = take(train, 1000);
-  const { backend } = await chooseBackend('cpu');
-  const net = new Network(parseArch('784-800-10', { activation: 'sigmoid' }), { backend, seed: 1 });
+  const { net, trainer, close } = await createTraining(parseArch('784-800-10', { activation: 'sigmoid' }), { threads: 1, seed: 1, loss: 'xent', optimizer: 'momentum' });
   const history = await fit(net, { n: small.n, x: small.pixels, y: oneHot(small.labels, 10) }, {
-    loss: 'xent', optimizer: 'momentum', lr: 0.05, batchSize: 32, epochs: Number(o.overfitEpochs), seed: 1,
+    trainer, loss: 'xent', optimizer: 'momentum', lr: 0.05, batchSize: 32, epochs: Number(o.overfitEpochs), seed: 1,
     test: { n: 2000, x: test.pixels.subarray(0, 2000 * 784), y: oneHot(test.labels.subarray(0, 2000), 10) },
   });
+  await close();
   await write('overfitting.svg', curvesSpec(history.epochs, 'Overfitting: 784-800-10 on 1,000 training digits (test: 2,000 others)'));
 
   await write('error-surface.svg', errorSurfaceSpec());

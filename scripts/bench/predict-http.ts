@@ -21,9 +21,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { labelledImages } from '../../src/data/idx.ts';
 import { mnistDir } from '../lib/mnist.ts';
+import type { BenchSection } from './section.ts';
 
 /** The request body posted to /v1/predict: JSON pixels now, a 28x28 PNG once images are decoded. */
 export interface PredictBody {
@@ -385,14 +385,17 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Standalone entry (until scripts/bench.ts runs the sections).
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? Number(process.argv[i + 1]) : fallback;
-  };
-  const body = process.argv.includes('--png') ? mnistPngBody() : mnistJsonBody();
-  await benchPredictHttp({ body, seconds: arg('seconds', 5), connections: arg('connections', 8), samples: arg('samples', 5) });
-}
+/** `npm run bench -- predict-http`: a 28x28 PNG posted to /v1/predict against /healthz, and cold starts. */
+export const predictHttp: BenchSection = {
+  name: 'predict-http',
+  description: 'POST /v1/predict (28x28 PNG) vs GET /healthz on local workerd: req/s, p50/p99; cold start CPU per engine',
+  async run(ctx) {
+    await benchPredictHttp({
+      body: mnistPngBody(),
+      seconds: ctx.quick ? 2 : 10,
+      connections: 8,
+      samples: ctx.quick ? 2 : ctx.repeats,
+      log: (l) => ctx.log(l),
+    });
+  },
+};

@@ -1,4 +1,5 @@
 import type { BenchSection } from './section.ts';
+import { predictHttp } from './predict-http.ts';
 import { trainCpu } from './train-cpu.ts';
 import { trainWorkerd } from './train-workerd.ts';
 
@@ -6,4 +7,5 @@ import { trainWorkerd } from './train-workerd.ts';
 export const SECTIONS: BenchSection[] = [
   trainCpu,
   trainWorkerd,
+  predictHttp,
 ];

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelFile, type KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
 
 /** Where the committed builds live (a fresh clone runs them without a build step). */
-export const KERNEL_DIR = fileURLToPath(new URL('../../src/nn/backend/cpu/wasm/', import.meta.url));
+export { KERNEL_DIR } from './wasm-kernels.ts';
 const ENTRY = fileURLToPath(new URL('../../src/nn/backend/cpu/assembly/index.ts', import.meta.url));
 
 /** The four builds of the one AssemblyScript source. */

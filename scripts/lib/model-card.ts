@@ -29,6 +29,7 @@ export interface ModelCard {
     epochs: number;
     bestEpoch: number;
     stoppedEarly: boolean;
+    stopReason: 'patience' | 'time' | null;
     history: History['epochs'];
   };
   device: { backend: string; cpu: string; cores: number; node: string; platform: string };

@@ -4,7 +4,10 @@ import v8 from 'node:v8';
 import { createWasmBackend, type CpuBackendOptions } from '../../src/nn/backend/cpu/create.ts';
 import type { WasmBackend } from '../../src/nn/backend/cpu/wasm-backend.ts';
 import { kernelFile, relaxedSimdSupported, type KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
-import { KERNEL_DIR } from './build-wasm.ts';
+import { fileURLToPath } from 'node:url';
+
+/** Where the committed kernel builds live (src/nn/backend/cpu/wasm/). */
+export const KERNEL_DIR = fileURLToPath(new URL('../../src/nn/backend/cpu/wasm/', import.meta.url));
 
 /**
  * Node 20 (V8 11.3) ships relaxed SIMD behind --experimental-wasm-relaxed-simd; browsers and

@@ -18,3 +18,4 @@ export * from './optimizers/schedule.ts';
 export * from './presets.ts';
 export * from './rng.ts';
 export * from './train.ts';
+export * from './backend/webgpu/index.ts';

@@ -155,6 +155,7 @@ export interface BatchInfo {
   epoch: number;
   batch: number;
   batches: number;
+  /** Mean training loss and accuracy over the epoch so far. */
   loss: number;
   accuracy: number;
   examplesPerSecond: number;
@@ -177,6 +178,8 @@ export interface FitOptions extends TrainerOptions {
   earlyStopping?: { patience: number; minDelta?: number };
   /** Evaluated after every epoch for the training-vs-test curves (never used to make decisions). */
   test?: Dataset;
+  /** Stop after the epoch during which this many seconds of training have passed. */
+  maxSeconds?: number;
   /** Read the running loss every this many batches (1 on the CPU; more on a GPU). */
   reportEvery?: number;
   onBatch?: (info: BatchInfo) => void;
@@ -186,6 +189,8 @@ export interface FitOptions extends TrainerOptions {
 export interface History {
   epochs: EpochStats[];
   stoppedEarly: boolean;
+  /** Why training stopped before its last epoch: no validation improvement, or the time limit. */
+  stopReason?: 'patience' | 'time';
   /** The epoch whose weights the network holds at the end (1-based). */
   bestEpoch: number;
   seconds: number;
@@ -244,7 +249,7 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
         counted += r.examples;
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${r.loss}): lower the learning rate`);
         opts.onBatch?.({
-          epoch: epoch + 1, batch: b + 1, batches, loss: r.loss, accuracy: r.accuracy,
+          epoch: epoch + 1, batch: b + 1, batches, loss: sumLoss / counted, accuracy: sumCorrect / counted,
           examplesPerSecond: (s + m) / Math.max(1e-9, (now() - t0) / 1000),
         });
       }
@@ -277,8 +282,14 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
         waited = 0;
       } else if (++waited >= opts.earlyStopping.patience) {
         history.stoppedEarly = true;
+        history.stopReason = 'patience';
         break;
       }
+    }
+    if (opts.maxSeconds !== undefined && (now() - started) / 1000 >= opts.maxSeconds && epoch < opts.epochs - 1) {
+      history.stoppedEarly = true;
+      history.stopReason = 'time';
+      break;
     }
   }
   if (best) net.setWeights(best.weights);
