@@ -225,6 +225,10 @@ export class OnlineTrainer {
       await this.deps.storage.put(records);
       if (seq > ROUNDS_KEPT) await this.deps.storage.delete(keys.round(seq - ROUNDS_KEPT));
       report.round = round;
+      console.log(
+        `trainer ${this.deps.model}: ${deliveries.length} deliveries (${fresh.length} examples) ${outcome}${version ? ` as ${version}` : ''} against ${parent.version}: ` +
+          `${verdict.reason}; ${trained.examplePasses} of ${maxExamplePasses} example passes; ${round.roundMs} ms`,
+      );
       return report;
     }
   }
