@@ -1,6 +1,7 @@
-import { env, SELF } from 'cloudflare:test';
+import { abortAllDurableObjects, env, SELF } from 'cloudflare:test';
 import digitsOnnx from '../../models/digits.onnx';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { packExamples, toBytes } from '../../src/online/example.ts';
 import { call, expectError, ORIGIN, predictRequest } from './helpers.ts';
 import {
   appliedDeliveries, manifest, newId, ofDigit, pixelsExample, resetOnline, signedRequest, trainerOf, waitFor,
@@ -193,5 +194,46 @@ describe('online learning through the queue and the trainer', () => {
     await appliedTo(await deliver([pixelsExample(702)]));
     expect(deliveryCounts(await manifest()).get(id)).toBe(1);
     expect(await env.MODELS.get(`training-failures/${id}.json`)).toBeNull();
+  });
+
+  it('the trainer object evicted while rounds are under way restarts with its state intact: every delivery applied exactly once', async () => {
+    const first: string[] = [];
+    for (let k = 0; k < 3; k++) first.push(await deliver([pixelsExample(800 + 2 * k), pixelsExample(801 + 2 * k)]));
+    for (const id of first) await appliedTo(id);
+    const before = await appliedDeliveries();
+
+    // Rounds called on the object directly, the object evicted 0 to 200 ms after each call (the eviction
+    // takes effect when the round yields; the first is cut off before it applies anything).
+    const second: Array<{ id: string; i: number }> = [];
+    const outcomes: string[] = [];
+    for (const delay of [0, 15, 60, 200]) {
+      const batch = Array.from({ length: 2 }, (_, k) => ({ id: newId('evicted'), i: 900 + 2 * second.length + k }));
+      second.push(...batch);
+      const messages = batch.map(({ id, i }) => ({
+        delivery: id, model: 'digits', source: 'webhook' as const, receivedAt: new Date().toISOString(),
+        records: packExamples([{ label: pixelsExample(i).label, pixels: toBytes(pixelsExample(i).pixels) }]),
+      }));
+      const round = trainerOf().train(messages).then(() => 'finished', (e: Error) => `cut off (${e.message.slice(0, 60)})`);
+      await new Promise((r) => setTimeout(r, delay));
+      await abortAllDurableObjects();
+      outcomes.push(`evicted ${delay} ms after the call: ${await round}`);
+    }
+    console.log(outcomes.join('; '));
+    expect(outcomes.some((o) => o.includes('cut off'))).toBe(true);
+
+    // Its state survived: what it had applied is still known.
+    const after = await appliedDeliveries();
+    for (const [id, record] of before) expect(after.get(id)).toEqual(record);
+    // The senders retry all of it through the webhook, the first deliveries too.
+    for (const { id, i } of second) await deliver([pixelsExample(i)], id);
+    for (const id of first) await deliver([pixelsExample(0)], id);
+    const all = [...first, ...second.map((s) => s.id)];
+    await waitFor('every delivery to be applied', async () => {
+      const a = await appliedDeliveries();
+      return all.every((id) => a.has(id));
+    }, 90_000, 500);
+    const counts = deliveryCounts(await manifest());
+    for (const id of all) expect(counts.get(id), id).toBe(1);
+    expect((await trainerOf().status('digits')).replay.every((n) => n === 100)).toBe(true);
   });
 });
