@@ -60,7 +60,7 @@ export const MAX_WEBHOOK_IMAGE_BYTES = 256 * 1024;
 /** Largest image inside a delivery, in pixels: 0.25 megapixels (e.g. 512 x 512), checked from the header. */
 export const MAX_WEBHOOK_IMAGE_PIXELS = 512 * 512;
 
-/** Model and delivery names: what fits an object key and a log line. */
+/** Longest delivery id (webhook-id): it names an R2 object and a storage key. */
 export const MAX_DELIVERY_ID_CHARS = 128;
 
 /** Largest POST /v1/feedback body: one example as pixel JSON (same as /v1/predict's JSON). */
