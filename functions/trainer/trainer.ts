@@ -101,7 +101,7 @@ export class OnlineTrainer {
   /** The newest rounds first, and how many deliveries have been applied. */
   async status(limit = 20): Promise<{ rounds: Round[]; applied: number; replay: number[] }> {
     const rounds = [...(await this.deps.storage.list<Round>({ prefix: 'round:', reverse: true, limit })).values()];
-    const applied = (await this.deps.storage.list<Applied>({ prefix: 'applied:' })).size;
+    const applied = (await this.deps.storage.get<number>('appliedCount')) ?? 0;
     return { rounds, applied, replay: (await this.replay()).classSizes() };
   }
 
@@ -113,22 +113,26 @@ export class OnlineTrainer {
     // 1. Deliveries never applied. The first message of an id wins (an id is one delivery).
     const byId = new Map<string, TrainingMessage>();
     for (const m of messages) if (m.model === this.deps.model && !byId.has(m.delivery)) byId.set(m.delivery, m);
-    const known = await this.deps.storage.get<Applied>([...byId.keys()].map(keys.applied));
+    const known = await getMany<Applied>(this.deps.storage, [...byId.keys()].map(keys.applied));
     let { manifest } = await registry.read();
     const inManifest = deliveriesIn(manifest);
-    const repaired: Record<string, Applied> = {};
+    const repaired: Record<string, unknown> = {};
     for (const id of [...byId.keys()]) {
       if (known.has(keys.applied(id))) {
         report.duplicates.push(id);
         byId.delete(id);
       } else if (inManifest.has(id)) {
         // Published or decided, but the trainer stopped before recording it: record it now.
-        repaired[keys.applied(id)] = { ...inManifest.get(id)!, at: this.now().toISOString(), examples: byId.get(id)!.records.length / RECORD_BYTES };
+        repaired[keys.applied(id)] = { ...inManifest.get(id)!, at: this.now().toISOString(), examples: byId.get(id)!.records.length / RECORD_BYTES } satisfies Applied;
         report.duplicates.push(id);
         byId.delete(id);
       }
     }
-    if (Object.keys(repaired).length) await this.deps.storage.put(repaired);
+    const repairs = Object.keys(repaired).length;
+    if (repairs) {
+      repaired.appliedCount = ((await this.deps.storage.get<number>('appliedCount')) ?? 0) + repairs;
+      await this.deps.storage.put(repaired);
+    }
     if (byId.size === 0) return report;
 
     const deliveries = [...byId.keys()];
@@ -221,6 +225,7 @@ export class OnlineTrainer {
       };
       const seq = ((await this.deps.storage.get<number>('rounds')) ?? 0) + 1;
       records.rounds = seq;
+      records.appliedCount = ((await this.deps.storage.get<number>('appliedCount')) ?? 0) + byId.size;
       records[keys.round(seq)] = round;
       await this.deps.storage.put(records);
       if (seq > ROUNDS_KEPT) await this.deps.storage.delete(keys.round(seq - ROUNDS_KEPT));
@@ -308,6 +313,13 @@ export class OnlineTrainer {
     return this.holdoutImages;
   }
 
+}
+
+/** Durable Objects read at most 128 keys at once. */
+async function getMany<T>(storage: TrainerStorage, list: string[]): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (let i = 0; i < list.length; i += 128) for (const [k, v] of await storage.get<T>(list.slice(i, i + 128))) out.set(k, v);
+  return out;
 }
 
 /** Every delivery the manifest names, with what became of it. */

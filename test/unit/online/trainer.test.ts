@@ -75,6 +75,7 @@ describe('the online trainer (one round per call)', () => {
     expect(again.round).toBeNull();
     expect((await registry.read()).manifest.versions).toHaveLength(2);
     expect((await storage.get<Applied>('applied:d1'))?.version).toBe('v2');
+    expect((await t.status()).applied).toBe(2);
     // The accepted examples joined the replay buffer (each class at most 100).
     expect((await t.status()).replay.every((n) => n === 100)).toBe(true);
   });
@@ -86,6 +87,7 @@ describe('the online trainer (one round per call)', () => {
     const fresh = trainer('digits-crash');
     const report = await fresh.train([message('c1', Array.from({ length: 40 }, (_, i) => example(31_000 + i)), 'digits-crash')]);
     expect(report.duplicates).toEqual(['c1']);
+    expect((await fresh.status()).applied).toBe(1); // recorded from the manifest
     expect((await new ModelRegistry(store, 'digits-crash').read()).manifest.versions).toHaveLength(2);
   });
 
