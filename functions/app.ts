@@ -5,6 +5,7 @@ import type { AppDeps, AppEnv } from './context.ts';
 import { feedbackRoute } from './feedback/route.ts';
 import { healthRoute } from './health/route.ts';
 import { methodNotAllowed, notFound, onError } from './http/errors.ts';
+import { securityHeaders } from './http/security.ts';
 import { modelsRoute } from './models/route.ts';
 import { predictRoute } from './predict/route.ts';
 import { webhookRoute } from './webhooks/route.ts';
@@ -25,6 +26,7 @@ export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['G
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use('*', securityHeaders); // first: it also wraps the preflights cors answers by itself
   app.use('*', cors(CORS));
   app.route('/', healthRoute());
   app.route('/', predictRoute(deps));

@@ -5,6 +5,7 @@ import { parseEngineMode } from '../inference/engines.ts';
 import { checkTakesPixels } from '../models/model.ts';
 import { DEFAULT_MODEL, PIXELS } from '../limits.ts';
 import { imageToPixels } from './image.ts';
+import { parseInclude } from './include.ts';
 import { readPredictInput } from './input.ts';
 
 /** The answer of POST /v1/predict. */
@@ -14,11 +15,14 @@ export interface Prediction {
   model: { name: string; version: string };
   /** Which implementation computed it: the core while onnxruntime sets up, then onnxruntime. */
   engine: 'core' | 'onnxruntime';
+  /** Only with `?include=input`: the 784 pixels the model saw (see include.ts). */
+  input?: number[];
 }
 
 /**
  * POST /v1/predict: one image in (JSON pixels, a PNG/JPEG body, or a multipart field `image`), the
- * digit and the 10 class probabilities out, with the model version that answered.
+ * digit and the 10 class probabilities out, with the model version that answered. `?include=input`
+ * adds the 784 pixels the model saw (an image's preprocessed form).
  *
  * @example
  * curl -s localhost:8787/v1/predict -H 'content-type: application/json' -d '{"pixels":[0,0,...]}'
@@ -26,6 +30,7 @@ export interface Prediction {
 export function predictRoute(deps: AppDeps): Hono<AppEnv> {
   const decode = deps.imageToPixels ?? imageToPixels;
   return new Hono<AppEnv>().post('/v1/predict', async (c) => {
+    const include = parseInclude(new URL(c.req.url));
     const pixels = await readPredictInput(c.req.raw, decode);
     const model = await deps.catalog.current(DEFAULT_MODEL, registrySource(c.env));
     checkTakesPixels(model, PIXELS);
@@ -38,6 +43,7 @@ export function predictRoute(deps: AppDeps): Hono<AppEnv> {
       model: { name: model.name, version: model.version },
       engine: engine.kind,
     };
+    if (include.has('input')) answer.input = Array.from(pixels);
     return c.json(answer);
   });
 }
