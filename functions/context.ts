@@ -3,6 +3,8 @@ import { DEFAULT_MODEL_REFRESH_SECONDS } from './limits.ts';
 import type { ModelCatalog, RegistrySource } from './models/catalog.ts';
 import type { ObjectStore } from '../src/registry/object-store.ts';
 import type { ImageToPixels } from './predict/image.ts';
+import type { TrainingQueue } from './training/message.ts';
+import type { DeadLetterBucket } from './training/dead-letters.ts';
 
 /** What the routes share within one isolate: built once by the entry point, or by a test. */
 export interface AppDeps {
@@ -18,12 +20,22 @@ export interface AppDeps {
  * free of Workers-only globals, so Node can run it too (test/unit/functions).
  */
 export interface Bindings {
-  /** The model registry (R2). Absent: the bundled models are served. */
-  MODELS?: ObjectStore;
+  /** The model registry (R2), and the dead letters beside it. Absent: the bundled models are served. */
+  MODELS?: ObjectStore & DeadLetterBucket;
   /** `auto` | `onnxruntime` | `core` (inference/engines.ts). */
   INFERENCE_ENGINE?: string;
   /** Seconds an isolate trusts the manifest it read. */
   MODEL_REFRESH_SECONDS?: string;
+  /** Deliveries of labelled examples, consumed by the Worker's queue handler (functions/index.ts). */
+  TRAINING_QUEUE?: TrainingQueue;
+  /** The Standard Webhooks secret (`whsec_...`, a Worker secret) of POST /v1/webhooks/training. */
+  WEBHOOK_SECRET?: string;
+  /** The admin routes' bearer token (a Worker secret). Unset: the admin routes answer 503. */
+  ADMIN_TOKEN?: string;
+  /** `true` (default) | `false`: whether the public POST /v1/feedback takes corrections. */
+  FEEDBACK_ENABLED?: string;
+  /** Workers' rate-limiting binding for POST /v1/feedback, keyed by client. */
+  FEEDBACK_LIMITER?: { limit(options: { key: string }): Promise<{ success: boolean }> };
 }
 
 /** The Hono environment of the app. */

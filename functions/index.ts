@@ -7,6 +7,8 @@ import { Engines } from './inference/engines.ts';
 import { useCompiledOrtWasm } from './inference/ort-runtime.ts';
 import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
 import { ModelCatalog } from './models/catalog.ts';
+import type { ModelTrainer } from './trainer/object.ts';
+import { consume } from './training/consumer.ts';
 
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
@@ -15,4 +17,9 @@ const app = createApp({ catalog, engines });
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env satisfies Bindings, ctx),
+  // The training queue and its dead letters (functions/training/consumer.ts).
+  queue: (batch, env) => consume(batch, { MODELS: env.MODELS, TRAINER: env.TRAINER as unknown as DurableObjectNamespace<ModelTrainer> }),
 } satisfies ExportedHandler<Env>;
+
+// The trainer of each model (a Durable Object class must be exported by the Worker's main module).
+export { ModelTrainer } from './trainer/object.ts';

@@ -39,3 +39,58 @@ export const MODEL_VERSIONS_KEPT = 2;
 
 /** Default seconds an isolate trusts the R2 manifest it read (the `MODEL_REFRESH_SECONDS` var). */
 export const DEFAULT_MODEL_REFRESH_SECONDS = 10;
+
+// --- Online learning: POST /v1/webhooks/training and POST /v1/feedback -----------------------------
+
+/** Labelled examples in one webhook delivery. One queue message carries them (1 + 784 bytes each). */
+export const MAX_EXAMPLES_PER_DELIVERY = 100;
+
+/**
+ * Largest webhook body: 4 MiB. 100 examples as pixel JSON take at most about 1.6 MiB; images are
+ * smaller per example by the image limits below, so a delivery of images fits too.
+ */
+export const MAX_WEBHOOK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Largest image inside a delivery, after base64 decoding: 256 KiB (a phone photo of one digit,
+ * resized; the page sends 28 x 28). Smaller than /v1/predict's because one delivery holds many.
+ */
+export const MAX_WEBHOOK_IMAGE_BYTES = 256 * 1024;
+
+/** Largest image inside a delivery, in pixels: 0.25 megapixels (e.g. 512 x 512), checked from the header. */
+export const MAX_WEBHOOK_IMAGE_PIXELS = 512 * 512;
+
+/** Longest delivery id (webhook-id): it names an R2 object and a storage key. */
+export const MAX_DELIVERY_ID_CHARS = 128;
+
+/** Largest POST /v1/feedback body: one example as pixel JSON (same as /v1/predict's JSON). */
+export const MAX_FEEDBACK_BYTES = MAX_JSON_BYTES;
+
+/**
+ * Seconds a client waits after POST /v1/feedback answered 429: the rate limiter's period
+ * (wrangler.toml [[ratelimits]] simple.period), the longest the window can still be full.
+ */
+export const FEEDBACK_RETRY_AFTER_SECONDS = 60;
+
+/** Default CPU budget of one training round's fine-tuning, in ms (the `TRAIN_CPU_BUDGET_MS` var). */
+export const DEFAULT_TRAIN_CPU_BUDGET_MS = 20_000;
+
+/**
+ * The rate that converts TRAIN_CPU_BUDGET_MS into example passes: floating-point operations of
+ * training (trainingFlopsPerExample in src/online/budget.ts) per millisecond of CPU. Measured inside
+ * workerd with the relaxed-SIMD WASM kernels, fine-tuning as the trainer does
+ * (`npm run bench -- train-workerd`, AMD EPYC, medians of 7): the bundled 784-800-10 MLP 29.8
+ * GFLOP/s (11,650 passes/s), the lenet5 preset 9.2 GFLOP/s (small convolutions and pooling cost
+ * more than their products), the cnn preset 19.1 GFLOP/s. Set below the lowest, 8 GFLOP/s, so that
+ * a round of any of these stays within its budget on a somewhat slower CPU: for the MLP the budget's
+ * passes then take about a quarter of it.
+ */
+export const TRAIN_FLOPS_PER_CPU_MS = 8e6;
+
+// --- Admin ---------------------------------------------------------------------------------------
+
+/** Largest model a POST /v1/models/:name/versions may upload: 32 MiB (the bundled MLP is 2.5 MB). */
+export const MAX_MODEL_UPLOAD_BYTES = 32 * 1024 * 1024;
+
+/** Longest `?note=` kept with a published version. */
+export const MAX_NOTE_CHARS = 500;

@@ -1,8 +1,11 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-/** Statuses a client error can carry (RFC 9110 section 15.5). */
-export type ClientErrorStatus = 400 | 404 | 405 | 413 | 415 | 422;
+/** Statuses a client error can carry (RFC 9110 section 15.5; 429: RFC 6585). */
+export type ClientErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429;
+
+/** A refusal that is the server's, not the request's: switched off, not configured, or a dependency down. */
+export type UnavailableStatus = 503;
 
 /** The one error shape of the API: `{ "error": { "code", "message" } }`. */
 export interface ErrorBody {
@@ -20,7 +23,7 @@ export interface ErrorBody {
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
-    readonly status: ClientErrorStatus,
+    readonly status: ClientErrorStatus | UnavailableStatus,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},

@@ -44,6 +44,11 @@ export class Engines {
     private readonly keep = 2,
   ) {}
 
+  /** onnxruntime, set up for this runtime (also what checks an uploaded model: models/verify.ts). */
+  onnxruntime(): OrtApi {
+    return this.ortApi();
+  }
+
   async get(model: ModelVersion, mode: EngineMode, waitUntil: WaitUntil): Promise<Engine> {
     const key = `${model.name}@${model.version}`;
     if (mode === 'core') return this.coreFor(key, model);

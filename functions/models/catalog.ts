@@ -1,4 +1,4 @@
-import { ModelRegistry, type Manifest, type ModelVersion as RegistryEntry, type ObjectStore } from '../../src/registry/index.ts';
+import { ModelRegistry, type GateDecision, type Manifest, type ModelVersion as RegistryEntry, type ObjectStore, type RegistryEvent } from '../../src/registry/index.ts';
 import { loadBundled, type BundledModel } from './bundled.ts';
 import { describeOnnx, type ModelInfo, type ModelVersion } from './model.ts';
 
@@ -9,8 +9,25 @@ export interface RegistrySource {
   refreshMs: number;
 }
 
-/** A model's current version and every version the registry holds (just the bundled one without it). */
-export type ModelDetails = ModelInfo & { versions: ModelInfo[] };
+/** A version as GET /v1/models/:name lists it: lineage and time besides what predict reports. */
+export type VersionInfo = ModelInfo & {
+  parent: string | null;
+  createdAt: string | null;
+  note?: string;
+  /** Webhook and feedback deliveries this version was trained on (online versions). */
+  deliveries: number;
+};
+
+/**
+ * A model's current version (its fields at the top level), every version the registry holds (just
+ * the bundled one without it), the holdout gate's decisions and the promote/rollback/publish events.
+ */
+export type ModelDetails = ModelInfo & {
+  current: string;
+  versions: VersionInfo[];
+  decisions: GateDecision[];
+  events: RegistryEvent[];
+};
 
 /**
  * The models an isolate serves, and which version of each is current: the registry's (src/registry,
@@ -83,12 +100,20 @@ export class ModelCatalog {
     try {
       const manifest = source.bucket ? await this.manifest(name, source) : null;
       const current = manifest?.versions.find((v) => v.version === manifest.current);
-      if (manifest && current) return { ...registryInfo(name, current), versions: manifest.versions.map((v) => registryInfo(name, v)) };
+      if (manifest && current) {
+        return {
+          ...registryInfo(name, current), current: current.version,
+          versions: manifest.versions.map((v) => ({
+            ...registryInfo(name, v), parent: v.parent, createdAt: v.createdAt, ...(v.note ? { note: v.note } : {}), deliveries: v.deliveries.length,
+          })),
+          decisions: manifest.decisions, events: manifest.events,
+        };
+      }
     } catch (e) {
       console.error(`model registry: reading the manifest of '${name}' failed`, e);
     }
     const { bytes: _bytes, inputShape: _inputShape, ...info } = await this.bundledVersion(name);
-    return { ...info, versions: [info] };
+    return { ...info, current: info.version, versions: [{ ...info, parent: null, createdAt: null, deliveries: 0 }], decisions: [], events: [] };
   }
 
   /** The current version's bytes, or its nearest intact ancestor's (null when none is intact). */

@@ -6,7 +6,8 @@ import { ApiError } from '../http/errors.ts';
 /**
  * GET /v1/models: every served model with its current version and metrics (from the registry's
  * manifest, or the bundled model's card and metadata). GET /v1/models/:name: one of them, with
- * its versions.
+ * its versions (sha256, parent, source, metrics, time), the holdout gate's decisions (accepted and
+ * rejected candidates with their figures and reason) and the publish/promote/rollback events.
  *
  * @example
  * curl -s localhost:8787/v1/models
@@ -17,7 +18,7 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
     .get('/v1/models', async (c) => {
       const source = registrySource(c.env);
       const models = await Promise.all(deps.catalog.names.map((name) => deps.catalog.details(name, source)));
-      return c.json({ models: models.map(({ versions: _versions, ...current }) => current) });
+      return c.json({ models: models.map(({ name, version, source, sha256, metrics }) => ({ name, version, source, sha256, metrics })) });
     })
     .get('/v1/models/:name', async (c) => {
       const name = c.req.param('name');

@@ -1,9 +1,13 @@
 import type { BenchSection } from './section.ts';
 import { predictHttp } from './predict-http.ts';
 import { trainCpu } from './train-cpu.ts';
+import { ingestWorkerd } from './ingest-workerd.ts';
+import { trainWorkerd } from './train-workerd.ts';
 
 /** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
 export const SECTIONS: BenchSection[] = [
   trainCpu,
+  trainWorkerd,
+  ingestWorkerd,
   predictHttp,
 ];

@@ -3,7 +3,7 @@
  * on the output so a compression bomb cannot exhaust memory.
  */
 export async function gunzip(bytes: Uint8Array, maxBytes = 64 * 1024 * 1024): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
   const reader = stream.getReader();
   const parts: Uint8Array[] = [];
   let total = 0;

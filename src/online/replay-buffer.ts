@@ -1,6 +1,9 @@
 import { Rng } from '../nn/rng.ts';
 import { CLASSES, PIXELS, type Example } from './example.ts';
 
+/** Bytes before one class's pixels in `classBytes`: seen (u32) and count (u16). */
+const CLASS_HEAD = 6;
+
 /**
  * A small class-balanced sample of the data a model has learned from, mixed into every online
  * training round so that the model does not forget the rest while it learns the new examples
@@ -29,6 +32,11 @@ export class ReplayBuffer {
 
   get size(): number {
     return this.classes.reduce((a, c) => a + c.length, 0);
+  }
+
+  /** How many examples each class holds. */
+  classSizes(): number[] {
+    return this.classes.map((c) => c.length);
   }
 
   /** Offers an example to its class's reservoir. */
@@ -75,6 +83,37 @@ export class ReplayBuffer {
       }
     }
     return out;
+  }
+
+  /**
+   * One class's reservoir as bytes, so that durable storage can keep one key per class and rewrite
+   * only the classes a round touched: [seen u32][count u16] then count x 784 pixels.
+   */
+  classBytes(c: number): Uint8Array {
+    if (!(Number.isInteger(c) && c >= 0 && c < CLASSES)) throw new Error(`class ${c} is not one of 0..${CLASSES - 1}`);
+    const examples = this.classes[c];
+    const out = new Uint8Array(CLASS_HEAD + examples.length * PIXELS);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, this.seen[c], true);
+    view.setUint16(4, examples.length, true);
+    examples.forEach((e, i) => out.set(e.pixels, CLASS_HEAD + i * PIXELS));
+    return out;
+  }
+
+  /** Rebuilds a buffer from `classBytes` of each class (a missing class starts empty). */
+  static fromClassBytes(perClass: number, parts: ReadonlyArray<Uint8Array | undefined>): ReplayBuffer {
+    const b = new ReplayBuffer(perClass);
+    for (let c = 0; c < CLASSES; c++) {
+      const bytes = parts[c];
+      if (!bytes) continue;
+      if (bytes.length < CLASS_HEAD) throw new Error(`replay buffer bytes of class ${c} are truncated`);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const count = view.getUint16(4, true);
+      if (bytes.length !== CLASS_HEAD + count * PIXELS || count > perClass) throw new Error(`replay buffer bytes of class ${c} are corrupt`);
+      b.seen[c] = view.getUint32(0, true);
+      for (let i = 0; i < count; i++) b.classes[c].push({ label: c, pixels: bytes.slice(CLASS_HEAD + i * PIXELS, CLASS_HEAD + (i + 1) * PIXELS) });
+    }
+    return b;
   }
 
   static deserialize(bytes: Uint8Array): ReplayBuffer {

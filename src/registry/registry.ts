@@ -5,7 +5,7 @@ import {
 } from './manifest.ts';
 import type { ObjectStore } from './object-store.ts';
 
-export type RegistryErrorCode = 'invalid_name' | 'invalid_model' | 'not_found' | 'corrupt' | 'conflict' | 'no_parent';
+export type RegistryErrorCode = 'invalid_name' | 'invalid_model' | 'not_found' | 'corrupt' | 'conflict' | 'no_parent' | 'stale';
 
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -36,6 +36,13 @@ export interface PublishInfo {
   makeCurrent?: boolean;
   /** A gate decision to record in the same manifest update. */
   decision?: Omit<GateDecision, 'candidate'>;
+  /**
+   * Publish only if this is still the current version (null: nothing current yet) when the manifest
+   * is swapped; otherwise throw RegistryError 'stale' and change nothing in the manifest. A trainer
+   * that derived the new version from the current one uses it, so that a promote, rollback or
+   * publish that happened meanwhile is never silently overridden.
+   */
+  expectCurrent?: string | null;
 }
 
 /**
@@ -101,13 +108,7 @@ export class ModelRegistry {
    * (`verify`) and read back with the same sha256 before the manifest names them.
    */
   async publish(bytes: Uint8Array, info: PublishInfo): Promise<ModelVersion> {
-    if (this.opts.verify) {
-      try {
-        await this.opts.verify(bytes);
-      } catch (e) {
-        throw new RegistryError('invalid_model', `the model does not load: ${(e as Error).message}`);
-      }
-    }
+    await this.check(bytes);
     const sha256 = await sha256Hex([bytes]);
     const { manifest } = await this.read();
     const version = await this.allocate(bytes, nextNumber(manifest));
@@ -116,6 +117,10 @@ export class ModelRegistry {
 
     let entry: ModelVersion | undefined;
     await this.update((m) => {
+      if (info.expectCurrent !== undefined && m.current !== info.expectCurrent) {
+        // The object written above stays as an orphan; allocate() moves past its number.
+        throw new RegistryError('stale', `the current version of '${this.name}' is ${m.current ?? 'none'}, not ${info.expectCurrent ?? 'none'}; ${version} was not published`);
+      }
       entry = {
         version, key: versionKey(this.name, version), sha256, bytes: bytes.length,
         parent: info.parent === undefined ? m.current : info.parent, source: info.source, createdAt: this.now().toISOString(),
@@ -144,7 +149,7 @@ export class ModelRegistry {
     const v = manifest.versions.find((x) => x.version === version);
     if (!v) throw new RegistryError('not_found', `model '${this.name}' has no version '${version}'`);
     const bytes = await this.load(v);
-    if (this.opts.verify) await this.opts.verify(bytes);
+    await this.check(bytes);
     return this.update((m) => {
       if (!m.versions.some((x) => x.version === version)) throw new RegistryError('not_found', `version '${version}' disappeared`);
       m.events.push({ at: this.now().toISOString(), action: 'promote', from: m.current, to: version });
@@ -196,6 +201,16 @@ export class ModelRegistry {
       }
     }
     return null;
+  }
+
+  /** Runs `verify`, turning its failure into RegistryError 'invalid_model'. */
+  private async check(bytes: Uint8Array): Promise<void> {
+    if (!this.opts.verify) return;
+    try {
+      await this.opts.verify(bytes);
+    } catch (e) {
+      throw new RegistryError('invalid_model', `the model does not load: ${(e as Error).message}`);
+    }
   }
 
   /** Writes `models/<name>/vN.onnx` create-only, moving past numbers already taken (orphans of failed publishes). */

@@ -47,13 +47,15 @@ describe('correcting a prediction', () => {
     const say = page.getByRole('status', { name: 'Correction' });
     expect(await say.textContent()).toContain(`accepted for training (delivery ${receipt.delivery})`);
 
+    // Listening before the version changes: the page predicts the drawing again at once when it does.
+    const repredicted = page.waitForResponse(async (r) => new URL(r.url()).pathname === '/v1/predict' && (await r.json()).model.version !== before, { timeout: TRAINING_TIMEOUT_S * 1000 });
     // The page polls GET /v1/models; training, the holdout gate and publishing take their time.
     await page.waitForFunction((old) => document.getElementById('model-version')!.textContent !== old, before, { timeout: TRAINING_TIMEOUT_S * 1000, polling: 1000 });
     const after = await page.locator('#model-version').textContent();
     expect(after).toBe(await servedVersion(baseUrl));
     expect(await say.textContent()).toContain(`The model was updated: version ${after} now answers (it was ${before})`);
     // The drawing is predicted again by the new version.
-    await page.waitForResponse(async (r) => new URL(r.url()).pathname === '/v1/predict' && (await r.json()).model.version === after);
+    expect((await (await repredicted).json()).model.version).toBe(after);
     expect(problems).toEqual([]);
     await context.close();
   });

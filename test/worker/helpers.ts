@@ -17,6 +17,12 @@ export async function call(request: Request, opts: { wait?: boolean } = {}): Pro
   return res;
 }
 
+/** Like `call`, with some bindings replaced (a var switched, a queue that records what it is sent). */
+export async function callWith(request: Request, overrides: Partial<Cloudflare.Env> | Record<string, unknown>): Promise<Response> {
+  const ctx = createExecutionContext();
+  return worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, ...overrides } as Cloudflare.Env, ctx);
+}
+
 /** A POST to /v1/predict: a value is sent as JSON, a string or bytes as they are. */
 export function predictRequest(body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Request {
   const raw = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);

@@ -83,7 +83,7 @@ export async function instantiateKernels(wasm: WebAssembly.Module | BufferSource
   try {
     instance = wasm instanceof WebAssembly.Module
       ? await WebAssembly.instantiate(wasm, imports)
-      : (await WebAssembly.instantiate(wasm, imports)).instance;
+      : (await instantiateBytes(wasm, imports)).instance;
   } catch (e) {
     const m = (e as Error).message;
     if (/shared/i.test(m)) {
@@ -92,4 +92,9 @@ export async function instantiateKernels(wasm: WebAssembly.Module | BufferSource
     throw new Error(`cannot instantiate the WASM kernels: ${m}`);
   }
   return instance.exports as unknown as Kernels;
+}
+
+/** WebAssembly.instantiate from bytes, typed by hand: the Workers runtime's types declare only the Module form (it forbids bytes). */
+function instantiateBytes(bytes: BufferSource, imports: WebAssembly.Imports): Promise<{ instance: WebAssembly.Instance }> {
+  return (WebAssembly.instantiate as unknown as (b: BufferSource, i: WebAssembly.Imports) => Promise<{ instance: WebAssembly.Instance }>)(bytes, imports);
 }

@@ -1,0 +1,67 @@
+import { Hono } from 'hono';
+import * as z from 'zod/mini';
+import { toBytes } from '../../src/online/example.ts';
+import type { AppEnv, Bindings } from '../context.ts';
+import { mediaType, readBody } from '../http/body.ts';
+import { ApiError } from '../http/errors.ts';
+import { formatIssues, parseJson } from '../http/json.ts';
+import '../http/zod.ts';
+import { DEFAULT_MODEL, FEEDBACK_RETRY_AFTER_SECONDS, MAX_FEEDBACK_BYTES, PIXELS } from '../limits.ts';
+import { enqueueDelivery } from '../training/enqueue.ts';
+import { Label, Pixels } from '../training/examples.ts';
+import { FEEDBACK_ID_PREFIX } from '../training/message.ts';
+import type { Accepted } from '../webhooks/route.ts';
+
+/** The body of POST /v1/feedback: the 28 x 28 the model saw, and the digit it should have said. */
+export const FeedbackBody = z.strictObject({ pixels: Pixels, label: Label });
+
+const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9 }`;
+
+/**
+ * POST /v1/feedback: a correction from the public page ("Wrong? It was a ..."). Unauthenticated,
+ * so: switchable off (`FEEDBACK_ENABLED=false`: 503 `feedback_disabled`), rate-limited per client
+ * (CF-Connecting-IP, Workers' rate-limiting binding: 429 with Retry-After) before anything is
+ * read, validated like the webhook (413/415/400/422), and fed into the same queue, trainer and
+ * holdout gate: a correction can change the served model only through a candidate that does not
+ * do worse on the holdout, so wrong labels sent on purpose are rejected.
+ *
+ * @example
+ * curl -s localhost:8787/v1/feedback -H 'content-type: application/json' -d '{"pixels":[...784],"label":7}'
+ * // 202 { "accepted": 1, "delivery": "fb_0b6c..." }
+ */
+export function feedbackRoute(): Hono<AppEnv> {
+  return new Hono<AppEnv>().post('/v1/feedback', async (c) => {
+    if (!feedbackEnabled(c.env)) throw new ApiError(503, 'feedback_disabled', 'corrections are switched off on this server');
+    await checkRate(c.env, c.req.header('cf-connecting-ip'));
+    const body = await readBody(c.req.raw, MAX_FEEDBACK_BYTES, 'feedback body');
+    const type = mediaType(c.req.header('content-type'));
+    if (type !== 'application/json') {
+      throw new ApiError(415, 'unsupported_media_type', `content type "${type || '(none)'}" is not accepted; send application/json ${EXPECTED}`);
+    }
+    const parsed = FeedbackBody.safeParse(parseJson(body, EXPECTED));
+    if (!parsed.success) throw new ApiError(422, 'invalid_feedback', `expected ${EXPECTED}; ${formatIssues(parsed.error.issues)}`);
+    const delivery = `${FEEDBACK_ID_PREFIX}${crypto.randomUUID()}`;
+    const example = { label: parsed.data.label, pixels: toBytes(parsed.data.pixels) };
+    await enqueueDelivery(c.env, { delivery, model: DEFAULT_MODEL, source: 'feedback', examples: [example] });
+    return c.json({ accepted: 1, delivery } satisfies Accepted, 202);
+  });
+}
+
+/** `FEEDBACK_ENABLED`: on when unset or "true", off when "false"; anything else is a typo and fails closed. */
+export function feedbackEnabled(env: Bindings | undefined): boolean {
+  const value = env?.FEEDBACK_ENABLED?.trim().toLowerCase();
+  if (value === undefined || value === 'true') return true;
+  if (value !== 'false') console.error(`FEEDBACK_ENABLED is '${env?.FEEDBACK_ENABLED}', not "true" or "false": feedback is off`);
+  return false;
+}
+
+async function checkRate(env: Bindings | undefined, client: string | undefined): Promise<void> {
+  const limiter = env?.FEEDBACK_LIMITER;
+  if (!limiter) return; // Node tests of the app; the Worker always has the binding (wrangler.toml)
+  const { success } = await limiter.limit({ key: `feedback:${client ?? 'unknown'}` });
+  if (!success) {
+    throw new ApiError(429, 'rate_limited', `too many corrections from this client; try again in ${FEEDBACK_RETRY_AFTER_SECONDS} s`, {
+      'Retry-After': String(FEEDBACK_RETRY_AFTER_SECONDS),
+    });
+  }
+}

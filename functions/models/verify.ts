@@ -1,0 +1,62 @@
+import { importOnnx } from '../../src/onnx/import.ts';
+import type { OrtApi } from '../inference/ort-engine.ts';
+import { PIXELS } from '../limits.ts';
+import { describeOnnx } from './model.ts';
+
+/** Classes a served model must output: the ten digits. */
+export const OUTPUTS = 10;
+
+/** How far onnxruntime's and the core's outputs may differ for one input (float32 rounding). */
+const AGREEMENT = 1e-4;
+
+/**
+ * Proves that ONNX bytes can become a served and trainable version: the file parses, takes the 784
+ * pixels of one image ([784] or [1, 28, 28]), loads in onnxruntime (the engine that will serve it),
+ * answers 10 finite numbers, and imports into the core (which online training fine-tunes) with the
+ * same answer. Throws an Error naming the first check that failed.
+ *
+ * @example
+ * await checkModel(engines.ort(), bytes); // the registry's `verify`
+ */
+export async function checkModel(ort: OrtApi, bytes: Uint8Array): Promise<void> {
+  let inputShape: number[];
+  try {
+    inputShape = describeOnnx(bytes).inputShape;
+  } catch (e) {
+    throw new Error(`not an ONNX model: ${(e as Error).message}`);
+  }
+  if (inputShape.some((d) => !(d >= 1)) || inputShape.reduce((a, d) => a * d, 1) !== PIXELS) {
+    throw new Error(`the model takes input [${inputShape}]; it must take the ${PIXELS} pixels of one image ([${PIXELS}] or [1, 28, 28])`);
+  }
+  const probe = new Float32Array(PIXELS);
+  for (let i = 0; i < PIXELS; i++) probe[i] = ((i * 37) % 101) / 100; // any fixed input with some ink
+
+  let session: Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
+  try {
+    session = await ort.InferenceSession.create(bytes);
+  } catch (e) {
+    throw new Error(`it does not load in onnxruntime: ${(e as Error).message}`);
+  }
+  let fromOrt: Float32Array;
+  try {
+    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', probe, [1, ...inputShape]) });
+    fromOrt = Float32Array.from(result[session.outputNames[0]].data as Float32Array);
+  } catch (e) {
+    throw new Error(`onnxruntime cannot run it on one image: ${(e as Error).message}`);
+  } finally {
+    await session.release();
+  }
+  if (fromOrt.length !== OUTPUTS || !fromOrt.every(Number.isFinite)) {
+    throw new Error(`it answers ${fromOrt.length} values${fromOrt.every(Number.isFinite) ? '' : ' (not all finite)'}; a digits model answers ${OUTPUTS}`);
+  }
+
+  let fromCore: Float32Array;
+  try {
+    const { network } = await importOnnx(bytes);
+    fromCore = await network.predict(probe, 1);
+  } catch (e) {
+    throw new Error(`the core cannot import it, so online training could not fine-tune it: ${(e as Error).message}`);
+  }
+  const gap = Math.max(...fromOrt.map((v, i) => Math.abs(v - fromCore[i])));
+  if (!(gap <= AGREEMENT)) throw new Error(`the core's import answers differently from onnxruntime (by ${gap.toExponential(2)})`);
+}

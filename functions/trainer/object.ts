@@ -1,0 +1,82 @@
+import { DurableObject } from 'cloudflare:workers';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import digitsOnnx from '../../models/digits.onnx';
+import holdoutImages from '../../models/holdout-images.idx.gz';
+import holdoutLabels from '../../models/holdout-labels.idx.gz';
+import replayImages from '../../models/replay-images.idx.gz';
+import replayLabels from '../../models/replay-labels.idx.gz';
+import { createCpuBackend } from '../../src/nn/backend/cpu/create.ts';
+import relaxedKernels from '../../src/nn/backend/cpu/wasm/nn-relaxed.wasm';
+import simdKernels from '../../src/nn/backend/cpu/wasm/nn-simd.wasm';
+import { relaxedSimdSupported } from '../../src/nn/backend/cpu/wasm-kernels.ts';
+import type { Holdout } from '../../src/online/gate.ts';
+import type { Example } from '../../src/online/example.ts';
+import { useCompiledOrtWasm } from '../inference/ort-runtime.ts';
+import { DEFAULT_MODEL, DEFAULT_TRAIN_CPU_BUDGET_MS, TRAIN_FLOPS_PER_CPU_MS } from '../limits.ts';
+import { checkModel } from '../models/verify.ts';
+import type { TrainingMessage } from '../training/message.ts';
+import { readExamples, readHoldout } from './sets.ts';
+import type { Round } from './state.ts';
+import { OnlineTrainer, type TrainReport } from './trainer.ts';
+
+/** The models the trainer can start from when the registry holds none: the Worker's bundled ones. */
+const BUNDLED: Record<string, ArrayBuffer> = { [DEFAULT_MODEL]: digitsOnnx };
+
+// Per isolate: the fixed sets are unpacked once; relaxed SIMD's fused multiply-add where the runtime has it.
+let holdout: Promise<Holdout> | null = null;
+let replaySeed: Promise<Example[]> | null = null;
+const kernels = relaxedSimdSupported() ? relaxedKernels : simdKernels;
+
+/**
+ * The trainer of one model (its name is the object's name: `TRAINER.idFromName(model)`), a
+ * SQLite-backed Durable Object: one instance in the world per model, so rounds are serial and its
+ * storage (applied deliveries, replay buffer, holdout scores, round log) is the single truth. The
+ * round itself is OnlineTrainer's (trainer.ts); this class wires the Worker's pieces into it.
+ *
+ * @example
+ * const trainer = env.TRAINER.get(env.TRAINER.idFromName('digits'));
+ * const report = await trainer.train(messages);
+ */
+export class ModelTrainer extends DurableObject<Env> {
+  private trainer: OnlineTrainer | null = null;
+
+  /** Applies a batch of deliveries of one model as one round (see OnlineTrainer). */
+  async train(messages: TrainingMessage[]): Promise<TrainReport> {
+    if (!messages.length) return { applied: [], duplicates: [], round: null };
+    return this.trainerFor(messages[0].model).train(messages);
+  }
+
+  /** The newest rounds, how many deliveries were applied, the replay buffer's class sizes. */
+  async status(model: string, rounds = 20): Promise<{ rounds: Round[]; applied: number; replay: number[] }> {
+    return this.trainerFor(model).status(rounds);
+  }
+
+  private trainerFor(model: string): OnlineTrainer {
+    if (this.trainer) return this.trainer;
+    const bundled = BUNDLED[model];
+    if (!bundled) throw new Error(`no bundled model named '${model}' to train`);
+    const ort = useCompiledOrtWasm(ortWasm);
+    this.trainer = new OnlineTrainer({
+      model,
+      store: this.env.MODELS,
+      storage: this.ctx.storage,
+      bundled: new Uint8Array(bundled),
+      holdout: () => (holdout ??= readHoldout({ images: holdoutImages, labels: holdoutLabels })),
+      replaySeed: () => (replaySeed ??= readExamples({ images: replayImages, labels: replayLabels })),
+      backend: () => createCpuBackend({ wasm: kernels }),
+      verify: (bytes) => checkModel(ort, bytes),
+      budgetMs: cpuBudgetMs(this.env.TRAIN_CPU_BUDGET_MS),
+      flopsPerMs: TRAIN_FLOPS_PER_CPU_MS,
+    });
+    return this.trainer;
+  }
+}
+
+/** TRAIN_CPU_BUDGET_MS as a number; a value that is not one is logged and the default used. */
+export function cpuBudgetMs(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_TRAIN_CPU_BUDGET_MS;
+  const ms = Number(value);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  console.error(`TRAIN_CPU_BUDGET_MS is '${value}', not a number of milliseconds; using ${DEFAULT_TRAIN_CPU_BUDGET_MS}`);
+  return DEFAULT_TRAIN_CPU_BUDGET_MS;
+}

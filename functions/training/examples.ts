@@ -1,0 +1,94 @@
+import * as z from 'zod/mini';
+import { imageToMnist } from '../../src/image/index.ts';
+import { CLASSES, toBytes, type Example } from '../../src/online/example.ts';
+import { MODEL_NAME } from '../../src/registry/manifest.ts';
+import { ApiError } from '../http/errors.ts';
+import { formatIssues } from '../http/json.ts';
+import '../http/zod.ts';
+import { MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_IMAGE_BYTES, MAX_WEBHOOK_IMAGE_PIXELS, PIXELS } from '../limits.ts';
+
+/** A digit's class. */
+export const Label = z.int().check(z.gte(0), z.lte(CLASSES - 1));
+
+/** 784 numbers in [0, 1]: a 28 x 28 image, row-major, ink high (as /v1/predict takes). */
+export const Pixels = z.array(z.number().check(z.gte(0), z.lte(1))).check(z.length(PIXELS));
+
+/** One example given as pixels. */
+export const PixelsExample = z.strictObject({ label: Label, pixels: Pixels });
+
+/** One example given as a base64 PNG or JPEG (optionally a `data:image/...;base64,` URL). */
+export const ImageExample = z.strictObject({ label: Label, image: z.string().check(z.minLength(1)) });
+
+/** The webhook's body; each example is checked on its own below, so that errors name its index. */
+export const DeliveryBody = z.strictObject({
+  model: z.optional(z.string().check(z.regex(MODEL_NAME, 'must be lowercase letters, digits and dashes'))),
+  examples: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_EXAMPLES_PER_DELIVERY)),
+});
+
+const EXPECTED = `{ "model"?: name, "examples": [1 to ${MAX_EXAMPLES_PER_DELIVERY} of { "label": 0-9, "image": base64 PNG/JPEG } or { "label": 0-9, "pixels": [${PIXELS} numbers in 0..1] }] }`;
+
+/** Decodes and preprocesses one image of a delivery (tests may pass their own). */
+export type DeliveryImageDecoder = (bytes: Uint8Array, contentType: string | undefined) => Float32Array;
+
+/** src/image with the delivery's stricter pixel limit: exactly what /v1/predict does to an image. */
+export const decodeDeliveryImage: DeliveryImageDecoder = (bytes, contentType) =>
+  imageToMnist(bytes, { contentType, maxPixels: MAX_WEBHOOK_IMAGE_PIXELS }).pixels;
+
+/**
+ * The examples of a webhook delivery, preprocessed like /v1/predict and quantised to bytes:
+ * 422 `invalid_delivery` naming the first bad example's index and field, 413 for an image over
+ * its byte or pixel limit, and src/image's 4xx for an image that does not decode.
+ *
+ * @example
+ * const { model, examples } = readDelivery(JSON.parse(body));
+ */
+export function readDelivery(value: unknown, decodeImage: DeliveryImageDecoder = decodeDeliveryImage): { model?: string; examples: Example[] } {
+  const body = DeliveryBody.safeParse(value);
+  if (!body.success) throw new ApiError(422, 'invalid_delivery', `expected ${EXPECTED}; ${formatIssues(body.error.issues)}`);
+  const examples = body.data.examples.map((raw, i) => readExample(raw, i, decodeImage));
+  return { model: body.data.model, examples };
+}
+
+function readExample(raw: unknown, i: number, decodeImage: DeliveryImageDecoder): Example {
+  const where = ['examples', i];
+  if (typeof raw === 'object' && raw !== null && 'image' in raw) {
+    const e = ImageExample.safeParse(raw);
+    if (!e.success) throw new ApiError(422, 'invalid_delivery', formatIssues(e.error.issues, where));
+    const { bytes, contentType } = imageBytes(e.data.image, i);
+    let pixels: Float32Array;
+    try {
+      pixels = decodeImage(bytes, contentType);
+    } catch (err) {
+      const known = err as { status?: unknown; code?: unknown; message?: string };
+      if (typeof known.status === 'number' && known.status >= 400 && known.status < 500 && typeof known.code === 'string') {
+        throw new ApiError(known.status as 400, known.code, `examples[${i}].image: ${known.message}`);
+      }
+      throw err;
+    }
+    return { label: e.data.label, pixels: toBytes(pixels) };
+  }
+  const e = PixelsExample.safeParse(raw);
+  if (!e.success) throw new ApiError(422, 'invalid_delivery', formatIssues(e.error.issues, where));
+  return { label: e.data.label, pixels: toBytes(e.data.pixels) };
+}
+
+const DATA_URL = /^data:(image\/[a-z0-9.+-]+);base64,/i;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The bytes of a base64 image, its size checked from the text's length before decoding. */
+function imageBytes(text: string, i: number): { bytes: Uint8Array; contentType: string | undefined } {
+  const url = DATA_URL.exec(text);
+  const b64 = (url ? text.slice(url[0].length) : text).replace(/\s+/g, '');
+  const size = Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+  if (size > MAX_WEBHOOK_IMAGE_BYTES) {
+    throw new ApiError(413, 'image_too_large', `examples[${i}].image: an image in a delivery may hold at most ${MAX_WEBHOOK_IMAGE_BYTES} bytes; this one has ${size}`);
+  }
+  if (b64.length % 4 !== 0 || !BASE64.test(b64)) {
+    throw new ApiError(422, 'invalid_delivery', `examples[${i}].image: not base64 (send the PNG or JPEG bytes base64-encoded, optionally as a data: URL)`);
+  }
+  const binary = atob(b64);
+  const bytes = new Uint8Array(binary.length);
+  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
+  if (bytes.length === 0) throw new ApiError(422, 'invalid_delivery', `examples[${i}].image: the image is empty`);
+  return { bytes, contentType: url?.[1].toLowerCase() };
+}

@@ -1,0 +1,92 @@
+import { build } from 'esbuild';
+import { Miniflare, Request } from 'miniflare';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Webhook } from 'standardwebhooks';
+import { loadMnist } from '../lib/mnist.ts';
+import { fixed, median, table, type BenchContext, type BenchSection } from './section.ts';
+
+/**
+ * What accepting labelled digits costs the Worker per request, inside workerd: the webhook (read,
+ * verify the Standard Webhooks signature, parse, validate, preprocess images, quantise, queue) and
+ * the feedback route, against GET /healthz on the same Worker. The app is the real one (functions/app.ts)
+ * with a queue that takes messages and does nothing (the local queue's own cost is not the Worker's CPU).
+ * Wall time of a request from Node; workerd computes on one thread, so this is about its CPU time.
+ */
+export const ingestWorkerd: BenchSection = {
+  name: 'ingest-workerd',
+  description: 'the webhook and feedback routes inside workerd: time per request by delivery size (what the free plan\'s 10 ms CPU allows)',
+  run,
+};
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SECRET = 'whsec_YmVuY2gtb25seS1zZWNyZXQtZm9yLWluZ2VzdGlvbg==';
+const WORKER = `
+import digits from './digits.onnx';
+import { createApp } from '${ROOT}functions/app.ts';
+import { Engines } from '${ROOT}functions/inference/engines.ts';
+import { ModelCatalog } from '${ROOT}functions/models/catalog.ts';
+const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: new Uint8Array(digits) }]), engines: new Engines(() => { throw new Error('no onnxruntime in this bench'); }) });
+const queue = { async send() {} };
+export default { fetch: (request, env, ctx) => app.fetch(request, { ...env, TRAINING_QUEUE: queue }, ctx) };`;
+
+async function run(ctx: BenchContext): Promise<void> {
+  const bundle = await build({
+    stdin: { contents: WORKER, loader: 'js', resolveDir: ROOT },
+    bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'import'],
+    external: ['*.wasm', '*.onnx', 'onnxruntime-web/wasm'], write: false, logLevel: 'error',
+  });
+  const mf = new Miniflare({
+    compatibilityDate: '2026-04-20',
+    bindings: { WEBHOOK_SECRET: SECRET },
+    modules: [
+      { type: 'ESModule', path: 'worker.mjs', contents: bundle.outputFiles[0].text },
+      { type: 'Data', path: 'digits.onnx', contents: readFileSync(join(ROOT, 'models/digits.onnx')) },
+      { type: 'ESModule', path: 'onnxruntime-web/wasm', contents: 'export const env = { wasm: {} }; export const InferenceSession = {}; export const Tensor = class {};' },
+    ],
+  });
+  try {
+    const { train } = loadMnist({ limit: 200 });
+    const pixels = (i: number) => Array.from(train.pixels.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 1e4) / 1e4);
+    const png = readFileSync(join(ROOT, 'test/fixtures/digits/004-4-becausewebuild-canvas.png')).toString('base64');
+    const webhook = (examples: unknown[]) => () => {
+      const id = `msg_${crypto.randomUUID()}`;
+      const body = JSON.stringify({ examples });
+      const now = new Date();
+      return new Request('http://bench/v1/webhooks/training', {
+        method: 'POST', body,
+        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(SECRET).sign(id, now, body) },
+      });
+    };
+    const cases: Array<[string, () => Request, number]> = [
+      ['GET /healthz (baseline)', () => new Request('http://bench/healthz'), 200],
+      ['feedback: 1 example (pixels)', () => new Request('http://bench/v1/feedback', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: 3, pixels: pixels(0) }) }), 202],
+      ['webhook: 1 example (pixels)', webhook([{ label: 3, pixels: pixels(0) }]), 202],
+      ['webhook: 10 examples (pixels)', webhook(Array.from({ length: 10 }, (_, i) => ({ label: train.labels[i], pixels: pixels(i) }))), 202],
+      ['webhook: 100 examples (pixels)', webhook(Array.from({ length: 100 }, (_, i) => ({ label: train.labels[i], pixels: pixels(i) }))), 202],
+      [`webhook: 1 image (canvas PNG, ${Math.round((png.length * 3) / 4 / 1024)} KiB)`, webhook([{ label: 4, image: png }]), 202],
+      ['webhook: 10 images (canvas PNG)', webhook(Array.from({ length: 10 }, () => ({ label: 4, image: png }))), 202],
+    ];
+    const rows: string[][] = [];
+    let baseline = 0;
+    for (const [name, make, status] of cases) {
+      const times: number[] = [];
+      for (let r = 0; r < 3; r++) await (await mf.dispatchFetch(make())).arrayBuffer(); // warm-up
+      for (let r = 0; r < Math.max(5, ctx.repeats * 4); r++) {
+        const request = make();
+        const t0 = performance.now();
+        const res = await mf.dispatchFetch(request);
+        const text = await res.text();
+        times.push(performance.now() - t0);
+        if (res.status !== status) throw new Error(`${name}: ${res.status} ${text}`);
+      }
+      const m = median(times);
+      if (!baseline) baseline = m;
+      rows.push([name, fixed(m, 2), fixed(m - baseline, 2)]);
+    }
+    ctx.log(table(['request', 'median ms', 'over healthz'], rows));
+  } finally {
+    await mf.dispose();
+  }
+}

@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Miniflare } from 'miniflare';
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { Network } from '../../../src/nn/network.ts';
+import { exportOnnx } from '../../../src/onnx/export.ts';
+import { ModelRegistry, type ObjectStore } from '../../../src/registry/index.ts';
+import { sha256Hex } from '../../../src/util/sha256.ts';
+
+// npm run publish and npm run webhook as a user runs them: in a directory of their own, against a
+// real local R2 (the one `npm start` persists) and a real HTTP server that verifies signatures with
+// the `standardwebhooks` library.
+
+const root = resolve(import.meta.dirname, '../../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const run = promisify(execFile);
+const script = (name: string, args: string[], cwd: string, env: Record<string, string> = {}) =>
+  run(tsx, [join(root, 'scripts', name), ...args], { cwd, env: { ...process.env, NUTSHELL_DEBUG: '', ...env } });
+/** A directory laid out like a checkout: wrangler.toml, and what the test puts there. */
+function project(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nutshell-online-'));
+  copyFileSync(join(root, 'wrangler.toml'), join(dir, 'wrangler.toml'));
+  return dir;
+}
+
+describe('npm run publish', () => {
+  it('with no Worker answering, checks the model and writes it into the local R2 that npm start serves, metrics from its card', async () => {
+    const dir = project();
+    const model = join(dir, 'mine.onnx');
+    const bytes = new Uint8Array(readFileSync(join(root, 'models/digits.onnx')));
+    writeFileSync(model, bytes);
+    writeFileSync(join(dir, 'mine.json'), JSON.stringify({ metrics: { testAccuracy: 0.9511, perClassAccuracy: [1, 2] } }));
+    const { stdout } = await script('publish.ts', [model, '--url', 'http://127.0.0.1:9', '--note', 'from a test'], dir);
+    expect(stdout).toMatch(/loads in onnxruntime-node, 784 -> 10, imports into the core/);
+    expect(stdout).toMatch(/published digits v1 .* into the local R2 of npm start/);
+
+    const mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response(null); } }', r2Buckets: { MODELS: 'nutshell-models' }, r2Persist: join(dir, '.wrangler/state/v3/r2') });
+    try {
+      const registry = new ModelRegistry((await mf.getR2Bucket('MODELS')) as unknown as ObjectStore, 'digits');
+      const { manifest } = await registry.read();
+      expect(manifest.current).toBe('v1');
+      expect(manifest.versions[0]).toMatchObject({ source: 'offline', note: 'from a test', metrics: { testAccuracy: 0.9511 }, sha256: await sha256Hex([bytes]) });
+    } finally {
+      await mf.dispose();
+    }
+  });
+
+  it('refuses a model that does not fit 784 -> 10 before sending anything, with a clear message', async () => {
+    const dir = project();
+    const model = join(dir, 'five.onnx');
+    writeFileSync(model, await exportOnnx(new Network({ input: [784], layers: [{ type: 'dense', units: 5 }, { type: 'activation', fn: 'softmax' }] }, { seed: 1 })));
+    const failed = await script('publish.ts', [model, '--url', 'http://127.0.0.1:9'], dir).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toMatch(/^error: .*five\.onnx cannot be published: it answers 5 values/);
+    expect(existsSync(join(dir, '.wrangler'))).toBe(false);
+  });
+});
+
+describe('npm run webhook', () => {
+  it('signs the delivery so that standardwebhooks verifies it; MNIST pixels and image files, labels as given', async () => {
+    const dir = project();
+    const secret = 'whsec_c2NyaXB0LXRlc3Qtc2VjcmV0LWZvci13ZWJob29rcw==';
+    writeFileSync(join(dir, '.dev.vars'), `ADMIN_TOKEN=x\nWEBHOOK_SECRET=${secret}\n`);
+    const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: 3, delivery: req.headers['webhook-id'] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const png = join(root, 'test/fixtures/digits/000-0-becausewebuild-canvas.png');
+      const { stdout } = await script('webhook.ts', ['--url', url, '--label', '0', png, '--pixels-from-mnist', '2', '--offset', '100', '--relabel', '7', '--id', 'msg_cli_1'], dir);
+      expect(stdout).toMatch(/^202 \{"accepted":3,"delivery":"msg_cli_1"\}/);
+      const [{ headers, body }] = received;
+      const verified = new Webhook(secret).verify(body, headers as Record<string, string>) as { model: string; examples: Array<{ label: number; image?: string; pixels?: number[] }> };
+      expect(headers['webhook-id']).toBe('msg_cli_1');
+      expect(verified.model).toBe('digits');
+      expect(verified.examples.map((e) => e.label)).toEqual([0, 7, 7]);
+      expect(Buffer.from(verified.examples[0].image!, 'base64')).toEqual(readFileSync(png));
+      expect(verified.examples[1].pixels).toHaveLength(784);
+      // A wrong secret would not verify: the signature is over these exact bytes.
+      expect(() => new Webhook('whsec_b3RoZXItc2VjcmV0LW9mLXRoZS1zYW1lLWxlbmd0aA==').verify(body, headers as Record<string, string>)).toThrow();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('without a secret it says where to put one', async () => {
+    const failed = await script('webhook.ts', ['--pixels-from-mnist', '1', '--url', 'http://127.0.0.1:9'], project(), { WEBHOOK_SECRET: '' }).catch((e: { stderr: string }) => e);
+    expect((failed as { stderr: string }).stderr).toMatch(/WEBHOOK_SECRET is not set/);
+  });
+});

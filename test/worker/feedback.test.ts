@@ -1,0 +1,130 @@
+import { env } from 'cloudflare:test';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { FEEDBACK_RETRY_AFTER_SECONDS } from '../../functions/limits.ts';
+import { call, callWith, expectError, ORIGIN, predictRequest } from './helpers.ts';
+import { readFixture } from './mnist-fixture.ts';
+import { appliedDeliveries, manifest, ofDigit, pixelsExample, recordingQueue, resetOnline, trainerOf, waitFor } from './online-helpers.ts';
+
+// POST /v1/feedback: the public page's corrections. Unauthenticated, so: an off switch, a rate limit
+// per client, the webhook's validation, and the same queue, trainer and holdout gate.
+
+let clients = 0;
+/** A client address of its own (the rate limit is per CF-Connecting-IP). */
+const newClient = () => `198.51.100.${++clients}`;
+const feedback = (body: unknown, client = newClient(), headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  new Request(`${ORIGIN}/v1/feedback`, { method: 'POST', headers: { 'cf-connecting-ip': client, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const recorded = async (request: Request, overrides: Record<string, unknown> = {}) => {
+  const q = recordingQueue();
+  const res = await callWith(request, { TRAINING_QUEUE: q.queue, ...overrides });
+  return { res, sent: q.sent };
+};
+
+beforeEach(() => resetOnline());
+afterAll(async () => {
+  await resetOnline();
+  await new Promise((r) => setTimeout(r, 1100));
+});
+
+describe('POST /v1/feedback', () => {
+  it('a correction is answered 202 with a server-made id, and trained on through the queue like a webhook delivery', async () => {
+    const res = await call(feedback(pixelsExample(10)));
+    expect(res.status, await res.clone().text()).toBe(202);
+    const body = (await res.json()) as { accepted: number; delivery: string };
+    expect(body.accepted).toBe(1);
+    expect(body.delivery).toMatch(/^fb_[0-9a-f-]{36}$/);
+    const applied = await waitFor('the correction to be applied', async () => (await appliedDeliveries()).get(body.delivery), 60_000);
+    expect(['accepted', 'rejected']).toContain(applied.outcome);
+    const m = await manifest();
+    // Named once: by the version it made, or by the decision that rejected it.
+    const named = [...m.versions.flatMap((v) => v.deliveries), ...m.decisions.filter((d) => !d.accepted).flatMap((d) => d.deliveries)];
+    expect(named.filter((d) => d === body.delivery)).toHaveLength(1);
+  });
+
+  it('switched off by FEEDBACK_ENABLED=false (503 feedback_disabled), and off for a value that is not true or false', async () => {
+    for (const value of ['false', 'FALSE', 'no', 'off']) {
+      const { res, sent } = await recorded(feedback(pixelsExample(0)), { FEEDBACK_ENABLED: value });
+      await expectError(res, 503, 'feedback_disabled');
+      expect(sent).toHaveLength(0);
+    }
+    for (const value of ['true', ' true ', undefined]) {
+      expect((await recorded(feedback(pixelsExample(0)), { FEEDBACK_ENABLED: value })).res.status).toBe(202);
+    }
+  });
+
+  it(`is rate-limited per client: 429 with Retry-After ${FEEDBACK_RETRY_AFTER_SECONDS} past the limit; other clients are not affected`, async () => {
+    const client = newClient();
+    const statuses: number[] = [];
+    let limited: Response | null = null;
+    for (let k = 0; k < 25; k++) {
+      const { res } = await recorded(feedback(pixelsExample(k), client));
+      statuses.push(res.status);
+      if (res.status === 429) limited ??= res;
+      else await res.text();
+    }
+    expect(statuses.slice(0, 20)).toEqual(new Array(20).fill(202)); // wrangler.toml: 20 a minute
+    expect(statuses.slice(20)).toEqual(new Array(5).fill(429));
+    expect(limited!.headers.get('retry-after')).toBe(String(FEEDBACK_RETRY_AFTER_SECONDS));
+    await expectError(limited!, 429, 'rate_limited');
+    // Invalid requests count too (the limit comes before any work); another client is unaffected.
+    expect((await recorded(feedback('not json', client))).res.status).toBe(429);
+    expect((await recorded(feedback(pixelsExample(0)))).res.status).toBe(202);
+  });
+
+  const invalid: Array<[string, () => Request, number, string, RegExp]> = [
+    ['not JSON', () => feedback('{"pixels": ['), 400, 'malformed_json', /not valid JSON/],
+    ['an empty body', () => feedback(''), 400, 'empty_body', /empty/],
+    ['another content type', () => feedback(pixelsExample(0), newClient(), { 'content-type': 'text/plain' }), 415, 'unsupported_media_type', /application\/json/],
+    ['label 10', () => feedback({ ...pixelsExample(0), label: 10 }), 422, 'invalid_feedback', /label/],
+    ['no label', () => feedback({ pixels: pixelsExample(0).pixels }), 422, 'invalid_feedback', /label/],
+    ['783 pixels', () => feedback({ label: 3, pixels: pixelsExample(0).pixels.slice(1) }), 422, 'invalid_feedback', /pixels/],
+    ['a pixel below 0', () => feedback({ label: 3, pixels: pixelsExample(0).pixels.map((v, j) => (j ? v : -0.1)) }), 422, 'invalid_feedback', /pixels\[0\]/],
+    ['an unknown field', () => feedback({ ...pixelsExample(0), model: 'digits' }), 422, 'invalid_feedback', /model/],
+    ['a body over 64 KiB', () => feedback(`{"label":1,"pixels":[${'0.0000000000000000,'.repeat(4000)}0]}`), 413, 'payload_too_large', /at most/],
+  ];
+  it.each(invalid)('%s: refused with its status, nothing queued', async (_name, make, status, code, message) => {
+    const { res, sent } = await recorded(make());
+    expect((await expectError(res, status, code)).message).toMatch(message);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('wrong corrections sent on purpose, many of them from many clients, never get a worse model served', async () => {
+    // The holdout as the trainer bundles it (models/make-online-sets.ts): the first 100 of each digit in MNIST's test set.
+    const test = readFixture(env.MNIST_TEST);
+    const holdout: number[] = [];
+    const taken = new Array(10).fill(0);
+    for (let i = 0; i < test.n && holdout.length < 1000; i++) if (taken[test.labels[i]] < 100) (taken[test.labels[i]]++, holdout.push(i));
+    /** Accuracy of the served model on the holdout, overall and per digit, measured through /v1/predict (onnxruntime). */
+    const served = async () => {
+      const right = new Array(10).fill(0);
+      let version = '';
+      for (const i of holdout) {
+        const answer = (await (await call(predictRequest({ pixels: test.pixels(i) }))).json()) as { digit: number; model: { version: string } };
+        version = answer.model.version;
+        if (answer.digit === test.labels[i]) right[test.labels[i]]++;
+      }
+      return { version, overall: right.reduce((a, b) => a + b) / 1000, perDigit: right.map((r) => r / 100) };
+    };
+    const before = await served();
+
+    // 120 ones, each "corrected" to 7, by 6 clients (20 each: the rate limit's worth).
+    const ids: string[] = [];
+    const ones = ofDigit(1, 120, 1000);
+    for (const [k, i] of ones.entries()) {
+      const res = await call(feedback(pixelsExample(i, 7), `203.0.113.${Math.floor(k / 20)}`));
+      expect(res.status).toBe(202);
+      ids.push(((await res.json()) as { delivery: string }).delivery);
+    }
+    await waitFor('every correction to be applied', async () => {
+      const a = await appliedDeliveries();
+      return ids.every((id) => a.has(id));
+    }, 120_000, 500);
+    const { rounds } = await trainerOf().status('digits', 100);
+    await new Promise((r) => setTimeout(r, 1100)); // past MODEL_REFRESH_SECONDS
+    const after = await served();
+    expect(after.version).toBe((await manifest()).current);
+    // The gate's tolerances (0.2 points overall, 2 points per digit), against what was served before any correction.
+    expect(after.overall).toBeGreaterThanOrEqual(before.overall - 0.002 - 1e-9);
+    for (let d = 0; d < 10; d++) expect(after.perDigit[d], `digit ${d}`).toBeGreaterThanOrEqual(before.perDigit[d] - 0.02 - 1e-9);
+    console.log(`120 wrong corrections: ${rounds.length} rounds, ${rounds.filter((r) => r.outcome === 'accepted').length} accepted; digit 1 on the holdout ${before.perDigit[1]} -> ${after.perDigit[1]}, overall ${before.overall} -> ${after.overall} (${before.version} -> ${after.version})`);
+  });
+});
