@@ -34,8 +34,16 @@ export interface Bindings {
   ADMIN_TOKEN?: string;
   /** `true` (default) | `false`: whether the public POST /v1/feedback takes corrections. */
   FEEDBACK_ENABLED?: string;
+  /** The trainer of each model (a Durable Object); the webhook also keeps its replay ledger there. */
+  TRAINER?: { idFromName(name: string): object; get(id: object): AttemptLedger };
   /** Workers' rate-limiting binding for POST /v1/feedback, keyed by client. */
   FEEDBACK_LIMITER?: { limit(options: { key: string }): Promise<{ success: boolean }> };
+}
+
+/** Signed webhook attempts seen (functions/trainer/object.ts): a replay is the same attempt again. */
+export interface AttemptLedger {
+  admitAttempt(id: string, timestamp: number): Promise<boolean>;
+  forgetAttempt(id: string, timestamp: number): Promise<void>;
 }
 
 /** The Hono environment of the app. */

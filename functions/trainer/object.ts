@@ -19,6 +19,9 @@ import { readExamples, readHoldout } from './sets.ts';
 import type { Round } from './state.ts';
 import { OnlineTrainer, type TrainReport } from './trainer.ts';
 
+/** How long signed attempts are remembered: twice the Standard Webhooks tolerance of 5 minutes. */
+const ATTEMPT_MEMORY_MS = 10 * 60 * 1000;
+
 /** The models the trainer can start from when the registry holds none: the Worker's bundled ones. */
 const BUNDLED: Record<string, ArrayBuffer> = { [DEFAULT_MODEL]: digitsOnnx };
 
@@ -44,6 +47,33 @@ export class ModelTrainer extends DurableObject<Env> {
   async train(messages: TrainingMessage[]): Promise<TrainReport> {
     if (!messages.length) return { applied: [], duplicates: [], round: null };
     return this.trainerFor(messages[0].model).train(messages);
+  }
+
+  /**
+   * Records one signed attempt of a webhook delivery: true the first time this (id, timestamp)
+   * pair is seen, false when the very same signed request comes again (a replay). A sender's
+   * redelivery signs anew, with a new timestamp, and is admitted: its examples are applied once,
+   * by id, when trained. Pairs are kept for twice the signature's 5-minute window, after which a
+   * replay fails the timestamp check anyway.
+   */
+  async admitAttempt(id: string, timestamp: number): Promise<boolean> {
+    const key = `attempt:${id}:${timestamp}`;
+    if ((await this.ctx.storage.get(key)) !== undefined) return false;
+    await this.ctx.storage.put(key, Date.now());
+    if (Math.random() < 0.05) await this.forgetOldAttempts();
+    return true;
+  }
+
+  /** Undoes `admitAttempt` when the delivery could not be queued, so the sender may resend it. */
+  async forgetAttempt(id: string, timestamp: number): Promise<void> {
+    await this.ctx.storage.delete(`attempt:${id}:${timestamp}`);
+  }
+
+  private async forgetOldAttempts(): Promise<void> {
+    const old = Date.now() - ATTEMPT_MEMORY_MS;
+    const attempts = await this.ctx.storage.list<number>({ prefix: 'attempt:' });
+    const expired = [...attempts].filter(([, at]) => at < old).map(([k]) => k);
+    for (let i = 0; i < expired.length; i += 128) await this.ctx.storage.delete(expired.slice(i, i + 128));
   }
 
   /** The newest rounds, how many deliveries were applied, the replay buffer's class sizes. */

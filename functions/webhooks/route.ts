@@ -19,8 +19,9 @@ export interface Accepted {
  * POST /v1/webhooks/training: labelled examples from a system that holds the webhook secret.
  * In order: the body's size (413, from Content-Length or while reading), the Standard Webhooks
  * signature over the raw bytes (401, nothing else looked at), the content type (415), JSON (400),
- * the examples (422/413/415, naming the index), then the queue; 202 only once the queue took it.
- * The webhook-id is the idempotency key: a redelivery is accepted again and trained on once.
+ * the examples (422/413/415, naming the index), replays (401: the same signed request again), then
+ * the queue; 202 only once the queue took it. The webhook-id is the idempotency key: a redelivery
+ * (same id, signed anew) is accepted again and trained on once.
  *
  * @example
  * // npm run webhook -- --label 3 three.png
@@ -29,7 +30,7 @@ export interface Accepted {
 export function webhookRoute(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>().post('/v1/webhooks/training', async (c) => {
     const body = await readBody(c.req.raw, MAX_WEBHOOK_BYTES, 'webhook body');
-    const { id } = verifyWebhook(c.env?.WEBHOOK_SECRET, body, c.req.raw.headers);
+    const { id, timestamp } = verifyWebhook(c.env?.WEBHOOK_SECRET, body, c.req.raw.headers);
     if (!DELIVERY_ID.test(id) || id.startsWith(FEEDBACK_ID_PREFIX)) {
       throw new ApiError(400, 'invalid_webhook_id', `webhook-id must be 1-128 letters, digits, '.', '_', ':' or '-', not starting with '${FEEDBACK_ID_PREFIX}' (kept for feedback)`);
     }
@@ -41,7 +42,19 @@ export function webhookRoute(deps: AppDeps): Hono<AppEnv> {
     if (!deps.catalog.has(model)) {
       throw new ApiError(422, 'unknown_model', `no model named '${model}' is served; GET /v1/models lists them`);
     }
-    await enqueueDelivery(c.env, { delivery: id, model, source: 'webhook', examples });
+    // The same signed request twice is a replay (401, nothing queued); a redelivery is signed anew.
+    const trainers = c.env?.TRAINER;
+    if (!trainers) throw new ApiError(503, 'training_unavailable', 'this deployment has no trainer (TRAINER)');
+    const trainer = trainers.get(trainers.idFromName(model));
+    if (!(await trainer.admitAttempt(id, timestamp))) {
+      throw new ApiError(401, 'replayed_delivery', 'this signed delivery was already received; a redelivery must be signed again with a new timestamp');
+    }
+    try {
+      await enqueueDelivery(c.env, { delivery: id, model, source: 'webhook', examples });
+    } catch (e) {
+      await trainer.forgetAttempt(id, timestamp);
+      throw e;
+    }
     return c.json({ accepted: examples.length, delivery: id } satisfies Accepted, 202);
   });
 }

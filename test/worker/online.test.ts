@@ -12,8 +12,11 @@ import {
 // Object), the holdout gate decides, predicting isolates serve what it published.
 
 const ADMIN = () => ({ authorization: `Bearer ${env.ADMIN_TOKEN}` });
+// Each attempt is signed at its own second, as a sender signs each try anew.
+let attemptClock = Date.now() - 120_000;
 const deliver = async (examples: unknown[], id = newId()) => {
-  const res = await call(signedRequest({ examples }, { id }));
+  attemptClock += 1000;
+  const res = await call(signedRequest({ examples }, { id, timestamp: new Date(attemptClock) }));
   expect(res.status, await res.clone().text()).toBe(202);
   return id;
 };

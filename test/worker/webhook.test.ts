@@ -88,6 +88,22 @@ describe('POST /v1/webhooks/training: the signature (Standard Webhooks)', () => 
     for (const spy of logged) for (const args of spy.mock.calls) expect(JSON.stringify(args.map(String))).not.toContain(secret);
   });
 
+  it('a replay (the very same signed request again) is 401 with nothing queued; a redelivery, signed anew, is 202', async () => {
+    const id = newId();
+    const payload = JSON.stringify(body);
+    const at = new Date(Date.now() - 30_000);
+    const first = await send(signedRequest(null, { id, raw: payload, timestamp: at }));
+    expect(first.res.status).toBe(202);
+    expect(first.sent).toHaveLength(1);
+    const replay = await send(signedRequest(null, { id, raw: payload, timestamp: at }));
+    expect((await expectError(replay.res, 401, 'replayed_delivery')).message).toContain('already received');
+    expect(replay.sent).toHaveLength(0);
+    // The sender's retry: same id, its own timestamp and signature. Accepted (and applied once, by id).
+    const redelivery = await send(signedRequest(null, { id, raw: payload, timestamp: new Date(at.getTime() + 5000) }));
+    expect(redelivery.res.status).toBe(202);
+    expect(redelivery.sent).toHaveLength(1);
+  });
+
   it('without a configured secret every delivery is refused (503), logged without a value', async () => {
     for (const secret of [undefined, '', 'not-a-whsec-secret!']) {
       const q = recordingQueue();
