@@ -38,7 +38,14 @@ export async function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): 
     throw new OnnxError('the weights do not match the sha256 recorded in the model: the file is corrupt');
   }
 
-  const network = new Network(finalSpec, { init: 'zeros', ...opts });
+  // The spec comes from the file (its graph, and its metadata for dropout and padding): one the core
+  // cannot build (a dropout rate of 2 in forged metadata) is a bad model, not a failure of the caller.
+  let network: Network;
+  try {
+    network = new Network(finalSpec, { init: 'zeros', ...opts });
+  } catch (e) {
+    throw new OnnxError(`the network the model describes cannot be built: ${(e as Error).message}`);
+  }
   // weights[] follows the non-dropout layers in order.
   let k = 0;
   network.layers.forEach((layer) => {

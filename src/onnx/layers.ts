@@ -135,7 +135,7 @@ export class Initializers {
 export function recognise(nodes: NodeProto[], i: number, input: string, shape: readonly number[], inits: Initializers): Recognised {
   const n = nodes[i];
   const label = `node '${n.name || `#${i}`}' (${n.opType})`;
-  const attrs = readAttrs(n);
+  const attrs = typedAttrs(readAttrs(n), label);
   const next = nodes[i + 1];
   const one = (spec: LayerSpec, weights: LayerWeights = []): Recognised => ({ layers: [{ spec, weights }], consumed: 1, output: n.output[0] });
 
@@ -159,13 +159,13 @@ export function recognise(nodes: NodeProto[], i: number, input: string, shape: r
       return { layers: [{ spec: { type: 'dense', units: layer.spec.units, mask: maskValues }, weights: layer.weights }], consumed: 2, output: gemm.output };
     }
     case 'Gemm': {
-      if ((attrs.transA ?? 0) !== 0 || (attrs.alpha ?? 1) !== 1 || (attrs.beta ?? 1) !== 1) {
+      if (attrs.int('transA', 0) !== 0 || attrs.float('alpha', 1) !== 1 || attrs.float('beta', 1) !== 1) {
         throw new OnnxError(`${label}: only Gemm with transA = 0, alpha = 1, beta = 1 is supported`);
       }
       if (shape.length !== 1) throw new OnnxError(`${label}: Gemm needs a flat input, got per-example shape [${shape}]`);
       const w = inits.floats(n.input[1]);
       const [r, c] = inits.dims(n.input[1]);
-      const transB = (attrs.transB ?? 0) === 1;
+      const transB = attrs.int('transB', 0) === 1;
       const units = transB ? r : c;
       const inputs = transB ? c : r;
       if (inputs !== shape[0]) throw new OnnxError(`${label}: weight expects ${inputs} inputs, the previous layer gives ${shape[0]}`);
@@ -190,14 +190,14 @@ export function recognise(nodes: NodeProto[], i: number, input: string, shape: r
     case 'Identity':
       return one({ type: 'activation', fn: OP_ACTIVATIONS[n.opType] });
     case 'Softmax': {
-      const axis = (attrs.axis as number | undefined) ?? -1;
+      const axis = attrs.int('axis', -1);
       if (axis !== -1 && axis !== shape.length) throw new OnnxError(`${label}: only a softmax over the last axis is supported (axis ${axis})`);
       return one({ type: 'activation', fn: 'softmax' });
     }
     case 'Dropout':
       return { layers: [], consumed: 1, output: n.output[0] };
     case 'Flatten': {
-      if ((attrs.axis ?? 1) !== 1) throw new OnnxError(`${label}: only Flatten with axis = 1 is supported`);
+      if (attrs.int('axis', 1) !== 1) throw new OnnxError(`${label}: only Flatten with axis = 1 is supported`);
       return one({ type: 'flatten' });
     }
     case 'Reshape': {
@@ -212,44 +212,79 @@ export function recognise(nodes: NodeProto[], i: number, input: string, shape: r
     case 'Conv': {
       if (shape.length !== 3) throw new OnnxError(`${label}: Conv needs [channels, height, width] input, got [${shape}]`);
       const [filters, cin, kh, kw] = inits.dims(n.input[1]);
-      const strides = (attrs.strides as number[] | undefined) ?? [1, 1];
-      const pads = (attrs.pads as number[] | undefined) ?? [0, 0, 0, 0];
-      const dil = (attrs.dilations as number[] | undefined) ?? [1, 1];
+      const strides = attrs.ints('strides', 2, [1, 1]);
+      const pads = attrs.ints('pads', 4, [0, 0, 0, 0]);
+      const dil = attrs.ints('dilations', 2, [1, 1]);
       if (kh !== kw) throw new OnnxError(`${label}: only square kernels are supported, got ${kh}x${kw}`);
-      if ((attrs.group ?? 1) !== 1) throw new OnnxError(`${label}: grouped convolution (group ${attrs.group}) is not supported`);
+      const group = attrs.int('group', 1);
+      if (group !== 1) throw new OnnxError(`${label}: grouped convolution (group ${group}) is not supported`);
       if (dil.some((d) => d !== 1)) throw new OnnxError(`${label}: dilated convolution is not supported`);
       if (strides[0] !== strides[1]) throw new OnnxError(`${label}: only equal strides are supported, got [${strides}]`);
       if (pads.some((p) => p !== pads[0])) throw new OnnxError(`${label}: only symmetric padding is supported, got [${pads}]`);
-      if (attrs.auto_pad && attrs.auto_pad !== 'NOTSET') throw new OnnxError(`${label}: auto_pad ${attrs.auto_pad} is not supported; give explicit pads`);
+      const autoPad = attrs.string('auto_pad', 'NOTSET');
+      if (autoPad && autoPad !== 'NOTSET') throw new OnnxError(`${label}: auto_pad ${autoPad} is not supported; give explicit pads`);
       if (cin !== shape[0]) throw new OnnxError(`${label}: weight expects ${cin} channels, the input has ${shape[0]}`);
       const bias = n.input[2] ? biasOf(inits, n.input[2], filters, label) : new Float32Array(filters);
       return one({ type: 'conv2d', filters, kernel: kh, stride: strides[0], padding: pads[0] }, [inits.floats(n.input[1]), bias]);
     }
     case 'MaxPool':
     case 'AveragePool': {
-      const k = attrs.kernel_shape as number[];
-      const strides = (attrs.strides as number[] | undefined) ?? k;
-      const pads = (attrs.pads as number[] | undefined) ?? [0, 0, 0, 0];
-      if (!k || k[0] !== k[1]) throw new OnnxError(`${label}: only square pooling windows are supported`);
+      const k = attrs.ints('kernel_shape', 2);
+      const strides = attrs.ints('strides', 2, k);
+      const pads = attrs.ints('pads', 4, [0, 0, 0, 0]);
+      if (k[0] !== k[1]) throw new OnnxError(`${label}: only square pooling windows are supported`);
       if (strides[0] !== strides[1]) throw new OnnxError(`${label}: only equal strides are supported`);
-      if (pads.some((p) => p !== 0) || (attrs.ceil_mode ?? 0) !== 0) throw new OnnxError(`${label}: padded or ceil-mode pooling is not supported`);
-      if ((attrs.count_include_pad ?? 0) !== 0 || ((attrs.dilations as number[] | undefined) ?? [1, 1]).some((d) => d !== 1)) {
+      if (pads.some((p) => p !== 0) || attrs.int('ceil_mode', 0) !== 0) throw new OnnxError(`${label}: padded or ceil-mode pooling is not supported`);
+      if (attrs.int('count_include_pad', 0) !== 0 || attrs.ints('dilations', 2, [1, 1]).some((d) => d !== 1)) {
         throw new OnnxError(`${label}: count_include_pad and dilations are not supported`);
       }
       if (n.output.length > 1 && n.output[1]) throw new OnnxError(`${label}: the Indices output is not supported`);
       return one({ type: n.opType === 'MaxPool' ? 'maxpool' : 'avgpool', size: k[0], stride: strides[0] });
     }
     case 'BatchNormalization': {
-      if ((attrs.training_mode ?? 0) !== 0) throw new OnnxError(`${label}: training-mode batch normalisation is not supported`);
+      if (attrs.int('training_mode', 0) !== 0) throw new OnnxError(`${label}: training-mode batch normalisation is not supported`);
+      if (n.input.length !== 5) throw new OnnxError(`${label}: expected 5 inputs (x, scale, B, mean, var), got ${n.input.length}`);
       const c = shape[0];
       const [scale, bias, mean, variance] = n.input.slice(1).map((s) => biasOf(inits, s, c, label));
-      const eps = (attrs.epsilon as number | undefined) ?? 1e-5;
-      const momentum = 1 - ((attrs.momentum as number | undefined) ?? 0.9);
+      const eps = attrs.float('epsilon', 1e-5);
+      const momentum = 1 - attrs.float('momentum', 0.9);
       return one({ type: 'batchnorm', eps, momentum }, [scale, bias, mean, variance]);
     }
     default:
       throw new OnnxError(`unsupported ONNX operator '${n.opType}' (node '${n.name || `#${i}`}'): this network cannot be represented by the core`);
   }
+}
+
+/**
+ * A node's attributes read as the types its operator defines: an attribute of another type or
+ * size (pads given as one integer, a kernel_shape of three) is an OnnxError naming it, never a
+ * crash further on.
+ */
+function typedAttrs(attrs: Attrs, label: string) {
+  const wrong = (name: string, what: string) => new OnnxError(`${label}: attribute '${name}' must be ${what}, got ${JSON.stringify(attrs[name])}`);
+  return {
+    int(name: string, fallback: number): number {
+      const v = attrs[name] ?? fallback;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw wrong(name, 'an integer');
+      return v;
+    },
+    float(name: string, fallback: number): number {
+      const v = attrs[name] ?? fallback;
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw wrong(name, 'a finite number');
+      return v;
+    },
+    /** A list of `length` integers; required when no fallback is given. */
+    ints(name: string, length: number, fallback?: number[]): number[] {
+      const v = attrs[name] ?? fallback;
+      if (!Array.isArray(v) || v.length !== length || !v.every((x) => Number.isSafeInteger(x))) throw wrong(name, `a list of ${length} integers`);
+      return v;
+    },
+    string(name: string, fallback: string): string {
+      const v = attrs[name] ?? fallback;
+      if (typeof v !== 'string') throw wrong(name, 'a string');
+      return v;
+    },
+  };
 }
 
 /** For a masked Gemm: its weight input is the Mul's output, which stands for the stored weight. */
