@@ -32,7 +32,7 @@ export function webhookRoute(deps: AppDeps): Hono<AppEnv> {
     const body = await readBody(c.req.raw, MAX_WEBHOOK_BYTES, 'webhook body');
     const { id, timestamp } = verifyWebhook(c.env?.WEBHOOK_SECRET, body, c.req.raw.headers);
     if (!DELIVERY_ID.test(id) || id.startsWith(FEEDBACK_ID_PREFIX)) {
-      throw new ApiError(400, 'invalid_webhook_id', `webhook-id must be 1-128 letters, digits, '.', '_', ':' or '-', not starting with '${FEEDBACK_ID_PREFIX}' (kept for feedback)`);
+      throw new ApiError(400, 'invalid_webhook_id', `webhook-id must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit and not with '${FEEDBACK_ID_PREFIX}' (kept for feedback)`);
     }
     const type = mediaType(c.req.header('content-type'));
     if (type !== 'application/json') {
