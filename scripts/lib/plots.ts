@@ -39,7 +39,7 @@ export function curvesSpec(epochs: readonly EpochStats[], title: string): TopLev
     height: 220,
   });
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     data: { values: rows },
     hconcat: [panel('loss'), panel('accuracy')],
