@@ -4,6 +4,7 @@ import digitsOnnx from '../models/digits.onnx';
 import { createApp } from './app.ts';
 import type { Bindings } from './context.ts';
 import { Engines } from './inference/engines.ts';
+import { coreBackend } from './inference/kernels.ts';
 import { useCompiledOrtWasm } from './inference/ort-runtime.ts';
 import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
 import { ModelCatalog } from './models/catalog.ts';
@@ -12,7 +13,7 @@ import { consume } from './training/consumer.ts';
 
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
-const engines = new Engines(() => useCompiledOrtWasm(ortWasm), MODEL_VERSIONS_KEPT);
+const engines = new Engines(() => useCompiledOrtWasm(ortWasm), MODEL_VERSIONS_KEPT, coreBackend);
 const app = createApp({ catalog, engines });
 
 export default {

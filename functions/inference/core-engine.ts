@@ -1,18 +1,19 @@
 import { importOnnx } from '../../src/onnx/import.ts';
 import type { ModelVersion } from '../models/model.ts';
 import type { Engine } from './engine.ts';
+import type { Backend } from '../../src/nn/backend/backend.ts';
 
 /**
  * The backprop core as an inference engine: the same ONNX bytes imported into a `Network` and
- * evaluated in TypeScript. No WebAssembly set-up, so it answers a fresh isolate's first prediction
- * quickly; its outputs match onnxruntime's to float32 rounding (test/worker/engines.test.ts).
+ * evaluated on the core's WASM kernels in the Worker (a 20 KB module, not onnxruntime's 14 MB), so
+ * it answers a fresh isolate's first prediction quickly; its outputs match onnxruntime's to float32 rounding (test/worker/engines.test.ts).
  *
  * @example
  * const engine = await createCoreEngine(model);
  * const probabilities = await engine.predict(pixels);
  */
-export async function createCoreEngine(model: ModelVersion): Promise<Engine> {
-  const { network } = await importOnnx(model.bytes);
+export async function createCoreEngine(model: ModelVersion, backend?: Backend): Promise<Engine> {
+  const { network } = await importOnnx(model.bytes, { backend });
   return {
     kind: 'core',
     predict: (input) => network.predict(input, 1),

@@ -1,4 +1,5 @@
 import type { ModelVersion } from '../models/model.ts';
+import type { Backend } from '../../src/nn/backend/backend.ts';
 import { createCoreEngine } from './core-engine.ts';
 import type { Engine } from './engine.ts';
 import { createOrtEngine, type OrtApi } from './ort-engine.ts';
@@ -42,6 +43,8 @@ export class Engines {
   constructor(
     private readonly ortApi: () => OrtApi,
     private readonly keep = 2,
+    /** The core's compute backend (the Worker passes its WASM kernels; default: the TypeScript reference). */
+    private readonly coreBackend?: () => Promise<Backend>,
   ) {}
 
   /** onnxruntime, set up for this runtime (also what checks an uploaded model: models/verify.ts). */
@@ -66,7 +69,7 @@ export class Engines {
   }
 
   coreFor(key: string, model: ModelVersion): Promise<Engine> {
-    return this.once(this.core, key, () => createCoreEngine(model));
+    return this.once(this.core, key, async () => createCoreEngine(model, await this.coreBackend?.()));
   }
 
   /**

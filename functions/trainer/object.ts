@@ -5,12 +5,9 @@ import holdoutImages from '../../models/holdout-images.idx.gz';
 import holdoutLabels from '../../models/holdout-labels.idx.gz';
 import replayImages from '../../models/replay-images.idx.gz';
 import replayLabels from '../../models/replay-labels.idx.gz';
-import { createCpuBackend } from '../../src/nn/backend/cpu/create.ts';
-import relaxedKernels from '../../src/nn/backend/cpu/wasm/nn-relaxed.wasm';
-import simdKernels from '../../src/nn/backend/cpu/wasm/nn-simd.wasm';
-import { relaxedSimdSupported } from '../../src/nn/backend/cpu/wasm-kernels.ts';
 import type { Holdout } from '../../src/online/gate.ts';
 import type { Example } from '../../src/online/example.ts';
+import { coreBackend } from '../inference/kernels.ts';
 import { useCompiledOrtWasm } from '../inference/ort-runtime.ts';
 import { DEFAULT_MODEL, DEFAULT_TRAIN_CPU_BUDGET_MS, TRAIN_FLOPS_PER_CPU_MS } from '../limits.ts';
 import { checkModel } from '../models/verify.ts';
@@ -25,10 +22,9 @@ const ATTEMPT_MEMORY_MS = 10 * 60 * 1000;
 /** The models the trainer can start from when the registry holds none: the Worker's bundled ones. */
 const BUNDLED: Record<string, ArrayBuffer> = { [DEFAULT_MODEL]: digitsOnnx };
 
-// Per isolate: the fixed sets are unpacked once; relaxed SIMD's fused multiply-add where the runtime has it.
+// Per isolate: the fixed sets are unpacked once.
 let holdout: Promise<Holdout> | null = null;
 let replaySeed: Promise<Example[]> | null = null;
-const kernels = relaxedSimdSupported() ? relaxedKernels : simdKernels;
 
 /**
  * The trainer of one model (its name is the object's name: `TRAINER.idFromName(model)`), a
@@ -93,7 +89,7 @@ export class ModelTrainer extends DurableObject<Env> {
       bundled: new Uint8Array(bundled),
       holdout: () => (holdout ??= readHoldout({ images: holdoutImages, labels: holdoutLabels })),
       replaySeed: () => (replaySeed ??= readExamples({ images: replayImages, labels: replayLabels })),
-      backend: () => createCpuBackend({ wasm: kernels }),
+      backend: coreBackend,
       verify: (bytes) => checkModel(ort, bytes),
       budgetMs: cpuBudgetMs(this.env.TRAIN_CPU_BUDGET_MS),
       flopsPerMs: TRAIN_FLOPS_PER_CPU_MS,

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labelledImages } from '../../src/data/idx.ts';
 import { mnistDir } from '../lib/mnist.ts';
-import type { BenchSection } from './section.ts';
+import { fixed, type BenchSection } from './section.ts';
 
 /** The request body posted to /v1/predict: JSON pixels now, a 28x28 PNG once images are decoded. */
 export interface PredictBody {
@@ -43,6 +43,8 @@ export interface PredictHttpOptions {
   /** Fresh isolates per engine mode for the cold start (default 5). */
   samples?: number;
   modes?: EngineMode[];
+  /** Serve this .onnx as the bundled `digits` model instead of models/digits.onnx (e.g. the CNN). */
+  model?: string;
   log?: (line: string) => void;
 }
 
@@ -92,7 +94,7 @@ const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
 export async function benchPredictHttp(opts: PredictHttpOptions = {}): Promise<PredictHttpReport> {
   const log = opts.log ?? console.log;
   const body = opts.body ?? mnistJsonBody();
-  const bundle = buildBundle();
+  const bundle = buildBundle(opts.model);
   try {
     log(`predict-http: body ${body.label} (${body.bytes.length} bytes), bundle ${bundle.summary}`);
     const load = await measureLoad(bundle, body, opts.connections ?? 8, opts.seconds ?? 5, log);
@@ -228,7 +230,7 @@ interface Bundle {
 }
 
 /** The deployable bundle, exactly as `wrangler deploy` would upload it. */
-function buildBundle(): Bundle {
+function buildBundle(model?: string): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'nutshell-bench-'));
   const out = join(dir, 'dist');
   const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
@@ -238,6 +240,11 @@ function buildBundle(): Bundle {
   });
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
   const files = readdirSync(out).filter((f) => !f.endsWith('.map') && f !== 'README.md');
+  if (model) {
+    const bundled = files.find((f) => /(^|-)digits\.onnx$/.test(f));
+    if (!bundled) throw new Error('the bundle holds no digits.onnx to replace');
+    writeFileSync(join(out, bundled), readFileSync(model));
+  }
   const modules = files
     .map((name) => ({ name, kind: name.endsWith('.js') ? 'esModule' : name.endsWith('.wasm') ? 'wasm' : 'data' }) as Bundle['modules'][number])
     .sort((a, b) => Number(b.kind === 'esModule') - Number(a.kind === 'esModule'));
@@ -390,12 +397,13 @@ export const predictHttp: BenchSection = {
   name: 'predict-http',
   description: 'POST /v1/predict (28x28 PNG) vs GET /healthz on local workerd: req/s, p50/p99; cold start CPU per engine',
   async run(ctx) {
-    await benchPredictHttp({
-      body: mnistPngBody(),
-      seconds: ctx.quick ? 2 : 10,
-      connections: 8,
-      samples: ctx.quick ? 2 : ctx.repeats,
-      log: (l) => ctx.log(l),
-    });
+    const common = { body: mnistPngBody(), seconds: ctx.quick ? 2 : 10, connections: 8, samples: ctx.quick ? 2 : ctx.repeats, log: (l: string) => ctx.log(l) };
+    ctx.log('-- the bundled model (models/digits.onnx, the 784-800-10 MLP)');
+    const mlp = await benchPredictHttp(common);
+    ctx.log('-- the CNN (models/digits-cnn.onnx) served the same way');
+    const cnn = await benchPredictHttp({ ...common, model: join(ROOT, 'models/digits-cnn.onnx'), modes: ['auto', 'onnxruntime'] });
+    const p = mlp.load.predict;
+    const q = cnn.load.predict;
+    ctx.log(`CNN / MLP per request: p50 ${fixed(q.p50Ms / p.p50Ms, 2)}x (${fixed(q.p50Ms, 2)} vs ${fixed(p.p50Ms, 2)} ms), p99 ${fixed(q.p99Ms / p.p99Ms, 2)}x, requests/s ${fixed(q.requestsPerSecond / p.requestsPerSecond, 2)}x`);
   },
 };

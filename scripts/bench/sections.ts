@@ -1,12 +1,14 @@
 import type { BenchSection } from './section.ts';
 import { predictHttp } from './predict-http.ts';
 import { trainCpu } from './train-cpu.ts';
+import { trainGpu } from './train-gpu.ts';
 import { ingestWorkerd } from './ingest-workerd.ts';
 import { trainWorkerd } from './train-workerd.ts';
 
 /** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
 export const SECTIONS: BenchSection[] = [
   trainCpu,
+  trainGpu,
   trainWorkerd,
   ingestWorkerd,
   predictHttp,

@@ -5,7 +5,7 @@ import { LinearNeuron } from '../../src/nn/neuron.ts';
 
 /** Vega-Lite specifications for the pictures of training (rendered by `renderSvg`). */
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 /** Confusion matrix as a heat map: rows the true digit, columns the prediction, counts written in. */
 export function confusionSpec(matrix: number[][], title: string): TopLevelSpec {
@@ -112,10 +112,10 @@ export function errorSurfaceSpec(): TopLevelSpec {
     return points;
   };
   const small = 0.3 / lambdaMax;
-  const large = 2.04 / lambdaMax;
+  const large = 2.2 / lambdaMax;
   const points = [
     ...path(small, `learning rate ${small.toFixed(4)} (small)`, 60),
-    ...path(large, `learning rate ${large.toFixed(4)} (too large: diverges)`, 14),
+    ...path(large, `learning rate ${large.toFixed(4)} (too large: diverges)`, 20),
   ].filter((p) => p.w1 >= w0 && p.w1 <= w1 && p.w2 >= h0 && p.w2 <= h1);
 
   const projection = { type: 'identity', reflectY: true } as const;

@@ -13,6 +13,8 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
  * held-out data (validation and test), side by side. Where the curves part, the network has
  * started to learn its training set rather than the task.
  */
+const COLOURS: Record<string, string> = { train: '#1f77b4', validation: '#ff7f0e', test: '#2ca02c' };
+
 export function curvesSpec(epochs: readonly EpochStats[], title: string): TopLevelSpec {
   const rows: Array<{ epoch: number; metric: string; set: string; value: number }> = [];
   for (const e of epochs) {
@@ -26,6 +28,7 @@ export function curvesSpec(epochs: readonly EpochStats[], title: string): TopLev
     add('accuracy', 'validation', e.validationAccuracy);
     add('accuracy', 'test', e.testAccuracy);
   }
+  const sets = (['train', 'validation', 'test'] as const).filter((set) => rows.some((r) => r.set === set));
   const panel = (metric: string) => ({
     title: metric === 'loss' ? 'Loss (cross-entropy or squared error)' : 'Accuracy',
     transform: [{ filter: { field: 'metric', equal: metric } }],
@@ -33,13 +36,13 @@ export function curvesSpec(epochs: readonly EpochStats[], title: string): TopLev
     encoding: {
       x: { field: 'epoch', type: 'quantitative' as const, axis: { tickMinStep: 1 } },
       y: { field: 'value', type: 'quantitative' as const, scale: metric === 'loss' ? { type: 'log' as const } : { zero: false }, title: metric },
-      color: { field: 'set', type: 'nominal' as const, scale: { domain: ['train', 'validation', 'test'], range: ['#1f77b4', '#ff7f0e', '#2ca02c'] } },
+      color: { field: 'set', type: 'nominal' as const, scale: { domain: sets, range: sets.map((s) => COLOURS[s]) } },
     },
     width: 320,
     height: 220,
   });
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     data: { values: rows },
     hconcat: [panel('loss'), panel('accuracy')],

@@ -7,8 +7,8 @@ import type { Rng } from '../nn/rng.ts';
  * - shift: whole-pixel translation by up to `maxShift` pixels in each direction.
  * - affine: small rotation, scale, shear and translation, bilinear resampling.
  * - elastic: Simard, Steinkraus & Platt (2003): a random displacement field, uniform in [-1, 1],
- *   smoothed by a Gaussian of width sigma and scaled by alpha, then bilinear resampling; applied
- *   after a small affine transform as in the paper's best results.
+ *   smoothed by a Gaussian of width sigma and scaled by alpha, then bilinear resampling (the
+ *   paper's sigma = 4, alpha = 34). No affine part: that is `affine`'s.
  */
 export type AugmentKind = 'none' | 'shift' | 'affine' | 'elastic';
 
@@ -47,8 +47,12 @@ export function augmenter(kind: AugmentKind, width: number, height: number, opti
         shift(img, scratch, width, height, rng.int(2 * o.maxShift + 1) - o.maxShift, rng.int(2 * o.maxShift + 1) - o.maxShift);
         continue;
       }
-      affineMap(map, width, height, o, rng);
-      if (field) field.add(map, o.alpha, rng);
+      if (field) {
+        identityMap(map, width, height);
+        field.add(map, o.alpha, rng);
+      } else {
+        affineMap(map, width, height, o, rng);
+      }
       resample(img, scratch, map, width, height);
     }
   };
@@ -66,6 +70,16 @@ export function shift(img: Float32Array, scratch: Float32Array, w: number, h: nu
     }
   }
   img.set(scratch);
+}
+
+/** Each output pixel's source coordinate is itself. */
+function identityMap(map: Float32Array, w: number, h: number): void {
+  for (let y = 0, p = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, p++) {
+      map[2 * p] = x;
+      map[2 * p + 1] = y;
+    }
+  }
 }
 
 /** For each output pixel, the source coordinate under a random small affine transform about the centre. */

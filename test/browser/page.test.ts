@@ -36,10 +36,15 @@ describe('drawing a digit', () => {
 
   it('shows all ten probabilities, the model that answered and the 28x28 image it saw', async () => {
     const { context, page } = await openPage(browser, baseUrl);
-    const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/predict');
+    // The page may ask while the stroke is still being drawn; what it shows is the last answer.
+    const answers: Array<Promise<unknown>> = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/v1/predict') answers.push(r.json());
+    });
     await drawWithMouse(page, '#pad', DIGITS[7]);
     const { digit } = await announcedDigit(page);
-    const api = (await (await answer).json()) as { digit: number; probabilities: number[]; model: { name: string; version: string }; input: number[] };
+    await page.waitForFunction(() => document.getElementById('result')!.getAttribute('aria-busy') === 'false');
+    const api = (await answers.at(-1)) as { digit: number; probabilities: number[]; model: { name: string; version: string }; input: number[] };
 
     // The bars: one row per digit, the answer's digit marked, values as the API gave them.
     const rows = page.getByRole('list', { name: 'Probability of each digit' }).getByRole('listitem');
