@@ -222,7 +222,7 @@ async function measureColdStart(bundle: Bundle, body: PredictBody, mode: EngineM
 // ---------------------------------------------------------------------------------------------
 // workerd
 
-interface Bundle {
+export interface Bundle {
   dir: string;
   modules: Array<{ name: string; kind: 'esModule' | 'wasm' | 'data' }>;
   compatibilityDate: string;
@@ -230,7 +230,7 @@ interface Bundle {
 }
 
 /** The deployable bundle, exactly as `wrangler deploy` would upload it. */
-function buildBundle(model?: string): Bundle {
+export function buildBundle(model?: string): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'nutshell-bench-'));
   const out = join(dir, 'dist');
   const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
@@ -256,13 +256,13 @@ function buildBundle(model?: string): Bundle {
   return { dir, modules, compatibilityDate, summary };
 }
 
-interface RunningWorker {
+export interface RunningWorker {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-async function startWorkerd(bundle: Bundle, mode: EngineMode): Promise<RunningWorker> {
+export async function startWorkerd(bundle: Bundle, mode: EngineMode): Promise<RunningWorker> {
   const port = await freePort();
   const config = join(bundle.dir, `workerd-${mode}-${port}.capnp`);
   const modules = bundle.modules.map((m) => `(name = "${m.name}", ${m.kind} = embed "dist/${m.name}")`).join(', ');

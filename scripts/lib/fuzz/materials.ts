@@ -16,6 +16,8 @@ import { concatBytes, int, pick, type Random } from './mutate.ts';
 /** A source image of the pool. */
 export interface PoolImage {
   label: string;
+  /** The digit drawn. */
+  digit: number;
   bytes: Uint8Array<ArrayBuffer>;
   format: 'png' | 'jpeg';
 }
@@ -29,7 +31,7 @@ export class FuzzMaterials {
   readonly now: () => number;
   private readonly secret: string;
   private readonly prefix: string;
-  private readonly inks: Plane[] = [];
+  private readonly inks: Array<{ digit: number; ink: Plane }> = [];
   private readonly images: PoolImage[] = [];
   private zlibBombCache: Uint8Array<ArrayBuffer> | null = null;
 
@@ -47,19 +49,20 @@ export class FuzzMaterials {
       const strokes = handwrite(k % 10, randomHand(random), random);
       const box = { x: side * 0.25, y: side * 0.12, width: side * 0.5, height: side * 0.76 };
       const ink = drawStrokes(strokes, { width: side, height: side }, box, Math.max(2, side / 9));
-      this.inks.push(ink);
+      const digit = k % 10;
+      this.inks.push({ digit, ink });
       const of = `${side}px`;
       const variant = k % 4;
-      if (variant === 0) this.images.push({ label: `${of} gray PNG of a ${k % 10}`, bytes: new Uint8Array(pngGray(side, side, inkToGray(ink))), format: 'png' });
-      if (variant === 1) this.images.push({ label: `${of} canvas RGBA PNG of a ${k % 10}`, bytes: new Uint8Array(pngRgba(side, side, canvasRgba(ink))), format: 'png' });
-      if (variant === 2) this.images.push({ label: `${of} JPEG of a ${k % 10}`, bytes: new Uint8Array(jpegGray(side, side, inkToGray(ink), 60 + int(random, 40))), format: 'jpeg' });
+      if (variant === 0) this.images.push({ label: `${of} gray PNG of a ${k % 10}`, bytes: new Uint8Array(pngGray(side, side, inkToGray(ink))), format: 'png', digit });
+      if (variant === 1) this.images.push({ label: `${of} canvas RGBA PNG of a ${k % 10}`, bytes: new Uint8Array(pngRgba(side, side, canvasRgba(ink))), format: 'png', digit });
+      if (variant === 2) this.images.push({ label: `${of} JPEG of a ${k % 10}`, bytes: new Uint8Array(jpegGray(side, side, inkToGray(ink), 60 + int(random, 40))), format: 'jpeg', digit });
       if (variant === 3) {
         const rgba = new Uint8Array(side * side * 4);
         const gray = inkToGray(ink, 0.1, 0.95); // light ink on a dark ground
         for (let i = 0; i < gray.length; i++) rgba.set([gray[i], gray[i] >> 1, 255 - gray[i], 255], 4 * i);
-        this.images.push({ label: `${of} colour JPEG of a ${k % 10}, light on dark`, bytes: new Uint8Array(jpegRgba(side, side, rgba, 90)), format: 'jpeg' });
+        this.images.push({ label: `${of} colour JPEG of a ${k % 10}, light on dark`, bytes: new Uint8Array(jpegRgba(side, side, rgba, 90)), format: 'jpeg', digit });
         const sixteen = Uint16Array.from(inkToGray(ink), (v) => v * 257);
-        this.images.push({ label: `${of} 16-bit gray PNG of a ${k % 10}`, bytes: new Uint8Array(encodePng({ width: side, height: side, data: sixteen, channels: 1, depth: 16 })), format: 'png' });
+        this.images.push({ label: `${of} 16-bit gray PNG of a ${k % 10}`, bytes: new Uint8Array(encodePng({ width: side, height: side, data: sixteen, channels: 1, depth: 16 })), format: 'png', digit });
       }
     }
   }
@@ -71,12 +74,17 @@ export class FuzzMaterials {
 
   /** 784 pixels in [0, 1] from a pool digit (nearest-neighbour down to 28 x 28). */
   pixels(random: Random): number[] {
-    const ink = pick(random, this.inks);
+    return this.digit(random).pixels;
+  }
+
+  /** A pool digit: which it is, and its 784 pixels. */
+  digit(random: Random): { label: number; pixels: number[] } {
+    const { digit, ink } = pick(random, this.inks);
     const out: number[] = [];
     for (let y = 0; y < 28; y++) {
       for (let x = 0; x < 28; x++) out.push(ink.data[Math.floor((y * ink.height) / 28) * ink.width + Math.floor((x * ink.width) / 28)]);
     }
-    return out;
+    return { label: digit, pixels: out };
   }
 
   /** A 64 x 64 gray PNG whose IDAT inflates to 64 MiB (a zlib bomb of about 64 KiB). */
@@ -92,16 +100,18 @@ export class FuzzMaterials {
     return this.zlibBombCache;
   }
 
-  /** A valid delivery body: 1 to 5 examples as pixels, base64 images or data: URLs. */
+  /** A valid delivery body, correctly labelled (as a labelling tool sends it): 1 to 5 examples as pixels, base64 images or data: URLs. */
   delivery(random: Random): { body: Record<string, unknown>; examples: number } {
     const n = 1 + int(random, 5);
     const examples = Array.from({ length: n }, () => {
-      const label = int(random, 10);
       const kind = random();
-      if (kind < 0.55) return { label, pixels: this.pixels(random).map((v) => (random() < 0.5 ? v : Number(v.toFixed(int(random, 6))))) };
+      if (kind < 0.55) {
+        const { label, pixels } = this.digit(random);
+        return { label, pixels: pixels.map((v) => (random() < 0.5 ? v : Number(v.toFixed(int(random, 6))))) };
+      }
       const img = this.image(random);
       const b64 = base64(img.bytes);
-      return { label, image: kind < 0.8 ? b64 : `data:image/${img.format};base64,${b64}` };
+      return { label: img.digit, image: kind < 0.8 ? b64 : `data:image/${img.format};base64,${b64}` };
     });
     return { body: random() < 0.5 ? { examples } : { model: 'digits', examples }, examples: n };
   }

@@ -153,13 +153,14 @@ export function binaryString(random: Random, n = 1 + int(random, 24)): string {
 }
 
 /**
- * A header value the Fetch API will carry (a ByteString without NUL, CR or LF, not padded with
- * whitespace), made from unicode text as a raw client would send it (its UTF-8 bytes) or from
- * arbitrary bytes.
+ * A header value HTTP can carry (RFC 9110 field-value: visible ASCII, bytes 0x80-0xFF, spaces and
+ * tabs inside), made from unicode text as a raw client would send it (its UTF-8 bytes) or from
+ * arbitrary bytes. Control bytes are replaced: HTTP clients refuse to send them and servers refuse
+ * them before any Worker runs.
  */
 export function headerValue(random: Random, n?: number): string {
   const raw = random() < 0.5 ? utf8AsLatin1(unicodeString(random, n)) : binaryString(random, n);
-  const cleaned = raw.replace(/[\u0000\r\n]/g, '?').trim();
+  const cleaned = raw.replace(/[^\t\x20-\x7e\x80-\xff]/g, '?').trim();
   return cleaned || '?';
 }
 
