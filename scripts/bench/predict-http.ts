@@ -18,11 +18,12 @@ import autocannon from 'autocannon';
 import { encode as encodePng } from 'fast-png';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labelledImages } from '../../src/data/idx.ts';
 import { mnistDir } from '../lib/mnist.ts';
+import { freePort } from '../lib/wrangler-dev.ts';
 import { fixed, type BenchSection } from './section.ts';
 
 /** The request body posted to /v1/predict: JSON pixels now, a 28x28 PNG once images are decoded. */
@@ -317,17 +318,6 @@ async function waitForPort(port: number, child: ChildProcess, stderr: () => stri
     if (Date.now() > deadline) throw new Error(`workerd did not listen on ${port} within 30 s: ${stderr()}`);
     await sleep(5);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function predictOnce(url: string, body: PredictBody): Promise<{ wallMs: number; json: { engine: string; digit: number } }> {

@@ -35,6 +35,18 @@ export interface StepTrainer {
   drain(): Promise<{ loss: number; accuracy: number; examples: number }>;
 }
 
+/** Writes a batch of host arrays into the trainer's input and target tensors, then steps (every trainer's `stepHost`). */
+export function stepFromHost(
+  trainer: { net: Network; targetTensor(n: number): Tensor; step(x: Tensor, t: Tensor, lr: number): void },
+  x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number,
+): void {
+  const xt = trainer.net.inputTensor(n);
+  const tt = trainer.targetTensor(n);
+  trainer.net.backend.write(xt, x);
+  trainer.net.backend.write(tt, t);
+  trainer.step(xt, tt, lr);
+}
+
 /**
  * One step of mini-batch stochastic gradient descent: forward pass, loss gradient,
  * backpropagation, parameter update. Losses and correct counts accumulate on the backend and
@@ -97,11 +109,7 @@ export class Trainer implements StepTrainer {
 
   /** One update from host arrays (n examples). */
   stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
-    const xt = this.net.inputTensor(n);
-    const tt = this.targetTensor(n);
-    this.net.backend.write(xt, x);
-    this.net.backend.write(tt, t);
-    this.step(xt, tt, lr);
+    stepFromHost(this, x, t, n, lr);
   }
 
   /** Mean loss and accuracy since the last drain (training mode: with dropout). */

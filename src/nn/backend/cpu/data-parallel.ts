@@ -2,7 +2,7 @@ import type { Tensor } from '../backend.ts';
 import type { Param } from '../../layers/layer.ts';
 import { Network, type NetworkSpec } from '../../network.ts';
 import { createOptimizer, type Optimizer, type OptimizerName } from '../../optimizers/optimizer.ts';
-import { Trainer, type StepTrainer, type TrainerOptions } from '../../train.ts';
+import { stepFromHost, Trainer, type StepTrainer, type TrainerOptions } from '../../train.ts';
 import { createWasmBackend } from './create.ts';
 import type { WasmBackend, WasmTensor } from './wasm-backend.ts';
 
@@ -274,11 +274,7 @@ export class DataParallelTrainer implements StepTrainer {
   }
 
   stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
-    const xt = this.net.inputTensor(n);
-    const tt = this.targetTensor(n);
-    this.net.backend.write(xt, x);
-    this.net.backend.write(tt, t);
-    this.step(xt, tt, lr);
+    stepFromHost(this, x, t, n, lr);
   }
 
   async drain(): Promise<{ loss: number; accuracy: number; examples: number }> {
