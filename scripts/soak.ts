@@ -21,7 +21,7 @@
  *      half as many fuzz cases again, of the predict families (bombs, huge bodies, mutated images),
  *      RSS bounded.
  *      (Under wrangler dev the Worker's process grows by a few KiB per request, for any route, even
- *      GET /healthz, and levels off near 0.8 GiB: the dev tooling's, so it is reported, not judged.)
+ *      GET /healthz, past 1 GiB in a full run: the dev tooling's, so it is reported, not judged.)
  * Figures go to --out (JSON) and the console; the exit code is 1 if any check failed.
  */
 import { Command } from 'commander';

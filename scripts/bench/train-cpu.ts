@@ -83,8 +83,10 @@ async function run(ctx: BenchContext): Promise<void> {
   let torch = false;
   try {
     if (torchAvailable()) {
-      const p = await startTorch(data.base, labels.length, LR);
-      contenders.push(peer(`PyTorch ${p.info.version} (OpenBLAS, ${p.info.threads} thread${p.info.threads > 1 ? 's' : ''})`, p, Math.round(400 * scale)));
+      for (const threads of [1, 2]) {
+        const p = await startTorch(data.base, labels.length, LR, threads);
+        contenders.push(peer(`PyTorch ${p.info.version} (OpenBLAS), ${p.info.threads} thread${p.info.threads > 1 ? 's' : ''}`, p, Math.round(400 * scale)));
+      }
       torch = true;
     } else {
       ctx.log(`PyTorch baseline: skipped (no torch for /usr/bin/python3); add it with: ${INSTALL_HINT}`);
@@ -106,7 +108,9 @@ async function run(ctx: BenchContext): Promise<void> {
   const rate = (c: Contender) => (c.batches * BATCH) / median(c.seconds);
   const byName = (prefix: string) => all.find((c) => c.name.startsWith(prefix));
   const tfw = all.find((c) => c.name.startsWith('TensorFlow.js') && c.name.endsWith(' wasm'))!;
-  const pt = all.find((c) => c.name.startsWith('PyTorch'));
+  // PyTorch's faster configuration is the baseline of the ratios.
+  const pts = all.filter((c) => c.name.startsWith('PyTorch'));
+  const pt = pts.length ? pts.reduce((a, b) => (rate(b) > rate(a) ? b : a)) : undefined;
   ctx.log();
   ctx.log(table(
     ['contender', 'batches', 'examples/s', 'min..max', 'GFLOP/s', 'x tfjs-wasm', 'x PyTorch'],
@@ -151,7 +155,7 @@ async function run(ctx: BenchContext): Promise<void> {
     ctx.log(`  issue 6: >= 10x tfjs-wasm: ${fixed(vsTfjs, 1)}x ${vsTfjs >= 10 ? 'PASS' : 'FAIL'}`);
     if (pt) {
       const vsTorch = rate(c) / rate(pt);
-      ctx.log(`  issue 6: >= 0.5x PyTorch: ${fixed(vsTorch, 2)}x ${vsTorch >= 0.5 ? 'PASS' : 'FAIL'}`);
+      ctx.log(`  issue 6: >= 0.5x PyTorch (its faster run, ${pt.name.replace(/^PyTorch \S+ /, '')}): ${fixed(vsTorch, 2)}x ${vsTorch >= 0.5 ? 'PASS' : 'FAIL'}`);
     } else {
       ctx.log(`  issue 6: >= 0.5x PyTorch: not measured (${INSTALL_HINT})`);
     }

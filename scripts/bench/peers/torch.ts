@@ -30,7 +30,10 @@ export function torchSgemm(threads: number): { gflops: number; threads: number }
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-/** PyTorch training the same network in its own process (info: { version, threads }). */
-export function startTorch(dataBase: string, n: number, lr: number): Promise<LineProcess> {
-  return LineProcess.start(PYTHON, [SCRIPT, 'train', dataBase, String(n), String(lr)], torchEnv());
+/**
+ * PyTorch training the same network in its own process, on `threads` torch threads (info:
+ * { version, threads }). torch's default here is 1 (it counts physical cores); 2 is measured too.
+ */
+export function startTorch(dataBase: string, n: number, lr: number, threads: number): Promise<LineProcess> {
+  return LineProcess.start(PYTHON, [SCRIPT, 'train', dataBase, String(n), String(lr), String(threads)], torchEnv());
 }

@@ -2,7 +2,7 @@
 speaks the line protocol of line-process.ts).
 
   sgemm THREADS            -> prints {"gflops": best single-precision GEMM rate, "threads": n}
-  train DATA N LR          -> trains 784-800-10 sigmoid + softmax cross-entropy, SGD momentum 0.9,
+  train DATA N LR THREADS  -> on THREADS torch threads (OpenBLAS on one: see torch.ts), trains 784-800-10 sigmoid + softmax cross-entropy, SGD momentum 0.9,
                               batch 64, on N images from DATA.x (float32 N x 784) and DATA.y (uint8);
                               prints {"ready": ...}, then for each stdin line {"batches": k} runs
                               k more batches (cycling through the data) and prints {"seconds": s}.
@@ -34,7 +34,8 @@ def sgemm(threads):
     say({"gflops": best, "threads": torch.get_num_threads()})
 
 
-def train(path, n, lr):
+def train(path, n, lr, threads):
+    torch.set_num_threads(threads)
     torch.manual_seed(1)
     x = torch.from_numpy(np.fromfile(path + ".x", dtype=np.float32).reshape(n, 784))
     y = torch.from_numpy(np.fromfile(path + ".y", dtype=np.uint8).astype(np.int64))
@@ -62,4 +63,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "sgemm":
         sgemm(int(sys.argv[2]))
     else:
-        train(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+        train(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))
