@@ -27,6 +27,8 @@ export type ModelDetails = ModelInfo & {
   versions: VersionInfo[];
   decisions: GateDecision[];
   events: RegistryEvent[];
+  /** How many older versions, decisions and events moved from the manifest to its archive pages in R2. */
+  archived: { versions: number; decisions: number; events: number };
 };
 
 /**
@@ -107,13 +109,17 @@ export class ModelCatalog {
             ...registryInfo(name, v), parent: v.parent, createdAt: v.createdAt, ...(v.note ? { note: v.note } : {}), deliveries: v.deliveries.length,
           })),
           decisions: manifest.decisions, events: manifest.events,
+          archived: { versions: manifest.archive.versions, decisions: manifest.archive.decisions, events: manifest.archive.events },
         };
       }
     } catch (e) {
       console.error(`model registry: reading the manifest of '${name}' failed`, e);
     }
     const { bytes: _bytes, inputShape: _inputShape, ...info } = await this.bundledVersion(name);
-    return { ...info, current: info.version, versions: [{ ...info, parent: null, createdAt: null, deliveries: 0 }], decisions: [], events: [] };
+    return {
+      ...info, current: info.version, versions: [{ ...info, parent: null, createdAt: null, deliveries: 0 }], decisions: [], events: [],
+      archived: { versions: 0, decisions: 0, events: 0 },
+    };
   }
 
   /** The current version's bytes, or its nearest intact ancestor's (null when none is intact). */

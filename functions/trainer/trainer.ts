@@ -259,7 +259,9 @@ export class OnlineTrainer {
   /** The score of the nearest offline ancestor of `parent` (itself included), or null if none is intact. */
   private async anchorScore(registry: ModelRegistry, manifest: Manifest, parent: ModelVersion, holdout: Holdout): Promise<{ version: string; score: HoldoutScore } | null> {
     const byName = new Map(manifest.versions.map((v) => [v.version, v]));
-    let v: ModelVersion | undefined = parent;
+    // Versions record their anchor (offline versions stay in the manifest when older ones are archived);
+    // entries written before that field existed are walked up the lineage.
+    let v: ModelVersion | undefined = parent.anchor ? byName.get(parent.anchor) : parent;
     for (let hops = 0; v && v.source !== 'offline' && hops < manifest.versions.length; hops++) v = v.parent ? byName.get(v.parent) : undefined;
     if (!v || v.source !== 'offline') return null;
     const anchor = v;

@@ -1,7 +1,7 @@
 import { sha256Hex } from '../util/sha256.ts';
 import {
-  emptyManifest, LOG_LIMIT, manifestKey, ManifestSchema, MODEL_NAME, versionKey,
-  type GateDecision, type Manifest, type ModelVersion,
+  ARCHIVE_BATCH, archiveKey, ArchivePageSchema, emptyManifest, KEPT, manifestKey, ManifestSchema, MODEL_NAME, versionKey,
+  type ArchivePage, type GateDecision, type Manifest, type ModelVersion,
 } from './manifest.ts';
 import type { ObjectStore } from './object-store.ts';
 
@@ -23,6 +23,9 @@ export interface RegistryOptions {
   now?: () => Date;
   /** Compare-and-swap attempts before giving up under contention. */
   maxAttempts?: number;
+  /** Entries of each list the manifest keeps, and how many move to an archive page at once (manifest.ts). */
+  kept?: number;
+  archiveBatch?: number;
 }
 
 export interface PublishInfo {
@@ -57,6 +60,8 @@ export interface PublishInfo {
 export class ModelRegistry {
   private readonly now: () => Date;
   private readonly maxAttempts: number;
+  private readonly kept: number;
+  private readonly archiveBatch: number;
 
   constructor(
     private readonly store: ObjectStore,
@@ -66,6 +71,8 @@ export class ModelRegistry {
     if (!MODEL_NAME.test(name)) throw new RegistryError('invalid_name', `model name '${name}' must be lowercase letters, digits and dashes (1-63)`);
     this.now = opts.now ?? (() => new Date());
     this.maxAttempts = opts.maxAttempts ?? 60;
+    this.kept = opts.kept ?? KEPT;
+    this.archiveBatch = opts.archiveBatch ?? ARCHIVE_BATCH;
   }
 
   /** The manifest and its etag (an empty manifest and null when none is stored yet). */
@@ -91,8 +98,7 @@ export class ModelRegistry {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const { manifest, etag } = await this.read();
       mutate(manifest);
-      manifest.decisions = manifest.decisions.slice(-LOG_LIMIT);
-      manifest.events = manifest.events.slice(-LOG_LIMIT);
+      await this.archiveOverflow(manifest);
       const stored = await this.store.put(manifestKey(this.name), JSON.stringify(manifest, null, 1), {
         onlyIf: etag ? { etagMatches: etag } : { etagDoesNotMatch: '*' },
         httpMetadata: { contentType: 'application/json' },
@@ -121,10 +127,12 @@ export class ModelRegistry {
         // The object written above stays as an orphan; allocate() moves past its number.
         throw new RegistryError('stale', `the current version of '${this.name}' is ${m.current ?? 'none'}, not ${info.expectCurrent ?? 'none'}; ${version} was not published`);
       }
+      const parent = info.parent === undefined ? m.current : info.parent;
       entry = {
         version, key: versionKey(this.name, version), sha256, bytes: bytes.length,
-        parent: info.parent === undefined ? m.current : info.parent, source: info.source, createdAt: this.now().toISOString(),
+        parent, source: info.source, createdAt: this.now().toISOString(),
         metrics: info.metrics ?? {}, deliveries: info.deliveries ?? [], ...(info.note ? { note: info.note } : {}),
+        anchor: info.source === 'offline' ? version : anchorOf(m, parent),
       };
       m.versions.push(entry);
       if (info.decision) m.decisions.push({ ...info.decision, candidate: version });
@@ -143,15 +151,15 @@ export class ModelRegistry {
     });
   }
 
-  /** Makes an existing version current, after checking its bytes and that it loads. */
+  /** Makes an existing version current (an archived one returns to the manifest), after checking its bytes and that it loads. */
   async promote(version: string): Promise<Manifest> {
     const { manifest } = await this.read();
-    const v = manifest.versions.find((x) => x.version === version);
+    const v = await this.find(manifest, version);
     if (!v) throw new RegistryError('not_found', `model '${this.name}' has no version '${version}'`);
     const bytes = await this.load(v);
     await this.check(bytes);
     return this.update((m) => {
-      if (!m.versions.some((x) => x.version === version)) throw new RegistryError('not_found', `version '${version}' disappeared`);
+      this.bringBack(m, v);
       m.events.push({ at: this.now().toISOString(), action: 'promote', from: m.current, to: version });
       m.current = version;
     });
@@ -163,11 +171,12 @@ export class ModelRegistry {
     const current = manifest.versions.find((x) => x.version === manifest.current);
     if (!current) throw new RegistryError('not_found', `model '${this.name}' has no current version to roll back from`);
     if (!current.parent) throw new RegistryError('no_parent', `version ${current.version} has no parent to roll back to`);
-    const parent = manifest.versions.find((x) => x.version === current.parent);
+    const parent = await this.find(manifest, current.parent);
     if (!parent) throw new RegistryError('not_found', `parent ${current.parent} of ${current.version} is not in the registry`);
     await this.load(parent);
     return this.update((m) => {
       if (m.current !== current.version) throw new RegistryError('conflict', `the current version changed to ${m.current} meanwhile; nothing rolled back`);
+      this.bringBack(m, parent);
       m.events.push({ at: this.now().toISOString(), action: 'rollback', from: m.current, to: parent.version });
       m.current = parent.version;
     });
@@ -203,6 +212,77 @@ export class ModelRegistry {
     return null;
   }
 
+  /** A version's entry: in the manifest, or else in its archive pages (newest first). */
+  async find(manifest: Manifest, version: string): Promise<ModelVersion | null> {
+    const listed = manifest.versions.find((x) => x.version === version);
+    if (listed || !(numberOf(version) <= manifest.archive.lastNumber)) return listed ?? null;
+    for (const key of [...manifest.archive.pages].reverse()) {
+      const found = (await this.page(key)).versions.find((x) => x.version === version);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** Everything moved out of the manifest so far, oldest page first. */
+  async archived(manifest?: Manifest): Promise<ArchivePage[]> {
+    const m = manifest ?? (await this.read()).manifest;
+    return Promise.all(m.archive.pages.map((key) => this.page(key)));
+  }
+
+  private async page(key: string): Promise<ArchivePage> {
+    const obj = await this.store.get(key);
+    if (!obj) throw new RegistryError('not_found', `the archive page ${key} of '${this.name}' is missing`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await obj.text());
+    } catch {
+      throw new RegistryError('corrupt', `the archive page ${key} of '${this.name}' is not valid JSON`);
+    }
+    const r = ArchivePageSchema.safeParse(parsed);
+    if (!r.success) throw new RegistryError('corrupt', `the archive page ${key} of '${this.name}' is malformed: ${r.error.issues[0]?.message}`);
+    return r.data;
+  }
+
+  /** Lists an archived version in the manifest again (it is about to become current). */
+  private bringBack(m: Manifest, v: ModelVersion): void {
+    if (m.versions.some((x) => x.version === v.version)) return;
+    m.versions.push(v);
+    m.versions.sort((a, b) => numberOf(a.version) - numberOf(b.version));
+  }
+
+  /**
+   * Moves the oldest entries of any list grown past kept + archiveBatch to a new archive page (offline
+   * versions and the current one stay listed). The page is named by its content's sha256 and read
+   * back before the manifest names it: a torn write fails the update instead of losing entries, and
+   * the page of an update that loses its compare-and-swap stays behind unnamed (the retry writes its own).
+   */
+  private async archiveOverflow(m: Manifest): Promise<void> {
+    const over = (n: number) => n > this.kept + this.archiveBatch;
+    const versions = over(m.versions.length)
+      ? m.versions.filter((v) => v.version !== m.current && v.source !== 'offline').slice(0, this.archiveBatch)
+      : [];
+    const decisions = over(m.decisions.length) ? m.decisions.slice(0, this.archiveBatch) : [];
+    const events = over(m.events.length) ? m.events.slice(0, this.archiveBatch) : [];
+    if (!versions.length && !decisions.length && !events.length) return;
+
+    const page: ArchivePage = { name: this.name, archivedAt: this.now().toISOString(), versions, decisions, events };
+    const text = JSON.stringify(page);
+    const key = archiveKey(this.name, await sha256Hex([new TextEncoder().encode(text)]));
+    await this.store.put(key, text, { httpMetadata: { contentType: 'application/json' } });
+    const back = await this.store.get(key);
+    if (!back || (await back.text()) !== text) throw new RegistryError('corrupt', `the archive page ${key} did not read back intact; the manifest was not changed`);
+
+    const moved = new Set(versions.map((v) => v.version));
+    m.versions = m.versions.filter((v) => !moved.has(v.version));
+    m.decisions = m.decisions.slice(decisions.length);
+    m.events = m.events.slice(events.length);
+    m.archive.versions += versions.length;
+    m.archive.decisions += decisions.length;
+    m.archive.events += events.length;
+    m.archive.lastNumber = versions.reduce((a, v) => Math.max(a, numberOf(v.version)), m.archive.lastNumber);
+    m.archive.pages.push(key);
+  }
+
   /** Runs `verify`, turning its failure into RegistryError 'invalid_model'. */
   private async check(bytes: Uint8Array): Promise<void> {
     if (!this.opts.verify) return;
@@ -227,8 +307,24 @@ export class ModelRegistry {
   }
 }
 
+function numberOf(version: string): number {
+  return Number(version.slice(1));
+}
+
 function nextNumber(m: Manifest): number {
-  return m.versions.reduce((a, v) => Math.max(a, Number(v.version.slice(1))), 0) + 1;
+  return m.versions.reduce((a, v) => Math.max(a, numberOf(v.version)), m.archive.lastNumber) + 1;
+}
+
+/** The nearest offline ancestor of `parent` (itself if offline), as far as the manifest lists the lineage. */
+function anchorOf(m: Manifest, parent: string | null): string | null {
+  const byName = new Map(m.versions.map((v) => [v.version, v]));
+  let v = parent ? byName.get(parent) : undefined;
+  for (let hops = 0; v && hops <= m.versions.length; hops++) {
+    if (v.source === 'offline') return v.version;
+    if (v.anchor !== undefined) return v.anchor;
+    v = v.parent ? byName.get(v.parent) : undefined;
+  }
+  return null;
 }
 
 function sleep(ms: number): Promise<void> {

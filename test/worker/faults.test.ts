@@ -3,7 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Network } from '../../src/nn/network.ts';
 import { packExamples, toBytes } from '../../src/online/example.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
-import { manifestKey, versionKey, type Manifest } from '../../src/registry/index.ts';
+import { emptyManifest, manifestKey, versionKey, type Manifest } from '../../src/registry/index.ts';
 import { sha256Hex } from '../../src/util/sha256.ts';
 import { callWith, expectError, ORIGIN, predictRequest } from './helpers.ts';
 import { faultyBucket, type FaultPlan } from './faulty-bucket.ts';
@@ -178,7 +178,7 @@ describe('reads that fail, and corrupted objects, through the Worker\'s predict 
       await entry(n + 3, a, n + 2),
     ];
     for (const current of [n + 1, n + 2, n + 3]) {
-      const m: Manifest = { name: 'digits', current: `v${current}`, versions: versions.slice(0, current - n + 1), decisions: [], events: [] };
+      const m: Manifest = { ...emptyManifest('digits'), current: `v${current}`, versions: versions.slice(0, current - n + 1) };
       await env.MODELS.put(manifestKey('digits'), JSON.stringify(m));
       expect(await served()).toBe(`v${n}`);
     }

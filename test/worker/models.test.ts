@@ -20,6 +20,7 @@ interface ModelInfo {
   sha256: string;
   metrics: Record<string, number>;
   versions?: ModelInfo[];
+  archived?: { versions: number; decisions: number; events: number };
 }
 
 const bundled = new Uint8Array(digitsOnnx);
@@ -41,6 +42,7 @@ describe('GET /v1/models', () => {
     const info = (await (await call(new Request(`${ORIGIN}/v1/models/digits`))).json()) as ModelInfo;
     expect(info.name).toBe('digits');
     expect(info.versions?.map((v) => v.version)).toEqual([info.version]);
+    expect(info.archived).toEqual({ versions: 0, decisions: 0, events: 0 });
     const e = await expectError(await call(new Request(`${ORIGIN}/v1/models/letters`)), 404, 'unknown_model');
     expect(e.message).toContain('letters');
   });
@@ -85,6 +87,7 @@ describe('the registry in R2 (local R2 of workerd), written by src/registry', ()
     expect((await predict(a)).model.version).toBe(v2.version);
     const details = (await (await a.request(`${ORIGIN}/v1/models/digits`, {}, bindings)).json()) as ModelInfo;
     expect(details.versions?.map((v) => [v.version, v.source])).toEqual([[v1.version, 'offline'], [v2.version, 'online']]);
+    expect(details.archived).toEqual({ versions: 0, decisions: 0, events: 0 });
 
     await registry().rollback();
     expect((await predict(a)).model.version).toBe(v1.version);

@@ -49,7 +49,9 @@ export function checkExactlyOnce(accepted: Map<string, number>, back: StateReadB
     }
   }
   const inVersions = new Map<string, number>();
-  for (const v of back.manifest?.versions ?? []) for (const d of v.deliveries) inVersions.set(d, (inVersions.get(d) ?? 0) + 1);
+  // Every version ever published: the manifest's and the archived ones (a promoted archived version is listed in both: counted once).
+  const versions = new Map([...back.archived.flatMap((p) => p.versions), ...(back.manifest?.versions ?? [])].map((v) => [v.version, v]));
+  for (const v of versions.values()) for (const d of v.deliveries) inVersions.set(d, (inVersions.get(d) ?? 0) + 1);
   const twice = new Set<string>();
   for (const [id, n] of inVersions) if (n > 1) twice.add(id);
   for (const [id, n] of decisionCounts) if (n > 1) twice.add(id);
@@ -66,6 +68,6 @@ export function checkExactlyOnce(accepted: Map<string, number>, back: StateReadB
     notInAnyDecision: [...accepted.keys()].filter((id) => back.applied.has(id) && !decisionCounts.has(id)),
     appliedCounter: back.appliedCount,
     rounds: roundsSeen,
-    versions: back.manifest?.versions.length ?? 0,
+    versions: versions.size,
   };
 }

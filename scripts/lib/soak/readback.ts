@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import type { Applied, Round } from '../../../functions/trainer/state.ts';
-import type { Manifest } from '../../../src/registry/manifest.ts';
+import type { ArchivePage, Manifest } from '../../../src/registry/manifest.ts';
 
 /** What a stopped `wrangler dev` left in its state folder: the trainer's records and the registry's manifest. */
 export interface StateReadBack {
@@ -12,6 +12,8 @@ export interface StateReadBack {
   /** The newest rounds it keeps (functions/trainer/state.ts ROUNDS_KEPT). */
   rounds: Round[];
   manifest: Manifest | null;
+  /** The manifest's archive pages, oldest first (older versions and decisions moved out of it). */
+  archived: ArchivePage[];
 }
 
 // A stand-in for the Worker that only reads: the same worker name and Durable Object class (so the
@@ -33,8 +35,11 @@ export default {
   async fetch(request, env) {
     const model = new URL(request.url).searchParams.get('model');
     const trainer = await (await env.TRAINER.get(env.TRAINER.idFromName(model)).fetch('http://trainer/')).json();
-    const manifest = await env.MODELS.get('models/' + model + '/manifest.json');
-    return Response.json({ ...trainer, manifest: manifest ? JSON.parse(await manifest.text()) : null });
+    const stored = await env.MODELS.get('models/' + model + '/manifest.json');
+    const manifest = stored ? JSON.parse(await stored.text()) : null;
+    const archived = [];
+    for (const key of manifest?.archive?.pages ?? []) archived.push(JSON.parse(await (await env.MODELS.get(key)).text()));
+    return Response.json({ ...trainer, manifest, archived });
   },
 };`;
 
@@ -58,8 +63,8 @@ export async function readBackState(state: string, model = 'digits', names = { w
   });
   try {
     const res = await mf.dispatchFetch(`http://reader/?model=${encodeURIComponent(model)}`);
-    const body = (await res.json()) as { applied: Array<[string, Applied]>; appliedCount: number; rounds: Round[]; manifest: Manifest | null };
-    return { applied: new Map(body.applied), appliedCount: body.appliedCount, rounds: body.rounds, manifest: body.manifest };
+    const body = (await res.json()) as { applied: Array<[string, Applied]>; appliedCount: number; rounds: Round[]; manifest: Manifest | null; archived: ArchivePage[] };
+    return { applied: new Map(body.applied), appliedCount: body.appliedCount, rounds: body.rounds, manifest: body.manifest, archived: body.archived };
   } finally {
     await mf.dispose();
   }

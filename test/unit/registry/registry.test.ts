@@ -79,4 +79,72 @@ describe('model registry over R2 (Miniflare local R2)', () => {
     await store.put(manifestKey('eta'), '{"name": "eta", "current": 7}');
     await expect(new ModelRegistry(store, 'eta').read()).rejects.toMatchObject({ code: 'corrupt' });
   });
+
+  describe('the manifest stays small: older entries move to archive pages, none is lost', () => {
+    // 4 kept, 2 moved at a time: archiving starts when a list passes 6 entries.
+    const small = (name: string) => new ModelRegistry(store, name, { kept: 4, archiveBatch: 2 });
+    const decision = (k: number) => ({
+      at: `t${k}`, parent: null, accepted: false, reason: `round ${k}`, holdoutAccuracy: 0.9, parentHoldoutAccuracy: 0.9, tolerance: 0.002, examples: 1, deliveries: [`d${k}`],
+    });
+
+    it('every version, decision and event is in the manifest or in exactly one archive page; numbers never repeat', async () => {
+      const r = small('archive-a');
+      await r.publish(model(0), { source: 'offline' });
+      for (let k = 1; k < 20; k++) await r.publish(model(k), { source: 'online', deliveries: [`d${k}`] });
+      for (let k = 0; k < 15; k++) await r.recordDecision({ ...decision(k), candidate: null });
+      const { manifest } = await r.read();
+      expect(manifest.versions.length).toBeLessThanOrEqual(6);
+      expect(manifest.decisions.length).toBeLessThanOrEqual(6);
+      expect(manifest.versions[0].version).toBe('v1'); // the offline version stays listed
+      expect(manifest.current).toBe('v20');
+
+      const pages = await r.archived(manifest);
+      expect(pages).toHaveLength(manifest.archive.pages.length);
+      const all = [...pages.flatMap((p) => p.versions), ...manifest.versions].map((v) => v.version);
+      expect(all.sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))).toEqual(Array.from({ length: 20 }, (_, i) => `v${i + 1}`));
+      expect(manifest.archive.versions).toBe(20 - manifest.versions.length);
+      const reasons = [...pages.flatMap((p) => p.decisions), ...manifest.decisions].map((d) => d.reason);
+      expect(reasons).toEqual(Array.from({ length: 15 }, (_, k) => `round ${k}`));
+      const events = [...pages.flatMap((p) => p.events), ...manifest.events];
+      expect(events.map((e) => e.to)).toEqual(Array.from({ length: 20 }, (_, i) => `v${i + 1}`));
+      expect(manifest.archive.decisions + manifest.decisions.length).toBe(15);
+
+      // A number moved to the archive is never allocated again.
+      expect(manifest.archive.lastNumber).toBeGreaterThan(0);
+      expect((await r.publish(model(99), { source: 'online' })).version).toBe('v21');
+    });
+
+    it('online versions name their offline anchor, through archived lineage too', async () => {
+      const r = small('archive-b');
+      await r.publish(model(0), { source: 'offline' });
+      for (let k = 1; k < 12; k++) await r.publish(model(k), { source: 'online' });
+      const { manifest } = await r.read();
+      expect(manifest.archive.versions).toBeGreaterThan(0);
+      expect(manifest.versions.filter((v) => v.source === 'online').every((v) => v.anchor === 'v1')).toBe(true);
+      await r.publish(model(50), { source: 'offline' });
+      expect((await r.publish(model(51), { source: 'online' })).anchor).toBe('v13');
+    });
+
+    it('promote and rollback reach archived versions, which come back to the manifest', async () => {
+      const r = small('archive-c');
+      await r.publish(model(0), { source: 'offline' });
+      for (let k = 1; k < 12; k++) await r.publish(model(k), { source: 'online' });
+      const before = await r.read();
+      expect(before.manifest.versions.some((v) => v.version === 'v3')).toBe(false);
+      const promoted = await r.promote('v3');
+      expect(promoted.current).toBe('v3');
+      expect(promoted.versions.map((v) => v.version)).toContain('v3');
+      expect((await r.serving())?.version.version).toBe('v3');
+      const rolled = await r.rollback(); // v3's parent v2 is archived too
+      expect(rolled.current).toBe('v2');
+      expect(new TextDecoder().decode((await r.serving())!.bytes)).toBe(new TextDecoder().decode(model(1)));
+      await expect(r.promote('v999')).rejects.toMatchObject({ code: 'not_found' });
+    });
+
+    it('a manifest written before archiving existed reads as one with nothing archived', async () => {
+      await store.put(manifestKey('archive-d'), JSON.stringify({ name: 'archive-d', current: null, versions: [], decisions: [], events: [] }));
+      const { manifest } = await small('archive-d').read();
+      expect(manifest.archive).toEqual({ versions: 0, decisions: 0, events: 0, lastNumber: 0, pages: [] });
+    });
+  });
 });

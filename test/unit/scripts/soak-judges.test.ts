@@ -19,6 +19,7 @@ function readBack(records: Record<string, number>, versions: ModelVersion[]): St
     appliedCount: Object.keys(records).length,
     rounds: [],
     manifest: { ...emptyManifest('digits'), versions },
+    archived: [],
   };
 }
 
@@ -40,6 +41,16 @@ describe('checkExactlyOnce', () => {
     expect(r.appliedTwice.sort()).toEqual(['short', 'twice']); // twice in the manifest; 'short' in two decisions
     expect(r.unexpected).toEqual(['stranger']);
     expect(r.examplesMismatched).toEqual(['short: accepted 5, applied 3']);
+  });
+});
+
+describe('checkExactlyOnce with archived versions', () => {
+  it('counts the versions moved to archive pages: a delivery there and in the manifest was applied twice', () => {
+    const back = readBack({ a: 1, b: 1 }, [version('v3', ['b'])]);
+    back.archived = [{ name: 'digits', archivedAt: '', versions: [version('v1', ['a']), version('v2', ['b'])], decisions: [], events: [] }];
+    const r = checkExactlyOnce(new Map([['a', 1], ['b', 1]]), back, new Map([['a', 1], ['b', 1]]), 2);
+    expect(r.appliedTwice).toEqual(['b']);
+    expect(r.versions).toBe(3);
   });
 });
 
