@@ -104,7 +104,7 @@ export function archiveKey(name: string, sha256: string): string {
 /**
  * The manifest keeps this many versions, decisions and events; when one list grows past
  * KEPT + ARCHIVE_BATCH, its oldest ARCHIVE_BATCH entries move to an archive page (offline versions
- * and the current one stay). About 100 KB of manifest at most.
+ * and the current one stay). At most about 250 KB of manifest with 10 deliveries a round.
  */
 export const KEPT = 100;
 export const ARCHIVE_BATCH = 50;
