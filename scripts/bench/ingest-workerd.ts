@@ -1,17 +1,19 @@
 import { build } from 'esbuild';
 import { Miniflare, Request } from 'miniflare';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
+import { KERNEL_DIR } from '../lib/build-wasm.ts';
 import { loadMnist } from '../lib/mnist.ts';
 import { fixed, median, table, type BenchContext, type BenchSection } from './section.ts';
 
 /**
  * What accepting labelled digits costs the Worker per request, inside workerd: the webhook (read,
  * verify the Standard Webhooks signature, parse, validate, preprocess images, quantise, queue) and
- * the feedback route, against GET /healthz on the same Worker. The app is the real one (functions/app.ts)
- * with a queue that takes messages and does nothing (the local queue's own cost is not the Worker's CPU).
+ * the feedback route, against GET /healthz on the same Worker. The app is the real one (functions/app.ts),
+ * with the real trainer object (the webhook records each signed attempt there, to refuse replays) and a
+ * queue that takes messages and does nothing (the local queue's own cost is not the Worker's CPU).
  * Wall time of a request from Node; workerd computes on one thread, so this is about its CPU time.
  */
 export const ingestWorkerd: BenchSection = {
@@ -29,20 +31,28 @@ import { Engines } from '${ROOT}functions/inference/engines.ts';
 import { ModelCatalog } from '${ROOT}functions/models/catalog.ts';
 const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: new Uint8Array(digits) }]), engines: new Engines(() => { throw new Error('no onnxruntime in this bench'); }) });
 const queue = { async send() {} };
+export { ModelTrainer } from '${ROOT}functions/trainer/object.ts';
 export default { fetch: (request, env, ctx) => app.fetch(request, { ...env, TRAINING_QUEUE: queue }, ctx) };`;
 
 async function run(ctx: BenchContext): Promise<void> {
   const bundle = await build({
     stdin: { contents: WORKER, loader: 'js', resolveDir: ROOT },
     bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'import'],
-    external: ['*.wasm', '*.onnx', 'onnxruntime-web/wasm'], write: false, logLevel: 'error',
+    external: ['onnxruntime-web/wasm', 'cloudflare:*'], write: false, logLevel: 'error',
+    // Binary imports (kernels, onnxruntime's wasm, the model, the trainer's sets) become modules beside the worker.
+    plugins: [{ name: 'binary-modules', setup: (b) => b.onResolve({ filter: /\.(wasm|onnx|idx\.gz)$/ }, (a) => ({ path: `./${basename(a.path)}`, external: true })) }],
   });
+  const data = (file: string) => ({ type: 'Data' as const, path: basename(file), contents: readFileSync(file) });
+  const wasm = (file: string) => ({ type: 'CompiledWasm' as const, path: basename(file), contents: readFileSync(file) });
   const mf = new Miniflare({
     compatibilityDate: '2026-04-20',
     bindings: { WEBHOOK_SECRET: SECRET },
+    durableObjects: { TRAINER: { className: 'ModelTrainer', useSQLite: true } },
     modules: [
       { type: 'ESModule', path: 'worker.mjs', contents: bundle.outputFiles[0].text },
-      { type: 'Data', path: 'digits.onnx', contents: readFileSync(join(ROOT, 'models/digits.onnx')) },
+      ...['digits.onnx', 'holdout-images.idx.gz', 'holdout-labels.idx.gz', 'replay-images.idx.gz', 'replay-labels.idx.gz'].map((f) => data(join(ROOT, 'models', f))),
+      ...['nn-simd.wasm', 'nn-relaxed.wasm'].map((f) => wasm(join(KERNEL_DIR, f))),
+      wasm(join(ROOT, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm')),
       { type: 'ESModule', path: 'onnxruntime-web/wasm', contents: 'export const env = { wasm: {} }; export const InferenceSession = {}; export const Tensor = class {};' },
     ],
   });
