@@ -34,7 +34,8 @@ export function ihdr(width: number, height: number, depth = 8, colorType = 0): U
   return chunk('IHDR', d);
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
+/** The parts one after another, in a new buffer. */
+export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

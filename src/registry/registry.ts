@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { sha256Hex } from '../util/sha256.ts';
 import {
   ARCHIVE_BATCH, archiveKey, ArchivePageSchema, emptyManifest, KEPT, manifestKey, ManifestSchema, MODEL_NAME, versionKey,
@@ -79,15 +80,7 @@ export class ModelRegistry {
   async read(): Promise<{ manifest: Manifest; etag: string | null }> {
     const obj = await this.store.get(manifestKey(this.name));
     if (!obj) return { manifest: emptyManifest(this.name), etag: null };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await obj.text());
-    } catch {
-      throw new RegistryError('corrupt', `the manifest of '${this.name}' is not valid JSON`);
-    }
-    const r = ManifestSchema.safeParse(parsed);
-    if (!r.success) throw new RegistryError('corrupt', `the manifest of '${this.name}' is malformed: ${r.error.issues[0]?.message}`);
-    return { manifest: r.data, etag: obj.etag };
+    return { manifest: parseStored(await obj.text(), ManifestSchema, `the manifest of '${this.name}'`), etag: obj.etag };
   }
 
   /**
@@ -232,15 +225,7 @@ export class ModelRegistry {
   private async page(key: string): Promise<ArchivePage> {
     const obj = await this.store.get(key);
     if (!obj) throw new RegistryError('not_found', `the archive page ${key} of '${this.name}' is missing`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await obj.text());
-    } catch {
-      throw new RegistryError('corrupt', `the archive page ${key} of '${this.name}' is not valid JSON`);
-    }
-    const r = ArchivePageSchema.safeParse(parsed);
-    if (!r.success) throw new RegistryError('corrupt', `the archive page ${key} of '${this.name}' is malformed: ${r.error.issues[0]?.message}`);
-    return r.data;
+    return parseStored(await obj.text(), ArchivePageSchema, `the archive page ${key} of '${this.name}'`);
   }
 
   /** Lists an archived version in the manifest again (it is about to become current). */
@@ -305,6 +290,19 @@ export class ModelRegistry {
     }
     throw new RegistryError('conflict', `could not allocate a version number for '${this.name}'`);
   }
+}
+
+/** JSON read from the store, checked against its schema; anything else is RegistryError 'corrupt' naming `what`. */
+function parseStored<T>(text: string, schema: z.ZodType<T>, what: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new RegistryError('corrupt', `${what} is not valid JSON`);
+  }
+  const r = schema.safeParse(parsed);
+  if (!r.success) throw new RegistryError('corrupt', `${what} is malformed: ${r.error.issues[0]?.message}`);
+  return r.data;
 }
 
 function numberOf(version: string): number {

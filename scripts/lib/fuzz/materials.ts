@@ -11,7 +11,7 @@ import { handwrite, randomHand } from '../digit-strokes.ts';
 import { canvasRgba, drawStrokes, inkToGray, jpegGray, jpegRgba, pngGray, pngRgba, rng, type Plane } from '../digit-synth.ts';
 import { chunk, concat, ihdr, SIGNATURE } from '../png-chunks.ts';
 import { WEBHOOK, json, type FuzzRequest } from './case.ts';
-import { concatBytes, int, pick, type Random } from './mutate.ts';
+import { int, pick, type Random } from './mutate.ts';
 
 /** A source image of the pool. */
 export interface PoolImage {
@@ -96,7 +96,7 @@ export class FuzzMaterials {
     deflate.flush();
     const megabyte = concat(...parts);
     const z = concat(new Uint8Array([0x78, 0xda]), ...Array.from({ length: 64 }, () => megabyte), new Uint8Array([0x03, 0x00]));
-    this.zlibBombCache = new Uint8Array(concat(SIGNATURE, ihdr(64, 64), chunk('IDAT', z), chunk('IEND', new Uint8Array(0))));
+    this.zlibBombCache = concat(SIGNATURE, ihdr(64, 64), chunk('IDAT', z), chunk('IEND', new Uint8Array(0)));
     return this.zlibBombCache;
   }
 
@@ -157,7 +157,7 @@ export function base64(bytes: Uint8Array): string {
 
 /** A PNG of the given size made of its header only, with a token of compressed data. */
 export function pngHeaderOnly(width: number, height: number, colorType = 0): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(concat(SIGNATURE, ihdr(width, height, 8, colorType), chunk('IDAT', zlibSync(new Uint8Array(16))), chunk('IEND', new Uint8Array(0))));
+  return concat(SIGNATURE, ihdr(width, height, 8, colorType), chunk('IDAT', zlibSync(new Uint8Array(16))), chunk('IEND', new Uint8Array(0)));
 }
 
 /** A JPEG made of markers: SOI, a frame header of the given size, `scans` empty scans, EOI. */
@@ -191,7 +191,7 @@ export function multipart(boundary: string, parts: Array<{ headers: string[]; bo
   const chunks: Uint8Array[] = [];
   for (const p of parts) chunks.push(enc(`--${boundary}${eol}${p.headers.join(eol)}${eol}${eol}`), p.body, enc(eol));
   if (opts.close ?? true) chunks.push(enc(`--${boundary}--${eol}`));
-  return concatBytes(...chunks);
+  return concat(...chunks);
 }
 
 /** A file part of a form. */

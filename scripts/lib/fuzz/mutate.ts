@@ -3,7 +3,7 @@
  * the ONNX and IDX fuzz tests). Every function takes its randomness from the `Random` given, so a
  * case is reproduced from its seed alone. Web-standard APIs only: this runs in Node and in workerd.
  */
-import { fixCrcs } from '../png-chunks.ts';
+import { concat, fixCrcs } from '../png-chunks.ts';
 
 /** A uniform number in [0, 1), from a seeded generator (digit-synth.ts `rng`). */
 export type Random = () => number;
@@ -62,21 +62,21 @@ export const BYTE_MUTATIONS: Readonly<Record<string, ByteMutation>> = {
   'insert garbage': (b, random) => {
     const cut = int(random, b.length + 1);
     const junk = Uint8Array.from({ length: 1 + int(random, 64) }, () => int(random, 256));
-    return concatBytes(b.subarray(0, cut), junk, b.subarray(cut));
+    return concat(b.subarray(0, cut), junk, b.subarray(cut));
   },
   'delete range': (b, random) => {
     const at = int(random, b.length);
     const n = 1 + int(random, Math.max(1, Math.min(256, b.length - at)));
-    return concatBytes(b.subarray(0, at), b.subarray(at + n));
+    return concat(b.subarray(0, at), b.subarray(at + n));
   },
   'duplicate range': (b, random) => {
     const at = int(random, b.length);
     const n = 1 + int(random, Math.max(1, Math.min(512, b.length - at)));
-    return concatBytes(b.subarray(0, at + n), b.subarray(at, at + n), b.subarray(at + n));
+    return concat(b.subarray(0, at + n), b.subarray(at, at + n), b.subarray(at + n));
   },
   'swap halves': (b, random) => {
     const cut = int(random, b.length);
-    return concatBytes(b.subarray(cut), b.subarray(0, cut));
+    return concat(b.subarray(cut), b.subarray(0, cut));
   },
 };
 
@@ -105,16 +105,6 @@ export function flip(b: Uint8Array, random: Random, bits: number, from: number, 
   const out = b.slice();
   if (to <= from) return out;
   for (let i = 0; i < bits; i++) out[from + int(random, to - from)] ^= 1 << int(random, 8);
-  return out;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
