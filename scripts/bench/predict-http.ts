@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labelledImages } from '../../src/data/idx.ts';
 import { mnistDir } from '../lib/mnist.ts';
-import { freePort } from '../lib/wrangler-dev.ts';
+import { freePort, WRANGLER_OFFLINE_ENV } from '../lib/wrangler-dev.ts';
 import { fixed, type BenchSection } from './section.ts';
 
 /** The request body posted to /v1/predict: JSON pixels now, a 28x28 PNG once images are decoded. */
@@ -236,7 +236,7 @@ export function buildBundle(model?: string): Bundle {
   const out = join(dir, 'dist');
   const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
     cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    env: { ...process.env, ...WRANGLER_OFFLINE_ENV },
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);

@@ -1,12 +1,12 @@
 import { cpus, loadavg } from 'node:os';
 import { CpuBackend } from '../../src/nn/backend/cpu/cpu-backend.ts';
-import type { KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
+import { relaxedSimdSupported, type KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
 import { Network } from '../../src/nn/network.ts';
 import { mlp } from '../../src/nn/presets.ts';
 import { oneHot, Trainer, type StepTrainer } from '../../src/nn/train.ts';
 import { loadMnist } from '../lib/mnist.ts';
 import { createParallelTrainer } from '../lib/parallel-trainer.ts';
-import { enableRelaxedSimd, nodeWasmBackend } from '../lib/wasm-kernels.ts';
+import { nodeWasmBackend } from '../lib/wasm-kernels.ts';
 import { LineProcess } from './peers/line-process.ts';
 import { startTfjs } from './peers/tfjs.ts';
 import { INSTALL_HINT, startTorch, torchAvailable, torchSgemm } from './peers/torch.ts';
@@ -33,7 +33,7 @@ export const trainCpu: BenchSection = {
 };
 
 async function run(ctx: BenchContext): Promise<void> {
-  const relaxed = enableRelaxedSimd();
+  const relaxed = relaxedSimdSupported();
   const scale = ctx.quick ? 0.1 : 1;
   const nBatches = ctx.quick ? 40 : 300;
   const { train } = loadMnist({ limit: nBatches * BATCH });
@@ -44,7 +44,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const batchT = (b: number) => t.subarray(b * BATCH * 10, (b + 1) * BATCH * 10);
   ctx.log(`data: the first ${int(nBatches * BATCH)} MNIST training images, ${nBatches} batches of ${BATCH}, cycled; ${ctx.repeats} timed repeats per contender, median quoted`);
   ctx.log(`machine: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores; Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  ctx.log(relaxed ? 'relaxed SIMD: available (Node 20 needs --experimental-wasm-relaxed-simd; turned on for this run)' : 'relaxed SIMD: not available in this runtime');
+  ctx.log(relaxed ? 'relaxed SIMD: available' : 'relaxed SIMD: not available in this runtime');
 
   // The core over host batches, as fit() feeds it.
   const coreContender = (name: string, trainer: StepTrainer, batches: number, close?: () => Promise<void>): Contender => {

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../src/nn/backend/backend.ts';
 import { CpuBackend } from '../../src/nn/backend/cpu/cpu-backend.ts';
-import { enableRelaxedSimd, nodeWasmBackend } from './wasm-kernels.ts';
+import { relaxedSimdSupported } from '../../src/nn/backend/cpu/wasm-kernels.ts';
+import { nodeWasmBackend } from './wasm-kernels.ts';
 import { createWebGpuBackend, WebGpuUnavailableError, type WebGpuBackend } from '../../src/nn/backend/webgpu/index.ts';
 
 export type DeviceName = 'cpu' | 'gpu';
@@ -100,7 +101,7 @@ export async function createBackend(device: DeviceName, opts: DeviceOptions = {}
 /** The CPU's fast backend (WASM SIMD kernels), one thread; the TypeScript reference if they cannot load. */
 async function cpu(fallback?: string): Promise<BackendChoice> {
   try {
-    const variant = enableRelaxedSimd() ? 'relaxed' : 'simd';
+    const variant = relaxedSimdSupported() ? 'relaxed' : 'simd';
     const backend = await nodeWasmBackend({ variant });
     return { backend, device: 'cpu', description: `cpu: WASM ${variant === 'relaxed' ? 'relaxed-simd' : 'simd128'}, 1 thread`, fallback, close() {} };
   } catch (e) {

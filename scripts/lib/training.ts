@@ -1,10 +1,10 @@
 import { CpuBackend } from '../../src/nn/backend/cpu/cpu-backend.ts';
 import type { ReplicaTrainerOptions } from '../../src/nn/backend/cpu/data-parallel.ts';
-import type { KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
+import { relaxedSimdSupported, type KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
 import { Network, type NetworkSpec } from '../../src/nn/network.ts';
 import { Trainer, type StepTrainer } from '../../src/nn/train.ts';
 import { createParallelTrainer } from './parallel-trainer.ts';
-import { enableRelaxedSimd, nodeWasmBackend } from './wasm-kernels.ts';
+import { nodeWasmBackend } from './wasm-kernels.ts';
 
 export interface TrainingOptions extends ReplicaTrainerOptions {
   /** Threads training together (data-parallel when more than 1). Default 1. */
@@ -46,7 +46,7 @@ export async function createTraining(spec: NetworkSpec, opts: TrainingOptions): 
     const net = new Network(spec, { backend: new CpuBackend('float32'), seed: opts.seed });
     return { net, trainer: new Trainer(net, trainerOptions), description: 'TypeScript reference, 1 thread', close: async () => {} };
   }
-  const variant: KernelVariant = (opts.relaxed ?? true) && enableRelaxedSimd() ? 'relaxed' : 'simd';
+  const variant: KernelVariant = (opts.relaxed ?? true) && relaxedSimdSupported() ? 'relaxed' : 'simd';
   const description = `WASM ${variant === 'relaxed' ? 'relaxed-simd' : 'simd128'}, ${threads} thread${threads > 1 ? 's' : ''}`;
   if (threads === 1) {
     const net = new Network(spec, { backend: await nodeWasmBackend({ variant }), seed: opts.seed });

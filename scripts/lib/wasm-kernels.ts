@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import v8 from 'node:v8';
 import { createWasmBackend, type CpuBackendOptions } from '../../src/nn/backend/cpu/create.ts';
 import type { WasmBackend } from '../../src/nn/backend/cpu/wasm-backend.ts';
 import { kernelFile, relaxedSimdSupported, type KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
@@ -10,22 +9,12 @@ import { fileURLToPath } from 'node:url';
 export const KERNEL_DIR = fileURLToPath(new URL('../../src/nn/backend/cpu/wasm/', import.meta.url));
 
 /**
- * Node 20 (V8 11.3) ships relaxed SIMD behind --experimental-wasm-relaxed-simd; browsers and
- * workerd have it on. Turning the flag on before any module is compiled is enough (V8's flags
- * are process-wide, so worker threads see it too). Returns whether relaxed SIMD is now available.
- */
-export function enableRelaxedSimd(): boolean {
-  if (!relaxedSimdSupported()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return relaxedSimdSupported();
-}
-
-/**
  * The kernel build for this process: relaxed SIMD (fused multiply-add) where the runtime has it
  * (`'auto'`, default), or the variant asked for.
  */
 export function pickVariant(relaxed: boolean | 'auto' = 'auto'): KernelVariant {
   if (relaxed === 'auto') return relaxedSimdSupported() ? 'relaxed' : 'simd';
-  if (relaxed && !relaxedSimdSupported()) throw new Error('relaxed SIMD is not available in this runtime (Node 20: enableRelaxedSimd() or --experimental-wasm-relaxed-simd)');
+  if (relaxed && !relaxedSimdSupported()) throw new Error('relaxed SIMD is not available in this runtime (Node 22 and later, browsers and workerd have it)');
   return relaxed ? 'relaxed' : 'simd';
 }
 

@@ -40,6 +40,9 @@ export interface DevServer {
   log(): string;
 }
 
+/** Wrangler offline: no usage metrics, no fetch of Cloudflare's `Request.cf` sample. */
+export const WRANGLER_OFFLINE_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+
 /**
  * Starts `wrangler dev` on free ports of 127.0.0.1, offline (no account, no metrics), with its local
  * state (R2, Durable Objects, Queues) in a fresh folder, and waits until /healthz answers.
@@ -58,7 +61,7 @@ export async function startWranglerDev(opts: WranglerDevOptions = {}): Promise<D
   ];
   const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
     cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+    env: { ...process.env, ...WRANGLER_OFFLINE_ENV, CI: 'true', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: stop() ends wrangler and the workerd it started
   });

@@ -9,7 +9,7 @@ import { mlp } from '../../../src/nn/presets.ts';
 import { Rng } from '../../../src/nn/rng.ts';
 import { oneHot, Trainer } from '../../../src/nn/train.ts';
 import { KERNEL_DIR } from '../../../scripts/lib/build-wasm.ts';
-import { enableRelaxedSimd, nodeWasmBackend } from '../../../scripts/lib/wasm-kernels.ts';
+import { nodeWasmBackend } from '../../../scripts/lib/wasm-kernels.ts';
 
 // The same committed .wasm runs inside workerd, where compiling bytes is forbidden and a `.wasm`
 // import gives a precompiled WebAssembly.Module: a Worker trains the same steps as Node does.
@@ -72,7 +72,6 @@ afterAll(async () => {
 });
 
 it('the kernels, imported as a compiled module in workerd, train exactly as in Node', async () => {
-  enableRelaxedSimd();
   for (const variant of ['simd', 'relaxed'] as const) {
     const res = await mf.dispatchFetch(`http://localhost/?variant=${variant}`);
     const got = (await res.json()) as { imported: boolean; relaxed: boolean; backend: string; result: { loss: number; checksum: number }; bytesError: string };

@@ -2,13 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ActivationFn, Tensor } from '../../../src/nn/backend/backend.ts';
 import { CpuBackend } from '../../../src/nn/backend/cpu/cpu-backend.ts';
 import type { WasmBackend } from '../../../src/nn/backend/cpu/wasm-backend.ts';
-import type { KernelVariant } from '../../../src/nn/backend/cpu/wasm-kernels.ts';
+import { relaxedSimdSupported, type KernelVariant } from '../../../src/nn/backend/cpu/wasm-kernels.ts';
 import { Rng } from '../../../src/nn/rng.ts';
-import { enableRelaxedSimd, nodeWasmBackend } from '../../../scripts/lib/wasm-kernels.ts';
+import { nodeWasmBackend } from '../../../scripts/lib/wasm-kernels.ts';
 
 // Every WASM kernel against the TypeScript reference (or exact float64 sums for the matrix
 // products), on random shapes including odd sizes, for both builds: plain SIMD and relaxed SIMD.
-const relaxed = enableRelaxedSimd();
+const relaxed = relaxedSimdSupported();
 const variants: KernelVariant[] = relaxed ? ['simd', 'relaxed'] : ['simd'];
 const ODD = [1, 3, 17, 63, 65, 127];
 

@@ -3,7 +3,7 @@
  * them. Four builds of one source sit in ./wasm:
  * - `nn-simd.wasm`: 128-bit SIMD, runs wherever WebAssembly SIMD does (Node, browsers, workerd);
  * - `nn-relaxed.wasm`: the same with relaxed SIMD's fused multiply-add in the matrix products
- *   (on by default in browsers and workerd; Node 20 needs --experimental-wasm-relaxed-simd);
+ *   (on by default in browsers, workerd and Node 22+);
  * - `*-shared.wasm`: the same over a shared memory, for data-parallel training across threads.
  * All of them import their memory as `env.memory`.
  */
