@@ -139,7 +139,7 @@ def main():
     webgpu_gemm = [f"{k['kernel']}: {k['rate']}" for k in r["kernels"] if k["kernel"].startswith("matmul 4096")]
     print(f"  float32 matmul 4096^3: PyTorch {fp32_gemm:.0f} GFLOP/s; WebGPU {'; '.join(webgpu_gemm) or 'not measured'}")
     agreement = r.get("agreement", {})
-    print(f"  WebGPU kernels agree with the CPU backend on this GPU: {'yes' if agreement.get('pass') else 'NO'}")
+    print(f"  WebGPU kernels agree with the CPU backend on this GPU: {'yes' if agreement.get('agree') else 'NO'}")
     r["pytorch"] = {
         "gpu": gpu, "version": torch.__version__,
         "examplesPerSecondFloat32": strict, "examplesPerSecondDefault": default, "matmulGflops": fp32_gemm,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The device check of issue 5: on a machine with an NVIDIA GPU (Vulkan driver, no network, no
+# The device check: on a machine with an NVIDIA GPU (Vulkan driver, no network, no
 # Node.js), trains the `cnn` preset for a fixed number of batches with the WebGPU backend (Dawn's
 # Vulkan backend) and the same network with PyTorch CUDA, same batch size, and prints examples/s of
 # each, the ratio, the GPU's name, whether the WebGPU kernels agree with the CPU backend there, and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One prepared run on a machine with an NVIDIA GPU and no Node.js or network (issue 5):
+# One prepared run on a machine with an NVIDIA GPU and no Node.js or network:
 #   1. trains the `cnn` preset with the WebGPU backend on MNIST, without and with elastic
 #      augmentation, two processes side by side, for as many epochs as fit TRAIN_SECONDS (measured
 #      by a short probe first), writing each model, card and curves to OUT;

@@ -143,23 +143,11 @@ async function run(ctx: BenchContext): Promise<void> {
     ctx.log(`${c.name}: ${fixed(g)} GFLOP/s = ${fixed((100 * g) / (cores * peaks[v]), 0)}% of ${cores} x its own peak${torch ? `, ${fixed((100 * g) / (cores === 1 ? blas1 : blas2), 0)}% of OpenBLAS's` : ''}`);
   }
 
-  // The bars of issues 2 and 6: the core's best configuration, and its best without Node flags.
+  // The core's best configuration against each peer.
   ctx.log();
   const core = all.filter((c) => c.name.startsWith('core WASM'));
-  const best = (cs: Contender[]) => cs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
-  const candidates = [best(core), best(core.filter((c) => c.name.includes('simd128')))];
-  for (const c of candidates.filter((c, i) => candidates.indexOf(c) === i)) {
-    const vsTfjs = rate(c) / rate(tfw);
-    ctx.log(`bars for ${c.name}${c.name.includes('relaxed') ? '' : ' (no Node flags)'}:`);
-    ctx.log(`  issue 2: >= 3x tfjs-wasm: ${fixed(vsTfjs, 1)}x ${vsTfjs >= 3 ? 'PASS' : 'FAIL'}`);
-    ctx.log(`  issue 6: >= 10x tfjs-wasm: ${fixed(vsTfjs, 1)}x ${vsTfjs >= 10 ? 'PASS' : 'FAIL'}`);
-    if (pt) {
-      const vsTorch = rate(c) / rate(pt);
-      ctx.log(`  issue 6: >= 0.5x PyTorch (its faster run, ${pt.name.replace(/^PyTorch \S+ /, '')}): ${fixed(vsTorch, 2)}x ${vsTorch >= 0.5 ? 'PASS' : 'FAIL'}`);
-    } else {
-      ctx.log(`  issue 6: >= 0.5x PyTorch: not measured (${INSTALL_HINT})`);
-    }
-  }
+  const best = core.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+  ctx.log(`${best.name}: ${fixed(rate(best) / rate(tfw), 1)}x tfjs-wasm; ${pt ? `${fixed(rate(best) / rate(pt), 2)}x PyTorch (its faster run, ${pt.name.replace(/^PyTorch \S+ /, '')})` : `PyTorch not measured (${INSTALL_HINT})`}`);
   ctx.log(`load average after the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores (other work on the machine slows the 2-thread runs most)`);
 }
 
