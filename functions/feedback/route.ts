@@ -1,19 +1,16 @@
-import { Hono } from 'hono';
-import * as z from 'zod/mini';
 import { toBytes } from '../../src/online/example.ts';
 import type { AppEnv, Bindings } from '../context.ts';
 import { mediaType, readBody } from '../http/body.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatIssues, parseJson } from '../http/json.ts';
-import '../http/zod.ts';
+import { ApiApp } from '../http/openapi.ts';
 import { DEFAULT_MODEL, FEEDBACK_RETRY_AFTER_SECONDS, MAX_FEEDBACK_BYTES, PIXELS } from '../limits.ts';
 import { enqueueDelivery } from '../training/enqueue.ts';
-import { Label, Pixels } from '../training/examples.ts';
 import { FEEDBACK_ID_PREFIX } from '../training/message.ts';
 import type { Accepted } from '../webhooks/route.ts';
+import { feedback, FeedbackBody } from './spec.ts';
 
-/** The body of POST /v1/feedback: the 28 x 28 the model saw, and the digit it should have said. */
-export const FeedbackBody = z.strictObject({ pixels: Pixels, label: Label });
+export { FeedbackBody };
 
 const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9 }`;
 
@@ -29,8 +26,8 @@ const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9 }`;
  * curl -s localhost:8787/v1/feedback -H 'content-type: application/json' -d '{"pixels":[...784],"label":7}'
  * // 202 { "accepted": 1, "delivery": "fb_0b6c..." }
  */
-export function feedbackRoute(): Hono<AppEnv> {
-  return new Hono<AppEnv>().post('/v1/feedback', async (c) => {
+export function feedbackRoute() {
+  return new ApiApp<AppEnv>().openapi(feedback, async (c) => {
     if (!feedbackEnabled(c.env)) throw new ApiError(503, 'feedback_disabled', 'corrections are switched off on this server');
     await checkRate(c.env, c.req.header('cf-connecting-ip'));
     const body = await readBody(c.req.raw, MAX_FEEDBACK_BYTES, 'feedback body');

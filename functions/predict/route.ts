@@ -1,23 +1,12 @@
-import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { registrySource } from '../context.ts';
+import { ApiApp } from '../http/openapi.ts';
 import { parseEngineMode } from '../inference/engines.ts';
 import { checkTakesPixels } from '../models/model.ts';
 import { DEFAULT_MODEL, PIXELS } from '../limits.ts';
 import { imageToPixels } from './image.ts';
-import { parseInclude } from './include.ts';
 import { readPredictInput } from './input.ts';
-
-/** The answer of POST /v1/predict. */
-export interface Prediction {
-  digit: number;
-  probabilities: number[];
-  model: { name: string; version: string };
-  /** Which implementation computed it: the core while onnxruntime sets up, then onnxruntime. */
-  engine: 'core' | 'onnxruntime';
-  /** Only with `?include=input`: the 784 pixels the model saw (see include.ts). */
-  input?: number[];
-}
+import { predict, type Prediction } from './spec.ts';
 
 /**
  * POST /v1/predict: one image in (JSON pixels, a PNG/JPEG body, or a multipart field `image`), the
@@ -27,10 +16,10 @@ export interface Prediction {
  * @example
  * curl -s localhost:8787/v1/predict -H 'content-type: application/json' -d '{"pixels":[0,0,...]}'
  */
-export function predictRoute(deps: AppDeps): Hono<AppEnv> {
+export function predictRoute(deps: AppDeps) {
   const decode = deps.imageToPixels ?? imageToPixels;
-  return new Hono<AppEnv>().post('/v1/predict', async (c) => {
-    const include = parseInclude(new URL(c.req.url));
+  return new ApiApp<AppEnv>().openapi(predict, async (c) => {
+    const { include } = c.req.valid('query');
     const pixels = await readPredictInput(c.req.raw, decode);
     const model = await deps.catalog.current(DEFAULT_MODEL, registrySource(c.env));
     checkTakesPixels(model, PIXELS);
@@ -44,9 +33,11 @@ export function predictRoute(deps: AppDeps): Hono<AppEnv> {
       engine: engine.kind,
     };
     if (include.has('input')) answer.input = Array.from(pixels);
-    return c.json(answer);
+    return c.json(answer, 200);
   });
 }
+
+export type { Prediction };
 
 /** Index of the largest value (the first, on ties). */
 export function argmax(values: ArrayLike<number>): number {

@@ -1,29 +1,38 @@
-import * as z from 'zod/mini';
+import { z } from '@hono/zod-openapi';
 import { imageToMnist } from '../../src/image/index.ts';
 import { CLASSES, toBytes, type Example } from '../../src/online/example.ts';
 import { MODEL_NAME } from '../../src/registry/manifest.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatIssues } from '../http/json.ts';
-import '../http/zod.ts';
 import { MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_IMAGE_BYTES, MAX_WEBHOOK_IMAGE_PIXELS, PIXELS } from '../limits.ts';
 
 /** A digit's class. */
-export const Label = z.int().check(z.gte(0), z.lte(CLASSES - 1));
+export const Label = z.int().min(0).max(CLASSES - 1).openapi({ description: 'the right digit' });
 
 /** 784 numbers in [0, 1]: a 28 x 28 image, row-major, ink high (as /v1/predict takes). */
-export const Pixels = z.array(z.number().check(z.gte(0), z.lte(1))).check(z.length(PIXELS));
+export const Pixels = z.array(z.number().min(0).max(1)).length(PIXELS).openapi({ minItems: PIXELS, maxItems: PIXELS, description: 'a 28 x 28 image, row-major, ink high' });
 
 /** One example given as pixels. */
-export const PixelsExample = z.strictObject({ label: Label, pixels: Pixels });
+export const PixelsExample = z.strictObject({ label: Label, pixels: Pixels }).openapi('PixelsExample');
 
 /** One example given as a base64 PNG or JPEG (optionally a `data:image/...;base64,` URL). */
-export const ImageExample = z.strictObject({ label: Label, image: z.string().check(z.minLength(1)) });
+export const ImageExample = z
+  .strictObject({ label: Label, image: z.string().min(1).openapi({ description: `a base64 PNG or JPEG, or a data: URL; at most ${MAX_WEBHOOK_IMAGE_BYTES} bytes and ${MAX_WEBHOOK_IMAGE_PIXELS} pixels` }) })
+  .openapi('ImageExample');
 
-/** The webhook's body; each example is checked on its own below, so that errors name its index. */
-export const DeliveryBody = z.strictObject({
-  model: z.optional(z.string().check(z.regex(MODEL_NAME, 'must be lowercase letters, digits and dashes'))),
-  examples: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_EXAMPLES_PER_DELIVERY)),
-});
+/**
+ * The webhook's body; each example is checked on its own below (PixelsExample or ImageExample, as
+ * the document says), so that errors name its index.
+ */
+export const DeliveryBody = z
+  .strictObject({
+    model: z.string().regex(MODEL_NAME, 'must be lowercase letters, digits and dashes').optional().openapi({ description: 'the model to train (default `digits`)' }),
+    examples: z
+      .array(z.unknown().openapi({ oneOf: [{ $ref: '#/components/schemas/PixelsExample' }, { $ref: '#/components/schemas/ImageExample' }] }))
+      .min(1)
+      .max(MAX_EXAMPLES_PER_DELIVERY),
+  })
+  .openapi('Delivery');
 
 const EXPECTED = `{ "model"?: name, "examples": [1 to ${MAX_EXAMPLES_PER_DELIVERY} of { "label": 0-9, "image": base64 PNG/JPEG } or { "label": 0-9, "pixels": [${PIXELS} numbers in 0..1] }] }`;
 

@@ -1,19 +1,16 @@
-import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { mediaType, readBody } from '../http/body.ts';
 import { ApiError } from '../http/errors.ts';
 import { parseJson } from '../http/json.ts';
+import { ApiApp } from '../http/openapi.ts';
 import { DEFAULT_MODEL, MAX_WEBHOOK_BYTES } from '../limits.ts';
 import { enqueueDelivery } from '../training/enqueue.ts';
-import { readDelivery } from '../training/examples.ts';
+import { ImageExample, PixelsExample, readDelivery } from '../training/examples.ts';
 import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../training/message.ts';
 import { verifyWebhook } from './signature.ts';
+import { trainingWebhook, type Accepted } from './spec.ts';
 
-/** The answer of an accepted delivery. */
-export interface Accepted {
-  accepted: number;
-  delivery: string;
-}
+export type { Accepted };
 
 /**
  * POST /v1/webhooks/training: labelled examples from a system that holds the webhook secret.
@@ -27,8 +24,12 @@ export interface Accepted {
  * // npm run webhook -- --label 3 three.png
  * // 202 { "accepted": 1, "delivery": "msg_2b1..." }
  */
-export function webhookRoute(deps: AppDeps): Hono<AppEnv> {
-  return new Hono<AppEnv>().post('/v1/webhooks/training', async (c) => {
+export function webhookRoute(deps: AppDeps) {
+  const app = new ApiApp<AppEnv>();
+  // The two shapes of an example, which the delivery's schema refers to (readDelivery checks each with them).
+  app.openAPIRegistry.register('PixelsExample', PixelsExample);
+  app.openAPIRegistry.register('ImageExample', ImageExample);
+  return app.openapi(trainingWebhook, async (c) => {
     const body = await readBody(c.req.raw, MAX_WEBHOOK_BYTES, 'webhook body');
     const { id, timestamp } = verifyWebhook(c.env?.WEBHOOK_SECRET, body, c.req.raw.headers);
     if (!DELIVERY_ID.test(id) || id.startsWith(FEEDBACK_ID_PREFIX)) {

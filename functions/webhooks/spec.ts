@@ -1,0 +1,40 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errors, json, SECURITY } from '../http/openapi.ts';
+import { MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_BYTES } from '../limits.ts';
+import { DeliveryBody } from '../training/examples.ts';
+
+/** The answer of an accepted delivery (webhook and feedback). */
+export const AcceptedSchema = z
+  .object({
+    accepted: z.number().int().min(1).openapi({ description: 'examples queued' }),
+    delivery: z.string().openapi({ description: 'the delivery\'s id (the webhook-id, or `fb_<uuid>` for feedback)' }),
+  })
+  .openapi('Accepted');
+
+export type Accepted = z.infer<typeof AcceptedSchema>;
+
+/** POST /v1/webhooks/training (route.ts). */
+export const trainingWebhook = createRoute({
+  method: 'post',
+  path: '/v1/webhooks/training',
+  tags: ['online learning'],
+  summary: 'Labelled examples for online training (signed)',
+  description:
+    `A Standard Webhooks delivery of 1 to ${MAX_EXAMPLES_PER_DELIVERY} labelled examples, answered once it is durably queued; ` +
+    `the model's trainer applies it once (the webhook-id is the idempotency key) and a holdout gate decides whether the result becomes current. ` +
+    `Checked in this order: the body's size (at most ${MAX_WEBHOOK_BYTES} bytes), the signature over the raw bytes, the content type, JSON, ` +
+    `the examples (an error names the index), replays, then the queue.`,
+  security: SECURITY.webhook,
+  request: { body: { required: true, content: { 'application/json': { schema: DeliveryBody } } } },
+  responses: {
+    202: json(AcceptedSchema, 'Queued'),
+    ...errors({
+      400: '`invalid_webhook_id`, `empty_body`, `malformed_json`, or an image that does not decode',
+      401: '`invalid_signature`, `replayed_delivery` (the same signed request again; a redelivery is signed anew)',
+      413: '`payload_too_large`, `image_too_large`, `too_many_pixels`',
+      415: '`unsupported_media_type`, or an image in another format',
+      422: '`invalid_delivery` (naming the example and field), `unknown_model`, `no_digit`',
+      503: '`webhook_not_configured`, `training_unavailable`, `queue_unavailable` (with Retry-After)',
+    }),
+  },
+});
