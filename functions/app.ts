@@ -7,6 +7,7 @@ import { methodNotAllowed, notFound, onError } from './http/errors.ts';
 import { ApiApp } from './http/openapi.ts';
 import { securityHeaders } from './http/security.ts';
 import { modelsRoute } from './models/route.ts';
+import { inferenceRoute } from './oip/route.ts';
 import { openapiRoute } from './openapi/route.ts';
 import { predictRoute } from './predict/route.ts';
 import { webhookRoute } from './webhooks/route.ts';
@@ -19,8 +20,9 @@ export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['G
 
 /**
  * The Worker's Hono app: thin routes over src/ (see each route module), each declared once with its
- * OpenAPI description (GET /openapi.json). Every error is JSON `{ "error": { "code", "message" } }`:
- * 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503, or a bare 500.
+ * OpenAPI description (GET /openapi.json). Every error on /v1 is JSON `{ "error": { "code", "message" } }`:
+ * 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503, or a bare 500; the Open Inference
+ * Protocol's routes under /v2 answer in its own shape, `{ "error": "message" }` (oip/errors.ts).
  *
  * @example
  * const app = createApp({ catalog, engines });
@@ -36,7 +38,8 @@ export function createApp(deps: AppDeps) {
     .route('/', modelsRoute(deps))
     .route('/', webhookRoute(deps))
     .route('/', feedbackRoute())
-    .route('/', adminRoute(deps));
+    .route('/', adminRoute(deps))
+    .route('/', inferenceRoute(deps));
   // Last, so that the document holds every route above.
   const withDocument = routes.route('/', openapiRoute(app));
   // Known paths, other methods: 405 with Allow.

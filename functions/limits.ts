@@ -94,3 +94,21 @@ export const MAX_MODEL_UPLOAD_BYTES = 32 * 1024 * 1024;
 
 /** Longest `?note=` kept with a published version. */
 export const MAX_NOTE_CHARS = 500;
+
+// --- The Open Inference Protocol v2: POST /v2/models/:name/infer ----------------------------------
+
+/**
+ * Examples in one inference request: the first dimension of its input tensor. 64 digits as FP32
+ * JSON take about 0.5 MiB with 6 significant digits, at most about 1.3 MiB with 17.
+ */
+export const MAX_INFER_BATCH = 64;
+
+/** Largest inference request body: 4 MiB, room for MAX_INFER_BATCH digits as FP32 JSON written at any precision. */
+export const MAX_INFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Largest image in a BYTES input, after base64 decoding, and its pixels from the header: the limits
+ * of an image in a webhook delivery (256 KiB, 0.25 megapixels), since one request holds many.
+ */
+export const MAX_INFER_IMAGE_BYTES = MAX_WEBHOOK_IMAGE_BYTES;
+export const MAX_INFER_IMAGE_PIXELS = MAX_WEBHOOK_IMAGE_PIXELS;

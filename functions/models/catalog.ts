@@ -1,4 +1,4 @@
-import { ModelRegistry, type GateDecision, type Manifest, type ModelVersion as RegistryEntry, type ObjectStore, type RegistryEvent } from '../../src/registry/index.ts';
+import { MODEL_NAME, ModelRegistry, type GateDecision, type Manifest, type ModelVersion as RegistryEntry, type ObjectStore, type RegistryEvent } from '../../src/registry/index.ts';
 import { loadBundled, type BundledModel } from './bundled.ts';
 import { describeOnnx, type ModelInfo, type ModelVersion } from './model.ts';
 
@@ -97,6 +97,54 @@ export class ModelCatalog {
     return model;
   }
 
+  /**
+   * A version of any model by name, the bundled ones and those only the registry holds: the current
+   * one when `version` is undefined, else the version of that name (a registry version, `v3`, or the
+   * bundled one, `bundled-...`). Null when there is no such model or version. A version named
+   * explicitly is served only with intact bytes (a RegistryError `corrupt` otherwise).
+   *
+   * @example
+   * const model = await catalog.find('digits', 'v3', source); // null: no v3
+   */
+  async find(name: string, version: string | undefined, source: RegistrySource): Promise<ModelVersion | null> {
+    if (this.has(name)) {
+      if (version === undefined) return this.current(name, source);
+      const bundled = await this.bundledVersion(name);
+      if (bundled.version === version) return bundled;
+    }
+    if (!source.bucket || !MODEL_NAME.test(name)) return null;
+    const manifest = await this.manifest(name, source);
+    const registry = new ModelRegistry(source.bucket, name);
+    if (version === undefined) {
+      return manifest.current ? this.cached(`${name}@${manifest.current}`, () => this.serving(registry, manifest)) : null;
+    }
+    const entry = await registry.find(manifest, version);
+    if (!entry) return null;
+    // Its own key: the current version's entry may hold an ancestor (when the current one is corrupt).
+    return this.cached(`exactly ${name}@${version}`, async () => {
+      const bytes = new Uint8Array(await registry.load(entry));
+      return { ...registryInfo(name, entry), bytes, inputShape: describeOnnx(bytes).inputShape };
+    });
+  }
+
+  /**
+   * The names of the versions `find` serves by name (the manifest's and the bundled one; archived
+   * versions are served too but not listed), or null when there is no such model.
+   */
+  async versionNames(name: string, source: RegistrySource): Promise<string[] | null> {
+    const names: string[] = [];
+    if (source.bucket && MODEL_NAME.test(name)) {
+      try {
+        names.push(...(await this.manifest(name, source)).versions.map((v) => v.version));
+      } catch (e) {
+        if (!this.has(name)) throw e;
+        console.error(`model registry: reading the manifest of '${name}' failed`, e);
+      }
+    }
+    if (this.has(name)) names.push((await this.bundledVersion(name)).version);
+    return names.length ? names : null;
+  }
+
   /** What the API says about a model: its current version and the versions, without fetching bytes. */
   async details(name: string, source: RegistrySource): Promise<ModelDetails> {
     try {
@@ -157,6 +205,19 @@ export class ModelCatalog {
       if (this.manifests.get(name) === entry) this.manifests.delete(name);
     });
     return manifest;
+  }
+
+  /** A version's bytes, loaded once for concurrent requests and kept (a failed load is tried again next time). */
+  private async cached(key: string, load: () => Promise<ModelVersion | null>): Promise<ModelVersion | null> {
+    let version = this.versions.get(key);
+    if (!version) {
+      version = load();
+      this.remember(key, version);
+      version.catch(() => {
+        if (this.versions.get(key) === version) this.versions.delete(key);
+      });
+    }
+    return version;
   }
 
   /** Keeps the newest `keep` versions' bytes; older ones are dropped (their engines go with them). */

@@ -47,7 +47,7 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /** Hono throws when there is no execution context (app.request in a unit test): then there is nothing to extend. */
-function executionContext(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): { waitUntil(p: Promise<unknown>): void } | undefined {
+export function executionContext(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): { waitUntil(p: Promise<unknown>): void } | undefined {
   try {
     return c.executionCtx;
   } catch {

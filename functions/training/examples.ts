@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { imageToMnist } from '../../src/image/index.ts';
 import { CLASSES, toBytes, type Example } from '../../src/online/example.ts';
 import { MODEL_NAME } from '../../src/registry/manifest.ts';
+import { decodeBase64Image, type Base64Image } from '../http/base64.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatIssues } from '../http/json.ts';
 import { MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_IMAGE_BYTES, MAX_WEBHOOK_IMAGE_PIXELS, PIXELS } from '../limits.ts';
@@ -81,23 +82,15 @@ function readExample(raw: unknown, i: number, decodeImage: DeliveryImageDecoder)
   return { label: e.data.label, pixels: toBytes(e.data.pixels) };
 }
 
-const DATA_URL = /^data:(image\/[a-z0-9.+-]+);base64,/i;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /** The bytes of a base64 image, its size checked from the text's length before decoding. */
-function imageBytes(text: string, i: number): { bytes: Uint8Array; contentType: string | undefined } {
-  const url = DATA_URL.exec(text);
-  const b64 = (url ? text.slice(url[0].length) : text).replace(/\s+/g, '');
-  const size = Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
-  if (size > MAX_WEBHOOK_IMAGE_BYTES) {
-    throw new ApiError(413, 'image_too_large', `examples[${i}].image: an image in a delivery may hold at most ${MAX_WEBHOOK_IMAGE_BYTES} bytes; this one has ${size}`);
+function imageBytes(text: string, i: number): Base64Image {
+  const r = decodeBase64Image(text, MAX_WEBHOOK_IMAGE_BYTES);
+  if (!('problem' in r)) return r;
+  if (r.problem === 'too_large') {
+    throw new ApiError(413, 'image_too_large', `examples[${i}].image: an image in a delivery may hold at most ${MAX_WEBHOOK_IMAGE_BYTES} bytes; this one has ${r.size}`);
   }
-  if (b64.length % 4 !== 0 || !BASE64.test(b64)) {
+  if (r.problem === 'not_base64') {
     throw new ApiError(422, 'invalid_delivery', `examples[${i}].image: not base64 (send the PNG or JPEG bytes base64-encoded, optionally as a data: URL)`);
   }
-  const binary = atob(b64);
-  const bytes = new Uint8Array(binary.length);
-  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
-  if (bytes.length === 0) throw new ApiError(422, 'invalid_delivery', `examples[${i}].image: the image is empty`);
-  return { bytes, contentType: url?.[1].toLowerCase() };
+  throw new ApiError(422, 'invalid_delivery', `examples[${i}].image: the image is empty`);
 }
