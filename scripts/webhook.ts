@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Webhook } from 'standardwebhooks';
+import { createClient, type Client, type InferRequestType } from '../client/index.ts';
 import { DEFAULT_MODEL, MAX_EXAMPLES_PER_DELIVERY } from '../functions/limits.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { devVar } from './lib/dev-vars.ts';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const { rest, images } = takeLabelledImages(process.argv.slice(2));
   program.parse(rest, { from: 'user' });
   const o = program.opts<{ url: string; model: string; id?: string; pixelsFromMnist?: string; offset: string; relabel?: string; wait?: boolean }>();
-  const examples: unknown[] = [];
+  const examples: Delivery['examples'] = [];
   for (const { label, path } of images) {
     if (!existsSync(path)) fail(`cannot read '${path}'`);
     examples.push({ label, image: readFileSync(path).toString('base64') });
@@ -72,35 +73,36 @@ async function main(): Promise<void> {
   const secret = devVar('WEBHOOK_SECRET');
   if (!secret) fail('WEBHOOK_SECRET is not set (environment or .dev.vars; see .dev.vars.example)');
   const id = o.id ?? `msg_${crypto.randomUUID()}`;
-  const payload = JSON.stringify({ model: o.model, examples });
+  const delivery: Delivery = { model: o.model, examples };
+  // The signature covers these exact bytes, so they are what is sent (`init.body`).
+  const payload = JSON.stringify(delivery);
   const now = new Date();
   const signature = new Webhook(secret).sign(id, now, payload);
   const base = o.url.replace(/\/$/, '');
+  const api = createClient(base);
   let res: Response;
   try {
-    res = await fetch(`${base}/v1/webhooks/training`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
-      body: payload,
+    res = await api.v1.webhooks.training.$post({ json: delivery }, {
+      headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
+      init: { body: payload },
     });
   } catch (e) {
     fail(`${base} does not answer (${(e as Error).message}); start the Worker with npm start`);
   }
   console.log(`${res.status} ${await res.text()}`);
   if (res.status !== 202) process.exit(1);
-  if (o.wait) await waitForDecision(base, o.model, id);
+  if (o.wait) await waitForDecision(api, o.model, id);
 }
 
-interface Details {
-  current: string;
-  versions: Array<{ version: string }>;
-  decisions: Array<{ accepted: boolean; candidate: string | null; parent: string | null; reason: string; deliveries: string[] }>;
-}
+/** The body of POST /v1/webhooks/training, as the API declares it. */
+type Delivery = InferRequestType<Client['v1']['webhooks']['training']['$post']>['json'];
 
-async function waitForDecision(base: string, model: string, id: string): Promise<void> {
+async function waitForDecision(api: Client, model: string, id: string): Promise<void> {
   const until = Date.now() + 120_000;
   while (Date.now() < until) {
-    const details = (await (await fetch(`${base}/v1/models/${model}`)).json()) as Details;
+    const res = await api.v1.models[':name'].$get({ param: { name: model } });
+    if (res.status !== 200) fail(`GET /v1/models/${model} answered ${res.status}: ${await res.text()}`);
+    const details = await res.json();
     const decision = details.decisions.find((d) => d.deliveries.includes(id));
     if (decision) {
       console.log(decision.accepted

@@ -143,8 +143,8 @@ function unknownVersion(name: string, version: string): InferenceError {
 }
 
 /** A path whose name or version cannot name one names none. */
-function notFoundHook(result: { success: boolean }, c: Context): undefined {
+function notFoundHook(result: { success: boolean }, c: { req: { param(key: string): string | undefined } }): undefined {
   if (result.success) return undefined;
-  const { name, version } = c.req.param() as { name: string; version?: string };
+  const [name, version] = [c.req.param('name') ?? '', c.req.param('version')];
   throw version !== undefined && MODEL_NAME.test(name) ? unknownVersion(name, version) : unknownModel(name);
 }
