@@ -5,7 +5,8 @@
  */
 import { createClient, type InferResponseType } from '../../client/index.ts';
 
-const api = createClient(location.origin);
+/** Same origin: the client's paths stay relative (`/v1/predict`). */
+const api = createClient('');
 
 /** The answer of POST /v1/predict?include=input. */
 export type Prediction = InferResponseType<typeof api.v1.predict.$post, 200> & {
