@@ -19,11 +19,16 @@ export const ModelInfoSchema = z
 export const GateDecisionSchema = DecisionSchema.openapi('GateDecision', { description: 'the holdout gate\'s verdict on a candidate trained online' });
 export const RegistryEventSchema = EventSchema.openapi('RegistryEvent', { description: 'a publish, promote or rollback' });
 
+// Objects that add to ModelInfo spell its fields out (`...shape`) rather than `extend` it: the
+// document then describes each as one flat, closed object instead of an `allOf`.
+
 /** GET /v1/models/:name (ModelDetails in catalog.ts). */
-export const ModelDetailsSchema = ModelInfoSchema.extend({
+export const ModelDetailsSchema = z.object({
+  ...ModelInfoSchema.shape,
   current: z.string(),
   versions: z.array(
-    ModelInfoSchema.extend({
+    z.object({
+      ...ModelInfoSchema.shape,
       parent: z.string().nullable(),
       createdAt: z.string().nullable(),
       note: z.string().optional(),
