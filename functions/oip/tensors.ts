@@ -44,18 +44,20 @@ export function readInput(inputs: readonly RequestInput[], model: ModelInput, de
   if (inputs.length !== 1) throw new InferenceError(400, `the model takes one input, '${model.name}'; the request has ${inputs.length}`);
   const [input] = inputs;
   if (input.name !== model.name) throw new InferenceError(400, `the model has no input '${input.name}'; its input is '${model.name}'`);
-  const examples = input.shape[0];
+  const [examples, ...example] = input.shape;
+  if (input.datatype === 'FP32' && (example.length !== model.shape.length || example.some((d, i) => d !== model.shape[i]))) {
+    throw new InferenceError(400, `input '${input.name}' has shape ${dims(input.shape)}; the model takes ${dims(['N', ...model.shape])} (N from 1 to ${MAX_INFER_BATCH})`);
+  }
+  if (input.datatype === 'BYTES' && (example.length > 1 || (example.length === 1 && example[0] !== 1))) {
+    throw new InferenceError(400, `input '${input.name}' is BYTES of shape ${dims(input.shape)}; images go as [N] or [N, 1], one PNG or JPEG each`);
+  }
   if (!(examples >= 1)) throw new InferenceError(400, `input '${input.name}' has shape ${dims(input.shape)}; its first dimension is the batch, from 1 to ${MAX_INFER_BATCH}`);
   if (examples > MAX_INFER_BATCH) throw new InferenceError(400, `input '${input.name}' holds a batch of ${examples}; at most ${MAX_INFER_BATCH} examples go in one request`);
   return input.datatype === 'FP32' ? readFp32(input, model, examples) : readImages(input, model, examples, decodeImage);
 }
 
 function readFp32(input: RequestInput, model: ModelInput, examples: number): Batch {
-  const wanted = [examples, ...model.shape];
-  if (input.shape.length !== wanted.length || input.shape.some((d, i) => d !== wanted[i])) {
-    throw new InferenceError(400, `input '${input.name}' has shape ${dims(input.shape)}; the model takes ${dims(['N', ...model.shape])} (N from 1 to ${MAX_INFER_BATCH})`);
-  }
-  const elements = flatten(input, wanted.reduce((a, d) => a * d, 1));
+  const elements = flatten(input, examples * model.shape.reduce((a, d) => a * d, 1));
   const values = new Float32Array(elements.length);
   for (let i = 0; i < elements.length; i++) {
     const v = elements[i];
@@ -66,9 +68,6 @@ function readFp32(input: RequestInput, model: ModelInput, examples: number): Bat
 }
 
 function readImages(input: RequestInput, model: ModelInput, examples: number, decodeImage: InferImageDecoder): Batch {
-  if (input.shape.length > 2 || (input.shape.length === 2 && input.shape[1] !== 1)) {
-    throw new InferenceError(400, `input '${input.name}' is BYTES of shape ${dims(input.shape)}; images go as [N] or [N, 1], one PNG or JPEG each`);
-  }
   if (model.shape.reduce((a, d) => a * d, 1) !== PIXELS) throw new InferenceError(400, `the model takes ${dims(['N', ...model.shape])}, not the ${PIXELS} pixels of an image: send FP32`);
   const encoding = input.parameters?.content_type;
   if (encoding !== undefined && encoding !== 'base64') throw new InferenceError(400, `input '${input.name}': content_type "${encoding}" is not supported; images go base64-encoded ("base64")`);
