@@ -330,9 +330,9 @@ async function predictOnce(url: string, body: PredictBody): Promise<{ wallMs: nu
 }
 
 // ---------------------------------------------------------------------------------------------
-// CPU from /proc: schedstat's first field is the nanoseconds a thread has run.
+// CPU from /proc (Linux; also infer-batch.ts): schedstat's first field is the nanoseconds a thread has run.
 
-function cpuOf(child: ChildProcess): CpuMs {
+export function cpuOf(child: ChildProcess): CpuMs {
   const pid = child.pid!;
   let all = 0;
   let isolate = 0;

@@ -34,7 +34,7 @@ describe('the API docs page', () => {
   });
 
   it('renders every path of /openapi.json, from its own origin only, without a policy violation', async () => {
-    const document = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>>; components: { schemas: object } };
+    const doc = (await (await fetch(`${baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>>; components: { schemas: object } };
     const context = await browser.newContext();
     const page = await context.newPage();
     const problems: string[] = [];
@@ -54,14 +54,14 @@ describe('the API docs page', () => {
       const shown = await page.$$eval('.opblock', (blocks) =>
         blocks.map((b) => `${b.querySelector('.opblock-summary-method')?.textContent?.toLowerCase()} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`),
       );
-      const expected = Object.entries(document.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+      const expected = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
       expect(expected.length).toBeGreaterThan(15);
       expect(shown.sort()).toEqual(expected.sort());
       // Opened, an operation's parameters, bodies and answers render under the policy too (the
       // schemas below are open from the start).
       await page.click('.opblock-summary-control >> nth=0');
       await page.waitForSelector('.responses-table');
-      expect(await page.locator('section.models [data-json-schema-level="0"]').count()).toBe(Object.keys(document.components.schemas).length);
+      expect(await page.locator('section.models [data-json-schema-level="0"]').count()).toBe(Object.keys(doc.components.schemas).length);
       expect([...origins].filter((o) => o !== baseUrl && o !== 'null' && !o.startsWith('data:'))).toEqual([]);
       expect(problems).toEqual([]);
       expect(await page.evaluate(() => (window as unknown as { violations: string[] }).violations)).toEqual([]);
