@@ -67,7 +67,9 @@ describe('npm run publish', () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const answer = await app.fetch(new Request(`http://worker${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined }), env);
-      res.writeHead(answer.status, Object.fromEntries(answer.headers.entries())).end(Buffer.from(await answer.arrayBuffer()));
+      const headers: Record<string, string> = {};
+      answer.headers.forEach((value, name) => (headers[name] = value));
+      res.writeHead(answer.status, headers).end(Buffer.from(await answer.arrayBuffer()));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
