@@ -62,13 +62,23 @@ const STATUS_TEXT: Record<ClientErrorStatus | UnavailableStatus, string> = {
  * responses: { 200: ok, ...errors({ 400: '`malformed_json`', 413: '`payload_too_large`' }) }
  */
 export function errors<const C extends Partial<Record<ClientErrorStatus | UnavailableStatus, string>>>(codes: C) {
-  const out = {} as { [K in keyof C]: { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } } };
+  const out = {} as { [K in keyof C]: { description: string; content: { 'application/json': { schema: typeof ErrorSchema } }; headers?: Record<string, HeaderObject> } };
   for (const status of Object.keys(codes) as Array<keyof C & string>) {
     const key = Number(status) as ClientErrorStatus | UnavailableStatus;
-    out[status] = { description: `${STATUS_TEXT[key]}: ${codes[status]}`, content: { 'application/json': { schema: ErrorSchema } } };
+    out[status] = { description: `${STATUS_TEXT[key]}: ${codes[status]}`, content: { 'application/json': { schema: ErrorSchema } }, ...(ERROR_HEADERS[key] ? { headers: ERROR_HEADERS[key] } : {}) };
   }
   return out;
 }
+
+type HeaderObject = { description: string; schema: { type: 'string' | 'integer' } };
+
+/** The headers that come with some refusals (errors.ts sets them). */
+const ERROR_HEADERS: Partial<Record<ClientErrorStatus | UnavailableStatus, Record<string, HeaderObject>>> = {
+  401: { 'WWW-Authenticate': { description: 'on the admin routes: `Bearer realm="nutshell admin"` (RFC 6750)', schema: { type: 'string' } } },
+  405: { Allow: { description: 'the methods the path serves', schema: { type: 'string' } } },
+  429: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+  503: { 'Retry-After': { description: 'seconds to wait, when the queue refused a delivery', schema: { type: 'integer' } } },
+};
 
 /** A JSON answer of a route, for its `responses`. */
 export function json<T extends z.ZodType>(schema: T, description: string) {
