@@ -12,7 +12,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 export class InferenceError extends Error {
   override name = 'InferenceError';
   constructor(
-    readonly status: 400 | 404 | 405 | 409 | 413 | 415,
+    readonly status: 400 | 404 | 405 | 413 | 415,
     message: string,
   ) {
     super(message);
