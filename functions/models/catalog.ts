@@ -120,8 +120,9 @@ export class ModelCatalog {
     }
     const entry = await registry.find(manifest, version);
     if (!entry) return null;
-    // Its own key: the current version's entry may hold an ancestor (when the current one is corrupt).
-    return this.cached(`exactly ${name}@${version}`, async () => {
+    // Its own key: the current version's entry may hold an ancestor (when the current one is corrupt);
+    // with its sha256, as a wiped registry names new bytes v1 again.
+    return this.cached(`exactly ${name}@${version}#${entry.sha256}`, async () => {
       const bytes = new Uint8Array(await registry.load(entry));
       return { ...registryInfo(name, entry), bytes, inputShape: describeOnnx(bytes).inputShape };
     });
