@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { augmenter, type AugmentKind } from '../src/data/augment.ts';
+import { AUGMENT_PRESETS, AUGMENT_STEPS, augmenter, parseAugment, type AugmentKind } from '../src/data/augment.ts';
 import { confusion } from '../src/nn/metrics.ts';
 import { parseSchedule } from '../src/nn/optimizers/schedule.ts';
 import { PRESETS, parseArch, type HiddenActivation } from '../src/nn/presets.ts';
@@ -38,6 +38,14 @@ const positiveInt = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
   return n;
 };
+const augmentKind = (v: string) => {
+  try {
+    parseAugment(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return v;
+};
 const fraction = (name: string, allowZero: boolean) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n >= 1 || (!allowZero && n === 0)) throw new InvalidArgumentError(`${name} must be in [0, 1)`);
@@ -57,7 +65,7 @@ const program = new Command('npm run train --')
   .option('--batch <n>', 'mini-batch size', positiveInt('--batch'), 64)
   .option('--epochs <n>', 'passes over the training data', positiveInt('--epochs'), 10)
   .option('--dropout <rate>', 'dropout after each hidden layer (0 = none)', fraction('--dropout', true), 0)
-  .addOption(new Option('--augment <kind>', 'data augmentation').choices(['none', 'shift', 'affine', 'elastic']).default('none'))
+  .option('--augment <steps>', `data augmentation: steps joined by '+' (${AUGMENT_STEPS.join(', ')}) or a preset (${Object.keys(AUGMENT_PRESETS).join(', ')})`, augmentKind, 'none')
   .option('--seed <n>', 'seed for initialisation, shuffling, dropout and augmentation', positiveInt('--seed'), 1)
   .option('--limit <n>', 'use only the first N training images (quick tries)', positiveInt('--limit'))
   .option('--validation <fraction>', 'hold out this fraction of the training data for early stopping', fraction('--validation', true), 0)
