@@ -19,6 +19,8 @@ export interface ModelCard {
   hyperparameters: Record<string, string | number | boolean | null>;
   /** The exact command that trained it. */
   command?: string;
+  /** Anything the figures alone do not say (e.g. a file moved since it was trained). */
+  note?: string;
   data: { train: string; test: string; trainExamples: number; validationExamples: number; augment: string; syntheticExamples?: number; outsideMnist?: string };
   metrics: {
     testAccuracy: number;
