@@ -13,7 +13,8 @@ export { penWidth, PressureField } from './augment/pen.ts';
  * with '+' (`affine+elastic+width`) and run in this order, whatever order they are named in:
  *
  * - shift: whole-pixel translation by up to `maxShift` pixels in each direction.
- * - affine: rotation, scale, aspect (width against height), shear and translation.
+ * - affine: rotation, scale, shear and translation.
+ * - aspect: the digit wider or narrower against its height (by up to `maxAspect`), in affine's transform.
  * - elastic: Simard, Steinkraus & Platt (2003): a random displacement field, uniform in [-1, 1],
  *   smoothed by a Gaussian of width sigma and scaled by alpha (the paper's sigma = 4, alpha = 34).
  *   With affine, both move the same sampling grid: one bilinear resampling.
@@ -23,14 +24,14 @@ export { penWidth, PressureField } from './augment/pen.ts';
  * - jpeg: JPEG's 8x8 DCT quantisation at a quality in `jpegQuality`.
  * - noise: Gaussian sensor noise of standard deviation up to `maxNoise`.
  * Steps after elastic apply to a random share of the images (`chance`), so clean digits stay in the mix.
- * Presets: `handwriting` (affine+elastic+width+pressure), `capture` (it, plus blur, jpeg and noise).
+ * Presets: `handwriting` (affine+aspect+elastic+width+pressure), `capture` (it, plus blur, jpeg and noise).
  */
-export const AUGMENT_STEPS = ['shift', 'affine', 'elastic', 'width', 'pressure', 'blur', 'jpeg', 'noise'] as const;
+export const AUGMENT_STEPS = ['shift', 'affine', 'aspect', 'elastic', 'width', 'pressure', 'blur', 'jpeg', 'noise'] as const;
 export type AugmentStep = (typeof AUGMENT_STEPS)[number];
 export const AUGMENT_PRESETS: Record<string, AugmentStep[]> = {
   none: [],
-  handwriting: ['affine', 'elastic', 'width', 'pressure'],
-  capture: ['affine', 'elastic', 'width', 'pressure', 'blur', 'jpeg', 'noise'],
+  handwriting: ['affine', 'aspect', 'elastic', 'width', 'pressure'],
+  capture: ['affine', 'aspect', 'elastic', 'width', 'pressure', 'blur', 'jpeg', 'noise'],
 };
 /** A preset name or steps joined by '+', e.g. `elastic`, `affine+elastic+width`. */
 export type AugmentKind = string;
@@ -82,6 +83,10 @@ export function augmenter(kind: AugmentKind, width: number, height: number, opti
   const steps = new Set(parseAugment(kind));
   if (!steps.size) return undefined;
   const o = { ...DEFAULTS, ...options };
+  if (!steps.has('aspect')) o.maxAspect = 0;
+  const geometric = steps.has('affine') || steps.has('aspect');
+  // aspect alone: affine's transform with only the aspect free.
+  const transform = steps.has('affine') ? o : { ...o, maxRotation: 0, maxScale: 0, maxShear: 0, maxShift: 0 };
   const chance = { ...CHANCE, ...options.chance };
   const per = width * height;
   const scratch = new Float32Array(per);
@@ -93,8 +98,8 @@ export function augmenter(kind: AugmentKind, width: number, height: number, opti
     for (let i = 0; i < n; i++) {
       const img = x.subarray(i * per, (i + 1) * per);
       if (steps.has('shift')) shift(img, scratch, width, height, rng.int(2 * o.maxShift + 1) - o.maxShift, rng.int(2 * o.maxShift + 1) - o.maxShift);
-      if (steps.has('affine') || field) {
-        if (steps.has('affine')) affineMap(map, width, height, o, rng);
+      if (geometric || field) {
+        if (geometric) affineMap(map, width, height, transform, rng);
         else identityMap(map, width, height);
         if (field) field.add(map, o.alpha, rng);
         resample(img, scratch, map, width, height);

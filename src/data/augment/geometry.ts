@@ -47,7 +47,8 @@ export function identityMap(map: Float32Array, w: number, h: number): void {
 export function affineMap(map: Float32Array, w: number, h: number, o: GeometryOptions, rng: Rng): void {
   const angle = ((rng.uniform() * 2 - 1) * o.maxRotation * Math.PI) / 180;
   const scale = 1 + (rng.uniform() * 2 - 1) * o.maxScale;
-  const aspect = 1 + (rng.uniform() * 2 - 1) * o.maxAspect;
+  // Drawn only when asked for, so that plain affine draws (and reproduces) what it always drew.
+  const aspect = o.maxAspect > 0 ? 1 + (rng.uniform() * 2 - 1) * o.maxAspect : 1;
   const shear = (rng.uniform() * 2 - 1) * o.maxShear;
   const tx = (rng.uniform() * 2 - 1) * o.maxShift;
   const ty = (rng.uniform() * 2 - 1) * o.maxShift;
