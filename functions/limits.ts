@@ -79,7 +79,7 @@ export const DEFAULT_TRAIN_CPU_BUDGET_MS = 20_000;
  * The rate that converts TRAIN_CPU_BUDGET_MS into example passes: floating-point operations of
  * training (trainingFlopsPerExample in src/online/budget.ts) per millisecond of CPU. Measured inside
  * workerd with the relaxed-SIMD WASM kernels, fine-tuning as the trainer does
- * (`npm run bench -- train-workerd`, AMD EPYC, medians of 7): the bundled 784-800-10 MLP 29.8
+ * (`npm run bench -- train-workerd`, AMD EPYC, medians of 7): the article's 784-800-10 MLP 29.8
  * GFLOP/s (11,650 passes/s), the lenet5 preset 9.2 GFLOP/s (small convolutions and pooling cost
  * more than their products), the cnn preset 19.1 GFLOP/s. Set below the lowest, 8 GFLOP/s, so that
  * a round of any of these stays within its budget on a somewhat slower CPU: for the MLP the budget's
@@ -89,7 +89,7 @@ export const TRAIN_FLOPS_PER_CPU_MS = 8e6;
 
 // --- Admin ---------------------------------------------------------------------------------------
 
-/** Largest model a POST /v1/models/:name/versions may upload: 32 MiB (the bundled MLP is 2.5 MB). */
+/** Largest model a POST /v1/models/:name/versions may upload: 32 MiB (the article's MLP is 2.5 MB). */
 export const MAX_MODEL_UPLOAD_BYTES = 32 * 1024 * 1024;
 
 /** Longest `?note=` kept with a published version. */

@@ -18,9 +18,9 @@ export const REPLAY_PER_CLASS = 100;
 /**
  * How a round fine-tunes (src/online fineTune): mini-batches of 32, a quarter new examples and three
  * quarters replayed, 5 passes over the new ones, SGD with momentum 0.9 at a learning rate of 0.001.
- * Measured on the bundled 784-800-10 model, 20 deliveries of 100 correctly labelled MNIST training
+ * Measured on the article's 784-800-10 model (bundled then), 20 deliveries of 100 correctly labelled MNIST training
  * digits each: at 0.001 all 20 candidates passed the gate (holdout +0.4 points on average); at
- * fineTune's default 0.003, 5 of 20 did (digit 3 fell 3-4 points on the rest). 100 ones labelled 7
+ * 0.003 (fineTune's default then), 5 of 20 did (digit 3 fell 3-4 points on the rest). 100 ones labelled 7
  * were rejected 20 times of 20 at either rate.
  */
 export const FINE_TUNING = { lr: 0.001, epochs: 5, batchSize: 32, replayShare: 0.75, momentum: 0.9 } as const;

@@ -32,7 +32,7 @@ describe('online learning', () => {
     const after = await scoreHoldout(network, holdout);
     const decision = gate(after, before);
     expect(decision.accepted, decision.reason).toBe(true);
-  });
+  }, 180_000);
 
   it('deliberately wrong labels make a candidate the gate rejects', async () => {
     const { network } = await importOnnx(modelBytes);
