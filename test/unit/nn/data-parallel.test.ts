@@ -193,7 +193,8 @@ describe('data-parallel training on two threads', () => {
       const xs = B.tensor([length, 3, 6, 6], x.subarray(start * 108, (start + length) * 108));
       const ts = B.tensor([length, 3], t.subarray(start * 3, (start + length) * 3));
       s.trainer.backprop(xs, ts, 1 / n, 0);
-      s.net.params().forEach(({ param }, i) => B.readSync(param.grad).forEach((v, j) => (want[i][j] += v)));
+      const grads = await Promise.all(s.net.params().map(({ param }) => B.read(param.grad)));
+      grads.forEach((g, i) => g.forEach((v, j) => (want[i][j] += v)));
     }
     expectSameGradients(gp, want, s.net.params().map((q) => q.name));
   });
