@@ -50,8 +50,9 @@ export const CONTROL_BYTES = 1024;
 /**
  * Polls before sleeping where the partner is known to be on its way: at the step's barrier and
  * at its end, where every replica has the same share of work and started at the same moment. A
- * futex sleep and wake costs a few microseconds; this many polls (with a pause each) last about
- * as long, so they catch a partner that is microseconds behind and never keep a core busy for
+ * futex sleep and wake costs a few microseconds (a wait/notify round trip between two threads
+ * took 6 us on a 2-core AMD EPYC); this many polls with a pause each last about as long (5 us
+ * there), so they catch a partner that is microseconds behind and never keep a core busy for
  * longer than a wake would cost. Everywhere else (a worker waiting for the next step, which may
  * never come) threads sleep at once.
  */
