@@ -8,6 +8,8 @@ export interface JpegHeader {
   height: number;
   /** 1 gray, 3 YCbCr/RGB, 4 CMYK/YCCK (Adobe). */
   components: number;
+  /** Each component's horizontal and vertical sampling factors, 1 to 4 (2 x 2, 1 x 1, 1 x 1 is 4:2:0). */
+  sampling: Array<[number, number]>;
   progressive: boolean;
   /** Number of SOS segments. */
   scans: number;
@@ -65,13 +67,14 @@ export function readJpegHeader(bytes: Uint8Array, checkSize: (width: number, hei
       if (height === 0) throw unsupported('a JPEG whose height comes after the first scan (DNL)');
       checkSize(width, height);
       if (components !== 1 && components !== 3 && components !== 4) throw unsupported(`a JPEG with ${components} color components`);
+      const sampling: Array<[number, number]> = [];
       for (let c = 0; c < components; c++) {
-        const sampling = seg[7 + 3 * c];
-        const h = sampling >> 4;
-        const v = sampling & 15;
+        const h = seg[7 + 3 * c] >> 4;
+        const v = seg[7 + 3 * c] & 15;
         if (h < 1 || h > 4 || v < 1 || v > 4) throw corrupt(`component ${c} has sampling factors ${h}x${v} (1 to 4 allowed)`);
+        sampling.push([h, v]);
       }
-      frame = { width, height, components, progressive: marker === 0xc2 };
+      frame = { width, height, components, sampling, progressive: marker === 0xc2 };
     } else if (marker === 0xe1) {
       orientation = exifOrientation(seg) ?? orientation;
     } else if (marker === 0xee) {
