@@ -106,7 +106,7 @@ function inspect(bytes: Uint8Array, options: DecodeOptions): { format: ImageForm
     return { format, png };
   }
   const jpeg = readJpegHeader(bytes, check);
-  checkJpegMemory(jpeg);
+  checkJpegMemory(jpeg, bytes.length);
   return { format, jpeg };
 }
 

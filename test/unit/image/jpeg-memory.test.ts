@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeImage, DECODE_MEMORY_BYTES, imageToMnist, MAX_JPEG_SCANS, readImageHeader } from '../../../src/image/index.ts';
+import { readJpegHeader, withoutComments } from '../../../src/image/jpeg-header.ts';
 import { jpegDecodeBytes } from '../../../src/image/jpeg.ts';
+import { concat } from '../../../scripts/lib/png-chunks.ts';
 import { JPEG_LAYOUTS, ringJpeg } from '../../../scripts/lib/worst-images.ts';
 
 // jpeg-js holds every coefficient block of a JPEG at once: its memory is known from the frame
@@ -49,5 +51,23 @@ describe('JPEG decoding memory', () => {
       const b = decodeImage(ringJpeg(256, 192, layout));
       expect(Array.from(a.data)).toEqual(Array.from(b.data));
     }
+  });
+
+  it('strips long comments before jpeg-js reads them, and counts the copy in the budget', () => {
+    const jpeg = ringJpeg(512, 512, '4:2:0');
+    const comment = new Uint8Array(65537).fill(0x41);
+    comment.set([0xff, 0xfe, 0xff, 0xff]); // COM, 65,535 bytes long
+    const stuffed = concat(jpeg.subarray(0, 2), ...Array.from({ length: 150 }, () => comment), jpeg.subarray(2));
+    expect(stuffed.length).toBeGreaterThan(9 << 20);
+    expect(readJpegHeader(stuffed).commentBytes).toBe(150 * 65537);
+    expect(Array.from(withoutComments(stuffed))).toEqual(Array.from(jpeg));
+    expect(Array.from(decodeImage(stuffed).data)).toEqual(Array.from(decodeImage(jpeg).data));
+    // The largest 4:2:0 square fits alone, not beside a copy of a file of comments and data.
+    const side = largestSide('4:2:0');
+    const big = ringJpeg(side, side, '4:2:0');
+    const padding = new Uint8Array(9 << 20).fill(0); // entropy-coded bytes past the scan's end
+    const bigStuffed = concat(big.subarray(0, 2), comment, comment, big.subarray(2, big.length - 2), padding, big.subarray(big.length - 2));
+    expect(readImageHeader(big).width).toBe(side);
+    expect(() => readImageHeader(bigStuffed)).toThrow(refused(413, 'too_many_pixels'));
   });
 });
