@@ -6,6 +6,8 @@
  * ring, a "0") so that an image within the limits is decoded and preprocessed in full. Web-standard
  * APIs only: scripts/soak.ts measures the Worker's memory with them, test/worker sends them.
  */
+import { jpegDecodeBytes } from '../../src/image/jpeg.ts';
+import { DECODE_MEMORY_BYTES } from '../../src/image/limits.ts';
 import { writeJpeg, type AcScan } from './jpeg-writer.ts';
 import { compressedChunk, rawPng, type RawPngSpec } from './png-chunks.ts';
 
@@ -82,6 +84,13 @@ export const JPEG_LAYOUTS: Record<string, Array<[number, number]>> = {
   '4:4:4': [[1, 1], [1, 1], [1, 1]],
   CMYK: [[1, 1], [1, 1], [1, 1], [1, 1]],
 };
+
+/** The largest square JPEG of a layout whose decoding fits DECODE_MEMORY_BYTES, in steps of 32 pixels (a whole number of MCUs). */
+export function largestJpegSide(layout: keyof typeof JPEG_LAYOUTS): number {
+  let side = 32;
+  while (jpegDecodeBytes({ width: side + 32, height: side + 32, sampling: JPEG_LAYOUTS[layout] }) <= DECODE_MEMORY_BYTES) side += 32;
+  return side;
+}
 
 /**
  * The scans that cost a progressive decoder the most within `maxScans`: the DC coefficients bit by

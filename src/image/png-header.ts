@@ -1,4 +1,3 @@
-import { crc32 } from './crc32.ts';
 import { ImageError } from './errors.ts';
 
 /** What a PNG's chunk structure says before any pixel is inflated (PNG spec, section 11.2). */
@@ -31,8 +30,8 @@ const CRITICAL = new Set(['IHDR', 'PLTE', 'IDAT', 'IEND']);
 
 /**
  * Walks a PNG's chunks without inflating anything: reads IHDR, checks that every chunk fits in
- * the bytes and that its CRC matches, keeps PLTE and tRNS, sums the IDAT lengths and requires
- * IEND. Ancillary chunks (color profiles, compressed text, anything unknown) are never looked
+ * the bytes, keeps PLTE and tRNS, sums the IDAT lengths and requires IEND (CRCs are checked when
+ * decoding, png.ts). Ancillary chunks (color profiles, compressed text, anything unknown) are never looked
  * into, so none of their contents is inflated. Throws ImageError: 400 for a broken structure, 415
  * for a critical chunk this decoder does not know.
  *
@@ -59,7 +58,6 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
       throw new ImageError('truncated_image', `PNG data is truncated: chunk ${type} at byte ${at} needs ${length + 12} bytes, ${bytes.length - at} remain`);
     }
     const data = at + 8;
-    if (crc32(bytes, at + 4, data + length) !== view.getUint32(data + length)) throw corrupt(`chunk ${type} at byte ${at} fails its CRC check`);
     if (header === undefined) {
       if (type !== 'IHDR' || length !== 13) throw corrupt('the first chunk is not a 13-byte IHDR');
       header = parseIhdr(view, data);

@@ -1,4 +1,5 @@
 import { Unzlib } from 'fflate';
+import { crc32 } from './crc32.ts';
 import { decoding, ImageError } from './errors.ts';
 import { GrayReducer, type GrayImage } from './gray.ts';
 import { ADAM7, SAMPLES, type PngHeader } from './png-header.ts';
@@ -33,8 +34,8 @@ export function pngPixels(header: PngHeader): { channels: Raster['channels']; ma
  * Decodes a PNG of any color type and bit depth (gray, gray+alpha, RGB, RGBA, palette; 1 to 16
  * bits; interlaced or not) row by row: the IDAT stream is inflated a slice at a time, each row
  * unfiltered (PNG spec, 9) against the one before and handed to `sink`, so that only two rows are
- * held, never the image. Inflating more than the header's rows need is refused as it happens (a
- * "zlib bomb"); ancillary chunks are never read (readPngHeader). Written here because fast-png,
+ * held, never the image. Every chunk's CRC is checked; inflating more than the header's rows need
+ * is refused as it happens (a "zlib bomb"); ancillary chunks are never read. Written here because fast-png,
  * the usual decoder, holds the whole inflated stream twice and the pixels once (100 MB for a
  * 4-megapixel 16-bit RGBA image) and inflates color profiles without a bound; test/unit/image
  * checks this decoder against it. `header` comes from readPngHeader and has passed the size limits.
@@ -89,6 +90,9 @@ export function decodePngRows(bytes: Uint8Array, header: PngHeader, sink: PngRow
     for (let at = 8; at + 8 <= bytes.length; ) {
       const length = view.getUint32(at);
       const type = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
+      if (crc32(bytes, at + 4, at + 8 + length) !== view.getUint32(at + 8 + length)) {
+        throw new ImageError('corrupt_image', `PNG data is corrupt: chunk ${type} at byte ${at} fails its CRC check`);
+      }
       if (type === 'IEND') break;
       if (type === 'IDAT') {
         const end = at + 8 + length;

@@ -7,6 +7,7 @@
 import { MAX_DELIVERY_ID_CHARS, MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_BYTES, MAX_WEBHOOK_IMAGE_BYTES, MAX_WEBHOOK_IMAGE_PIXELS, PIXELS } from '../../../functions/limits.ts';
 import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../../../functions/training/message.ts';
 import { ab, json, one, post, utf8, WEBHOOK, type BuiltCase, type Expectation } from './case.ts';
+import { ancillaryBomb, ringPng } from '../worst-images.ts';
 import { base64, bombSize, pngHeaderOnly } from './materials.ts';
 import { headerValue, int, jsonValue, mutateBytes, pick, unicodeString, utf8AsLatin1 } from './mutate.ts';
 import type { CaseBuilder } from './predict-cases.ts';
@@ -168,6 +169,20 @@ export const WEBHOOK_CASES = {
     if (kind === 7) return sign('a data: URL of the other format', `data:image/${img.format === 'png' ? 'jpeg' : 'png'};base64,${base64(img.bytes)}`, { statuses: [415], codes: ['content_type_mismatch'] });
     const spaced = base64(img.bytes).replace(/(.{76})/g, '$1\r\n');
     return sign(`${img.label}, base64 with line breaks`, spaced, { statuses: [202] });
+  },
+
+  'webhook/image-bomb'(m, random, index) {
+    // Inside a signed delivery: a PNG whose ancillary chunk inflates to hundreds of MiB (skipped),
+    // or the most pixels a delivery's image may have at 16 bits a sample. Both hold a "0".
+    const side = Math.floor(Math.sqrt(MAX_WEBHOOK_IMAGE_PIXELS));
+    const type = pick(random, ['iCCP', 'zTXt', 'iTXt', '16-bit'] as const);
+    const mib = pick(random, [64, 256]);
+    const bytes = type === '16-bit'
+      ? m.kept(`16-bit RGBA ${side}`, () => ringPng(side, side, 6, 16))
+      : m.kept(`${type} ${mib}`, () => ancillaryBomb(type, mib).bytes);
+    const id = m.deliveryId(index);
+    const detail = type === '16-bit' ? `a ${side} x ${side} 16-bit RGBA PNG` : `a PNG whose ${type} chunk inflates to ${mib} MiB`;
+    return one(`signed: ${detail}, in a delivery`, m.signed(json({ examples: [{ label: 0, image: base64(bytes) }] }), { id }), { statuses: [202], accepts: { delivery: id, examples: 1 } });
   },
 
   'webhook/id'(m, random) {

@@ -1,19 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { decodeImage, DECODE_MEMORY_BYTES, imageToMnist, MAX_JPEG_SCANS, readImageHeader } from '../../../src/image/index.ts';
+import { decodeImage, imageToMnist, MAX_JPEG_SCANS, readImageHeader } from '../../../src/image/index.ts';
 import { readJpegHeader, withoutComments } from '../../../src/image/jpeg-header.ts';
 import { jpegDecodeBytes } from '../../../src/image/jpeg.ts';
 import { concat } from '../../../scripts/lib/png-chunks.ts';
-import { JPEG_LAYOUTS, ringJpeg } from '../../../scripts/lib/worst-images.ts';
+import { JPEG_LAYOUTS, largestJpegSide, ringJpeg } from '../../../scripts/lib/worst-images.ts';
 
 // jpeg-js holds every coefficient block of a JPEG at once: its memory is known from the frame
 // header, and a JPEG whose decoding would pass DECODE_MEMORY_BYTES is refused before any decoding.
 
-/** The largest square of a layout within the budget, in steps of 32 pixels. */
-function largestSide(layout: keyof typeof JPEG_LAYOUTS): number {
-  let side = 32;
-  while (jpegDecodeBytes({ width: side + 32, height: side + 32, sampling: JPEG_LAYOUTS[layout] }) <= DECODE_MEMORY_BYTES) side += 32;
-  return side;
-}
+const largestSide = largestJpegSide;
 
 const refused = (status: number, code: string) => expect.objectContaining({ name: 'ImageError', status, code });
 

@@ -126,8 +126,8 @@ describe('chunks the pixels do not need are never inflated', () => {
     const png = ringPng(64, 64, 0, 8, { extra: [chunk('tEXt', new TextEncoder().encode('Comment\0hello'))] });
     const broken = png.slice();
     broken[8 + 25 + 10] ^= 1; // inside the tEXt chunk
-    expect(() => readImageHeader(broken)).toThrow(refused(400, 'corrupt_image'));
-    expect(() => readImageHeader(broken)).toThrow(/tEXt .* CRC/);
+    expect(() => decodeImage(broken)).toThrow(refused(400, 'corrupt_image'));
+    expect(() => decodeImage(broken)).toThrow(/tEXt .* CRC/);
   });
 
   it('says truncated (400) when the pixel data stops short of the rows the header promises', () => {
