@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { adminRoute } from './admin/route.ts';
-import type { AppDeps, AppEnv } from './context.ts';
+import type { AppDeps, AppEnv, Bindings } from './context.ts';
+import { feedbackOriginAllowed } from './feedback/origins.ts';
 import { feedbackRoute } from './feedback/route.ts';
 import { healthRoute } from './health/route.ts';
 import { methodNotAllowed, notFound, onError } from './http/errors.ts';
@@ -16,6 +17,20 @@ import { webhookRoute } from './webhooks/route.ts';
  */
 export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86400 };
 
+/** The path whose CORS is the page's own origin (and FEEDBACK_ORIGINS) only: corrections. */
+export const FEEDBACK_PATH = '/v1/feedback';
+
+/**
+ * CORS for POST /v1/feedback: only the page's own origin and FEEDBACK_ORIGINS get
+ * Access-Control-Allow-Origin (their own, with Vary: Origin); a preflight from anywhere else is
+ * answered without it, so the browser sends nothing (feedback/origins.ts).
+ */
+export const FEEDBACK_CORS: Parameters<typeof cors>[0] = {
+  ...CORS,
+  allowMethods: ['POST', 'OPTIONS'],
+  origin: (origin, c) => (origin && feedbackOriginAllowed(origin, new URL(c.req.url).origin, c.env as Bindings | undefined) ? origin : null),
+};
+
 /**
  * The Worker's Hono app: thin routes over src/ (see each route module). Every error is JSON
  * `{ "error": { "code", "message" } }`: 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503, or a bare 500.
@@ -27,7 +42,9 @@ export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['G
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', securityHeaders); // first: it also wraps the preflights cors answers by itself
-  app.use('*', cors(CORS));
+  const anyOrigin = cors(CORS);
+  const feedbackOrigins = cors(FEEDBACK_CORS);
+  app.use('*', (c, next) => (c.req.path === FEEDBACK_PATH ? feedbackOrigins(c, next) : anyOrigin(c, next)));
   app.route('/', healthRoute());
   app.route('/', predictRoute(deps));
   app.route('/', modelsRoute(deps));

@@ -1,5 +1,5 @@
 /**
- * The costliest images the Worker must take, and the bombs it must refuse cheaply: PNGs of every
+ * The costliest images the Worker must take, and the bombs it must answer cheaply: PNGs of every
  * colour type and bit depth at the largest size allowed (interlaced too), JPEGs of every layout
  * (gray, 4:2:0, 4:4:4, CMYK; baseline and progressive with the most scans allowed), and small
  * PNGs whose colour profile or compressed text inflates to hundreds of MiB. Each holds a digit (a
@@ -9,7 +9,7 @@
 import { jpegDecodeBytes } from '../../src/image/jpeg.ts';
 import { DECODE_MEMORY_BYTES } from '../../src/image/limits.ts';
 import { writeJpeg, type AcScan } from './jpeg-writer.ts';
-import { compressedChunk, rawPng, type RawPngSpec } from './png-chunks.ts';
+import { compressedChunk, concat, rawPng, type RawPngSpec } from './png-chunks.ts';
 
 export interface TestImage {
   label: string;
@@ -17,6 +17,8 @@ export interface TestImage {
   bytes: Uint8Array<ArrayBuffer>;
   width: number;
   height: number;
+  /** The statuses /v1/predict may answer it with. */
+  expect: readonly number[];
 }
 
 /** Ink (0) where a ring of the given size passes, paper (1) elsewhere: a "0". */
@@ -126,6 +128,48 @@ export function ancillaryBomb(type: 'iCCP' | 'zTXt' | 'iTXt', mib: number): Test
   return png(`64 x 64 PNG with a ${type} chunk inflating to ${mib} MiB`, 64, 64, ringPng(64, 64, 0, 8, { extra: [compressedChunk(type, mib)] }));
 }
 
-function png(label: string, width: number, height: number, bytes: Uint8Array<ArrayBuffer>): TestImage {
-  return { label, contentType: 'image/png', bytes, width, height };
+function png(label: string, width: number, height: number, bytes: Uint8Array<ArrayBuffer>, expect: readonly number[] = [200]): TestImage {
+  return { label, contentType: 'image/png', bytes, width, height, expect };
+}
+
+function jpeg(label: string, side: number, bytes: Uint8Array<ArrayBuffer>, expect: readonly number[] = [200]): TestImage {
+  return { label, contentType: 'image/jpeg', bytes, width: side, height: side, expect };
+}
+
+/**
+ * What the Worker's memory is measured on (scripts/soak.ts): every image above, at the largest
+ * size the limits allow (`maxPixels`, `maxSide`, `maxBytes`): the PNGs of every layout; the JPEGs
+ * of every layout at the edge of the decoding memory, baseline and progressive, and just over it
+ * (refused); a PNG of noise and a JPEG of comments as large as a body may be; the ancillary bombs.
+ */
+export function worstImages(limits: { maxPixels: number; maxSide: number; maxBytes: number; maxScans: number }): TestImage[] {
+  const side = Math.floor(Math.sqrt(limits.maxPixels));
+  const images = largestPngs(side, side, limits.maxSide);
+  for (const layout of Object.keys(JPEG_LAYOUTS) as Array<keyof typeof JPEG_LAYOUTS>) {
+    const fits = largestJpegSide(layout);
+    images.push(jpeg(`${fits} x ${fits} ${layout} JPEG`, fits, ringJpeg(fits, fits, layout)));
+    images.push(jpeg(`${fits} x ${fits} ${layout} JPEG, progressive in ${limits.maxScans} scans or fewer`, fits, ringJpeg(fits, fits, layout, limits.maxScans)));
+    images.push(jpeg(`${fits + 32} x ${fits + 32} ${layout} JPEG (over the decoding memory)`, fits + 32, ringJpeg(fits + 32, fits + 32, layout), [413]));
+  }
+  images.push(noisePng(limits.maxBytes));
+  images.push(commentedJpeg(limits.maxBytes));
+  for (const type of ['iCCP', 'zTXt', 'iTXt'] as const) images.push(ancillaryBomb(type, 1024));
+  return images;
+}
+
+/** An RGB PNG of noise (it does not compress) just under `maxBytes`: the most pixel data a body can carry. */
+function noisePng(maxBytes: number): TestImage {
+  const side = Math.floor(Math.sqrt(maxBytes / 3.05));
+  let state = 0x2545f491;
+  const bytes = rawPng({ width: side, height: side, colorType: 2, depth: 8, sample: () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24) });
+  return png(`${side} x ${side} RGB PNG of noise, ${(bytes.length / 2 ** 20).toFixed(1)} MiB`, side, side, bytes, [200, 422]);
+}
+
+/** A 1024 x 1024 gray JPEG behind comment segments up to `maxBytes`. */
+function commentedJpeg(maxBytes: number): TestImage {
+  const image = ringJpeg(1024, 1024, 'gray');
+  const comment = new Uint8Array(65537).fill(0x41);
+  comment.set([0xff, 0xfe, 0xff, 0xff]);
+  const n = Math.floor((maxBytes - image.length) / comment.length);
+  return jpeg(`1024 x 1024 gray JPEG behind ${n} comments, ${((image.length + n * comment.length) / 2 ** 20).toFixed(1)} MiB`, 1024, concat(image.subarray(0, 2), ...Array.from({ length: n }, () => comment), image.subarray(2)));
 }
