@@ -35,10 +35,11 @@ export function pngPixels(header: PngHeader): { channels: Raster['channels']; ma
  * bits; interlaced or not) row by row: the IDAT stream is inflated a slice at a time, each row
  * unfiltered (PNG spec, 9) against the one before and handed to `sink`, so that only two rows are
  * held, never the image. Every chunk's CRC is checked; inflating more than the header's rows need
- * is refused as it happens (a "zlib bomb"); ancillary chunks are never read. Written here because fast-png,
- * the usual decoder, holds the whole inflated stream twice and the pixels once (100 MB for a
- * 4-megapixel 16-bit RGBA image) and inflates color profiles without a bound; test/unit/image
- * checks this decoder against it. `header` comes from readPngHeader and has passed the size limits.
+ * is refused as it happens (a "zlib bomb"); ancillary chunks are never read. Written here because
+ * fast-png, the usual decoder, holds the whole inflated stream twice and the pixels once (100 MB
+ * for a 4-megapixel 16-bit RGBA image) and inflates color profiles without a bound;
+ * test/unit/image checks this decoder against it. `header` comes from readPngHeader and has passed
+ * the size limits.
  *
  * @example
  * decodePngRows(bytes, readPngHeader(bytes), (y, x0, dx, samples, count) => { ... });
