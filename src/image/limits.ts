@@ -21,9 +21,9 @@ export const MAX_PIXELS = 1 << 24;
  * The most memory decoding one image may take: 48 MiB, checked from the header before decoding,
  * so that it fits a Worker's isolate (128 MB for everything: code, the model and onnxruntime's
  * WebAssembly memory, bodies in flight) with room to spare.
- * - PNG, any size within the limits: two rows (at most 8192 px x 8 bytes, 64 KiB each), the
- *   inflater's 32 KiB window and one slice's output (at most 2 MiB, png.ts), and the working
- *   image (WORK_MAX_SIDE squared x 4 bytes, 4 MiB): under 9 MiB. No full-size pixels exist.
+ * - PNG, any size within the limits: two rows (at most 8192 px x 8 bytes, 64 KiB each), zlib's
+ *   32 KiB window and one 64 KiB chunk of its output (png.ts), and the working image (WORK_MAX_SIDE
+ *   squared x 4 bytes, 4 MiB): under 5 MiB. No full-size pixels exist.
  * - JPEG: jpeg-js holds every 8 x 8 block of coefficients at once, each an Int32Array(64) costing
  *   about 600 bytes (256 of data; measured as workerd's growth decoding 2048 x 2048 images),
  *   counted as JPEG_BLOCK_BYTES = 640; then a byte per sample in lines, the components

@@ -1,4 +1,4 @@
-import { Unzlib } from 'fflate';
+import { Inflate } from 'pako';
 import { crc32 } from './crc32.ts';
 import { decoding, ImageError } from './errors.ts';
 import { GrayReducer, type GrayImage } from './gray.ts';
@@ -6,11 +6,10 @@ import { ADAM7, SAMPLES, type PngHeader } from './png-header.ts';
 import type { Raster } from './raster.ts';
 
 /**
- * Compressed bytes given to the inflater at a time. fflate inflates a whole push before reporting,
- * so one push's output, at most deflate's 1032:1 ratio times this (2 MiB), is the most held at once
- * however far a "zlib bomb" would inflate.
+ * Inflated bytes handed over at a time: pako (zlib's inflate) fills a buffer of this size and reports
+ * it, so this is the most held at once however far a "zlib bomb" would inflate.
  */
-const INFLATE_SLICE = 2048;
+const INFLATE_CHUNK = 64 * 1024;
 /** Inflated bytes tolerated past the rows the header promises (some encoders pad), then refused. */
 const INFLATE_SLACK = 65536;
 
@@ -32,7 +31,7 @@ export function pngPixels(header: PngHeader): { channels: Raster['channels']; ma
 
 /**
  * Decodes a PNG of any color type and bit depth (gray, gray+alpha, RGB, RGBA, palette; 1 to 16
- * bits; interlaced or not) row by row: the IDAT stream is inflated a slice at a time, each row
+ * bits; interlaced or not) row by row: the IDAT stream is inflated a chunk at a time, each row
  * unfiltered (PNG spec, 9) against the one before and handed to `sink`, so that only two rows are
  * held, never the image. Every chunk's CRC is checked; inflating more than the header's rows need
  * is refused as it happens (a "zlib bomb"); ancillary chunks are never read. Written here because
@@ -60,7 +59,12 @@ export function decodePngRows(bytes: Uint8Array, header: PngHeader, sink: PngRow
   let rowBytes = 1 + Math.ceil((passes[0].w * bitsPerPixel) / 8);
   let filled = 0;
   let total = 0;
-  const inflater = new Unzlib((chunk) => {
+  const inflater = new Inflate({ chunkSize: INFLATE_CHUNK });
+  // pako gives each full chunk a buffer of its own; the rows are copied out of it at once, so it is
+  // handed back to zlib's stream to fill again (zlib keeps its window apart): one chunk is all held.
+  const stream = (inflater as unknown as { strm: { output: Uint8Array; next_out: number; avail_out: number } }).strm;
+  inflater.onData = (data) => {
+    const chunk = data as Uint8Array;
     total += chunk.length;
     if (total > header.inflatedBytes + INFLATE_SLACK) {
       throw new ImageError('corrupt_image', `PNG data is corrupt: the pixel data inflates to more than the ${header.inflatedBytes} bytes a ${width} x ${height} image needs`);
@@ -85,7 +89,11 @@ export function decodePngRows(bytes: Uint8Array, header: PngHeader, sink: PngRow
         }
       }
     }
-  });
+    if (chunk === stream.output) {
+      stream.next_out = 0;
+      stream.avail_out = chunk.length;
+    }
+  };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   decoding('PNG', () => {
     for (let at = 8; at + 8 <= bytes.length; ) {
@@ -95,14 +103,12 @@ export function decodePngRows(bytes: Uint8Array, header: PngHeader, sink: PngRow
         throw new ImageError('corrupt_image', `PNG data is corrupt: chunk ${type} at byte ${at} fails its CRC check`);
       }
       if (type === 'IEND') break;
-      if (type === 'IDAT') {
-        const end = at + 8 + length;
-        for (let s = at + 8; s < end; s += INFLATE_SLICE) inflater.push(bytes.subarray(s, Math.min(s + INFLATE_SLICE, end)), false);
-      }
+      if (type === 'IDAT' && !inflater.push(bytes.subarray(at + 8, at + 8 + length), false)) break;
       at += 12 + length;
     }
     inflater.push(new Uint8Array(0), true);
   });
+  if (inflater.err) throw new ImageError('corrupt_image', `PNG data is corrupt: the pixel data does not inflate (${inflater.msg})`);
   if (pass < passes.length) {
     throw new ImageError('truncated_image', `PNG data is truncated: the pixel data inflates to ${total} of the ${header.inflatedBytes} bytes the header promises`);
   }
