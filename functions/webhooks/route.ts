@@ -9,7 +9,6 @@ import { readDelivery } from '../training/examples.ts';
 import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../training/message.ts';
 import { verifyWebhook } from './signature.ts';
 
-
 /** The answer of an accepted delivery. */
 export interface Accepted {
   accepted: number;
