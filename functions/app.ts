@@ -1,6 +1,7 @@
 import { cors } from 'hono/cors';
 import { adminRoute } from './admin/route.ts';
-import type { AppDeps, AppEnv } from './context.ts';
+import type { AppDeps, AppEnv, Bindings } from './context.ts';
+import { feedbackOriginAllowed } from './feedback/origins.ts';
 import { feedbackRoute } from './feedback/route.ts';
 import { healthRoute } from './health/route.ts';
 import { methodNotAllowed, notFound, onError } from './http/errors.ts';
@@ -18,6 +19,20 @@ import { webhookRoute } from './webhooks/route.ts';
  */
 export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type'], maxAge: 86400 };
 
+/** The path whose CORS is the page's own origin (and FEEDBACK_ORIGINS) only: corrections. */
+export const FEEDBACK_PATH = '/v1/feedback';
+
+/**
+ * CORS for POST /v1/feedback: only the page's own origin and FEEDBACK_ORIGINS get
+ * Access-Control-Allow-Origin (their own, with Vary: Origin); a preflight from anywhere else is
+ * answered without it, so the browser sends nothing (feedback/origins.ts).
+ */
+export const FEEDBACK_CORS: Parameters<typeof cors>[0] = {
+  ...CORS,
+  allowMethods: ['POST', 'OPTIONS'],
+  origin: (origin, c) => (origin && feedbackOriginAllowed(origin, new URL(c.req.url).origin, c.env as Bindings | undefined) ? origin : null),
+};
+
 /**
  * The Worker's Hono app: thin routes over src/ (see each route module), each declared once with its
  * OpenAPI description (GET /openapi.json). Every error on /v1 is JSON `{ "error": { "code", "message" } }`:
@@ -31,7 +46,9 @@ export const CORS: Parameters<typeof cors>[0] = { origin: '*', allowMethods: ['G
 export function createApp(deps: AppDeps) {
   const app = new ApiApp<AppEnv>();
   app.use('*', securityHeaders); // first: it also wraps the preflights cors answers by itself
-  app.use('*', cors(CORS));
+  const anyOrigin = cors(CORS);
+  const feedbackOrigins = cors(FEEDBACK_CORS);
+  app.use('*', (c, next) => (c.req.path === FEEDBACK_PATH ? feedbackOrigins(c, next) : anyOrigin(c, next)));
   const routes = app
     .route('/', healthRoute())
     .route('/', predictRoute(deps))

@@ -34,15 +34,25 @@ export interface Bindings {
   ADMIN_TOKEN?: string;
   /** `true` (default) | `false`: whether the public POST /v1/feedback takes corrections. */
   FEEDBACK_ENABLED?: string;
+  /** Origins besides the Worker's own whose pages may send corrections (comma- or space-separated). */
+  FEEDBACK_ORIGINS?: string;
   /** The trainer of each model (a Durable Object); the webhook also keeps its replay ledger there. */
   TRAINER?: { idFromName(name: string): object; get(id: object): AttemptLedger };
   /** Workers' rate-limiting binding for POST /v1/feedback, keyed by client. */
   FEEDBACK_LIMITER?: { limit(options: { key: string }): Promise<{ success: boolean }> };
 }
 
-/** Signed webhook attempts seen (functions/trainer/object.ts): a replay is the same attempt again. */
+/**
+ * What the ledger of signed attempts says of one (webhook-id, timestamp): `new` (recorded now),
+ * `duplicate` (the same signed request, already queued), `pending` (the same, its first attempt
+ * still being queued), `conflict` (the same id and timestamp with another body).
+ */
+export type Admission = 'new' | 'duplicate' | 'pending' | 'conflict';
+
+/** Signed webhook attempts seen (functions/trainer/object.ts): a retry of the same signed request is known. */
 export interface AttemptLedger {
-  admitAttempt(id: string, timestamp: number): Promise<boolean>;
+  admitAttempt(id: string, timestamp: number, digest: string): Promise<Admission>;
+  attemptQueued(id: string, timestamp: number): Promise<void>;
   forgetAttempt(id: string, timestamp: number): Promise<void>;
 }
 

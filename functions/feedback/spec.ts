@@ -22,6 +22,7 @@ export const feedback = createRoute({
     202: json(AcceptedSchema, 'Queued'),
     ...errors({
       400: '`empty_body`, `malformed_json`',
+      403: '`origin_not_allowed` (a browser page of another origin than FEEDBACK_ORIGINS and this site)',
       413: '`payload_too_large`',
       415: '`unsupported_media_type`',
       422: '`invalid_feedback`',

@@ -76,6 +76,7 @@ type HeaderObject = { description: string; schema: { type: 'string' | 'integer' 
 const ERROR_HEADERS: Partial<Record<ClientErrorStatus | UnavailableStatus, Record<string, HeaderObject>>> = {
   401: { 'WWW-Authenticate': { description: 'on the admin routes: `Bearer realm="nutshell admin"` (RFC 6750)', schema: { type: 'string' } } },
   405: { Allow: { description: 'the methods the path serves', schema: { type: 'string' } } },
+  409: { 'Retry-After': { description: 'seconds to wait, when the first attempt of the same signed delivery is still being queued', schema: { type: 'integer' } } },
   429: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
   503: { 'Retry-After': { description: 'seconds to wait, when the queue refused a delivery', schema: { type: 'integer' } } },
 };

@@ -8,6 +8,7 @@ export const AcceptedSchema = z
   .object({
     accepted: z.number().int().min(1).openapi({ description: 'examples queued' }),
     delivery: z.string().openapi({ description: 'the delivery\'s id (the webhook-id, or `fb_<uuid>` for feedback)' }),
+    duplicate: z.literal(true).optional().openapi({ description: 'present when this very signed request had been accepted already: nothing was queued again' }),
   })
   .openapi('Accepted');
 
@@ -23,14 +24,15 @@ export const trainingWebhook = createRoute({
     `A Standard Webhooks delivery of 1 to ${MAX_EXAMPLES_PER_DELIVERY} labelled examples, answered once it is durably queued; ` +
     `the model's trainer applies it once (the webhook-id is the idempotency key) and a holdout gate decides whether the result becomes current. ` +
     `Checked in this order: the body's size (at most ${MAX_WEBHOOK_BYTES} bytes), the signature over the raw bytes, the content type, JSON, ` +
-    `the examples (an error names the index), replays, then the queue.`,
+    `the examples (an error names the index), earlier attempts of the same signed request, then the queue.`,
   security: SECURITY.webhook,
   request: { body: { required: true, content: { 'application/json': { schema: DeliveryBody } } } },
   responses: {
     202: json(AcceptedSchema, 'Queued'),
     ...errors({
       400: '`invalid_webhook_id`, `empty_body`, `malformed_json`, or an image that does not decode',
-      401: '`invalid_signature`, `replayed_delivery` (the same signed request again; a redelivery is signed anew)',
+      401: '`invalid_signature`',
+      409: '`delivery_in_progress` (the first attempt of the same signed request is still being queued; with Retry-After), `delivery_conflict` (the same webhook-id and timestamp with another body)',
       413: '`payload_too_large`, `image_too_large`, `too_many_pixels`',
       415: '`unsupported_media_type`, or an image in another format',
       422: '`invalid_delivery` (naming the example and field), `unknown_model`, `no_digit`',

@@ -263,7 +263,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorkerd(bundle: Bundle, mode: EngineMode): Promise<RunningWorker> {
+/**
+ * The bundle served by workerd alone on a free port of 127.0.0.1. `v8Flags` go to V8 (e.g. a heap
+ * limit, as an isolate in production has one).
+ */
+export async function startWorkerd(bundle: Bundle, mode: EngineMode, v8Flags: string[] = []): Promise<RunningWorker> {
   const port = await freePort();
   const config = join(bundle.dir, `workerd-${mode}-${port}.capnp`);
   const modules = bundle.modules.map((m) => `(name = "${m.name}", ${m.kind} = embed "dist/${m.name}")`).join(', ');
@@ -273,6 +277,7 @@ export async function startWorkerd(bundle: Bundle, mode: EngineMode): Promise<Ru
 const config :Workerd.Config = (
   services = [(name = "main", worker = .worker)],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+  v8Flags = [${v8Flags.map((f) => JSON.stringify(f)).join(', ')}],
 );
 const worker :Workerd.Worker = (
   modules = [${modules}],
