@@ -25,7 +25,7 @@ const CLOSE = 1e-5;
 const get = (path: string) => call(new Request(`${ORIGIN}${path}`));
 const infer = (path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   call(new Request(`${ORIGIN}${path}`, { method: 'POST', headers, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) }));
-const fp32 = (digits: number[], data: unknown = digits.flatMap((i) => mnist.pixels(i))) => ({ name: 'input', shape: [digits.length, 784], datatype: 'FP32', data });
+const fp32 = (digits: number[], data: unknown = digits.flatMap((i) => mnist.pixels(i))) => ({ name: 'input', shape: [digits.length, 1, 28, 28], datatype: 'FP32', data });
 const png = (i: number) => encodePng({ width: 28, height: 28, data: Uint8Array.from(mnist.pixels(i), (v) => Math.round(v * 255)), channels: 1 });
 const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
@@ -93,7 +93,7 @@ describe('the Open Inference Protocol v2 (REST)', () => {
       const meta = await ok(await get('/v2/models/digits'));
       expect(meta).toEqual({
         name: 'digits', versions: [bundled], platform: 'onnx_onnxv1',
-        inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 784] }],
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28] }],
         outputs: [{ name: 'output', datatype: 'FP32', shape: [-1, 10] }],
       });
       expect(await ok(await get(`/v2/models/digits/versions/${bundled}`))).toEqual(meta);
@@ -119,7 +119,7 @@ describe('the Open Inference Protocol v2 (REST)', () => {
   });
 
   describe('inference', () => {
-    it('8 MNIST digits in one FP32 request [8, 784]: /v1/predict\'s probabilities for each, the request id echoed', async () => {
+    it('8 MNIST digits in one FP32 request [8, 1, 28, 28]: /v1/predict\'s probabilities for each, the request id echoed', async () => {
       const answer = await ok(await infer('/v2/models/digits/infer', { id: 'batch-of-8', inputs: [fp32(DIGITS)] }));
       expect(answer.model_name).toBe('digits');
       expect(answer.model_version).toBe(bundled);
@@ -201,13 +201,13 @@ describe('the Open Inference Protocol v2 (REST)', () => {
   describe('refusals: an HTTP error status and { "error": message }', () => {
     const path = '/v2/models/digits/infer';
     const cases: Array<[string, unknown, RegExp]> = [
-      ['a wrong shape', { inputs: [{ ...fp32([0, 1]), shape: [2, 783] }] }, /has shape \[2, 783\]; the model takes \[N, 784\]/],
+      ['a wrong shape', { inputs: [{ ...fp32([0, 1]), shape: [2, 784] }] }, /has shape \[2, 784\]; the model takes \[N, 1, 28, 28\]/],
       ['a shape without the batch', { inputs: [{ ...fp32([0]), shape: [784] }] }, /has shape \[784\]/],
-      ['an empty batch', { inputs: [{ ...fp32([]), shape: [0, 784] }] }, /first dimension is the batch/],
+      ['an empty batch', { inputs: [{ ...fp32([]), shape: [0, 1, 28, 28] }] }, /first dimension is the batch/],
       [`a batch of ${MAX_INFER_BATCH + 1}`, { inputs: [fp32(Array.from({ length: MAX_INFER_BATCH + 1 }, (_, i) => i))] }, new RegExp(`at most ${MAX_INFER_BATCH} examples`)],
       ['a datatype other than FP32 or BYTES', { inputs: [{ ...fp32([0]), datatype: 'INT64' }] }, /inputs\[0\]\.datatype/],
       ['FP64', { inputs: [{ ...fp32([0]), datatype: 'FP64' }] }, /inputs\[0\]\.datatype/],
-      ['fewer elements than the shape', { inputs: [{ ...fp32([0, 1]), data: mnist.pixels(0) }] }, /holds 784 elements; its shape \[2, 784\] has 1568/],
+      ['fewer elements than the shape', { inputs: [{ ...fp32([0, 1]), data: mnist.pixels(0) }] }, /holds 784 elements; its shape \[2, 1, 28, 28\] has 1568/],
       ['more elements than the shape', { inputs: [{ ...fp32([0]), data: [...mnist.pixels(0), 0] }] }, /more than the 784 elements/],
       ['data nested deeper than the shape', { inputs: [{ ...fp32([0]), data: [[mnist.pixels(0).map((v) => [v])]] }] }, /nested deeper than its shape/],
       ['a string among FP32 elements', { inputs: [{ ...fp32([0]), data: ['0.5', ...mnist.pixels(0).slice(1)] }] }, /element 0 is "0.5", not an FP32 number/],

@@ -157,12 +157,12 @@ describe('the answers of every route, against /openapi.json', () => {
     await exchange('get /v2/models/{name}/versions/{version}/ready', get(`/v2/models/digits/versions/${version}/ready`), 200);
     await exchange('get /v2/models/{name}/versions/{version}/ready', get('/v2/models/nope/versions/v1/ready'), 404);
 
-    const fp32 = { inputs: [{ name: 'input', shape: [2, 784], datatype: 'FP32', data: [...mnist.pixels(0), ...mnist.pixels(1)] }] };
+    const fp32 = { inputs: [{ name: 'input', shape: [2, 1, 28, 28], datatype: 'FP32', data: [...mnist.pixels(0), ...mnist.pixels(1)] }] };
     await exchange('post /v2/models/{name}/infer', post('/v2/models/digits/infer', json({ id: 'a', ...fp32 })), 200);
     await exchange('post /v2/models/{name}/versions/{version}/infer', post(`/v2/models/digits/versions/${version}/infer`, json(fp32)), 200);
     const images = { inputs: [{ name: 'input', shape: [2], datatype: 'BYTES', data: [base64(png(0)), base64(png(1))] }], outputs: [{ name: 'output', parameters: { classification: 2 } }] };
     await exchange('post /v2/models/{name}/infer', post('/v2/models/digits/infer', json(images)), 200);
-    await exchange('post /v2/models/{name}/infer', post('/v2/models/digits/infer', json({ inputs: [{ ...fp32.inputs[0], shape: [2, 783] }] })), 400);
+    await exchange('post /v2/models/{name}/infer', post('/v2/models/digits/infer', json({ inputs: [{ ...fp32.inputs[0], shape: [2, 784] }] })), 400);
     await exchange('post /v2/models/{name}/infer', post('/v2/models/digits/infer', { body: '{', 'content-type': 'application/json' }), 400);
     await exchange('post /v2/models/{name}/infer', post('/v2/models/nope/infer', json(fp32)), 404);
     await exchange('post /v2/models/{name}/versions/{version}/infer', post('/v2/models/digits/versions/v99/infer', json(fp32)), 404);
