@@ -78,7 +78,7 @@ export class ModelCatalog {
     }
     if (!manifest?.current) return this.bundledVersion(name);
 
-    const key = `${name}@${manifest.current}`;
+    const key = currentKey(name, manifest);
     let version = this.versions.get(key);
     if (!version) {
       version = this.serving(new ModelRegistry(source.bucket!, name), manifest);
@@ -116,7 +116,7 @@ export class ModelCatalog {
     const manifest = await this.manifest(name, source);
     const registry = new ModelRegistry(source.bucket, name);
     if (version === undefined) {
-      return manifest.current ? this.cached(`${name}@${manifest.current}`, () => this.serving(registry, manifest)) : null;
+      return manifest.current ? this.cached(currentKey(name, manifest), () => this.serving(registry, manifest)) : null;
     }
     const entry = await registry.find(manifest, version);
     if (!entry) return null;
@@ -226,6 +226,14 @@ export class ModelCatalog {
     this.versions.set(key, version);
     while (this.versions.size > this.keep) this.versions.delete(this.versions.keys().next().value!);
   }
+}
+
+/**
+ * Where the bytes served for a manifest's current version are kept: with its sha256, as a wiped
+ * registry names other bytes v1 again.
+ */
+function currentKey(name: string, manifest: Manifest): string {
+  return `${name}@${manifest.current}#${manifest.versions.find((v) => v.version === manifest.current)?.sha256}`;
 }
 
 function registryInfo(name: string, v: RegistryEntry): ModelInfo {
