@@ -80,6 +80,7 @@ const program = new Command('npm run train --')
   .option('--limit <n>', 'use only the first N training images (quick tries)', positiveInt('--limit'))
   .option('--validation <fraction>', 'hold out this fraction of the training data for early stopping', fraction('--validation', true), 0)
   .option('--patience <epochs>', 'early stopping: epochs without validation improvement (needs --validation)', positiveInt('--patience'))
+  .option('--average-from <epoch>', 'weight averaging: end with the mean of the weights after this epoch and every later one (batch-norm statistics recomputed)', positiveInt('--average-from'))
   .option('--time-limit <minutes>', 'stop after the epoch during which this many minutes have passed', positiveNumber('--time-limit'))
   .addOption(new Option('--device <device>', 'compute backend').choices(['cpu', 'gpu']).default('cpu'))
   .option('--threads <n>', 'CPU threads for data-parallel training (default: the cores, up to 4)', positiveInt('--threads'))
@@ -106,6 +107,7 @@ interface Options {
   limit?: number;
   validation: number;
   patience?: number;
+  averageFrom?: number;
   timeLimit?: number;
   device: 'cpu' | 'gpu';
   threads?: number;
@@ -118,6 +120,8 @@ async function main(): Promise<void> {
   const o = program.opts<Options>();
   if (extname(o.out) !== '.onnx') fail(`--out must name an .onnx file, got '${o.out}'`);
   if (o.patience && !o.validation) fail('--patience (early stopping) needs a validation split: add --validation 0.1');
+  if (o.averageFrom !== undefined && o.averageFrom > o.epochs) fail(`--average-from ${o.averageFrom} is after the last epoch (--epochs ${o.epochs})`);
+  if (o.averageFrom !== undefined && o.patience) fail('--average-from and --patience do not combine: choose weight averaging or early stopping');
   const spec = parseArch(o.arch, { activation: o.activation, dropout: o.dropout });
   const schedule = parseSchedule(o.schedule, o.epochs);
   const name = o.name ?? basename(o.out, '.onnx');
@@ -152,6 +156,7 @@ async function main(): Promise<void> {
     augment: augmenter(o.augment, 28, 28),
     validation, test,
     earlyStopping: o.patience ? { patience: o.patience } : undefined,
+    averageFrom: o.averageFrom,
     maxSeconds: o.timeLimit ? o.timeLimit * 60 : undefined,
     onBatch: (b) => progress.update(b),
     onEpoch: (e) => {
@@ -200,7 +205,7 @@ async function main(): Promise<void> {
     hyperparameters: {
       activation: o.activation, loss: o.loss, optimizer: o.optimizer, lr: o.lr, momentum: o.optimizer === 'momentum' ? o.momentum : null,
       weightDecay: o.weightDecay, schedule: o.schedule, batch: o.batch, epochs: o.epochs, dropout: o.dropout, augment: o.augment, seed: o.seed,
-      validation: o.validation, patience: o.patience ?? null, timeLimitMinutes: o.timeLimit ?? null, synthetic: o.synthetic,
+      validation: o.validation, patience: o.patience ?? null, averageFrom: o.averageFrom ?? null, timeLimitMinutes: o.timeLimit ?? null, synthetic: o.synthetic,
     },
     command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
     data: {
@@ -215,7 +220,7 @@ async function main(): Promise<void> {
       mflopsPerPrediction: round(flops / 1e6, 3),
       examplesPerSecond: Math.round(history.examplesPerSecond), trainingSeconds: round(history.seconds, 1),
       secondsPerEpoch: round(history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length, 2),
-      epochs: history.epochs.length, bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, stopReason: history.stopReason ?? null, history: history.epochs,
+      epochs: history.epochs.length, bestEpoch: history.bestEpoch, averagedEpochs: history.averaged, stoppedEarly: history.stoppedEarly, stopReason: history.stopReason ?? null, history: history.epochs,
     },
     device: machine(description),
     files: { model: basename(o.out), curves: basename(curvesFile) },

@@ -38,6 +38,8 @@ export interface ModelCard {
     secondsPerEpoch: number;
     epochs: number;
     bestEpoch: number;
+    /** Epochs whose weights were averaged into the model (0: none; --average-from). */
+    averagedEpochs?: number;
     stoppedEarly: boolean;
     stopReason: 'patience' | 'time' | null;
     history: History['epochs'];

@@ -18,4 +18,5 @@ export * from './optimizers/schedule.ts';
 export * from './presets.ts';
 export * from './rng.ts';
 export * from './train.ts';
+export * from './average.ts';
 export * from './backend/webgpu/index.ts';

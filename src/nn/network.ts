@@ -88,8 +88,8 @@ export class Network {
   }
 
   /** Runs the layers bottom-up on a batch tensor [N, ...input]. */
-  forward(x: Tensor, opts: { training?: boolean; step?: number } = {}): Tensor {
-    const o = { training: opts.training ?? false, step: opts.step ?? 0 };
+  forward(x: Tensor, opts: { training?: boolean; step?: number; statisticsMomentum?: number } = {}): Tensor {
+    const o = { training: opts.training ?? false, step: opts.step ?? 0, statisticsMomentum: opts.statisticsMomentum };
     let h = x;
     for (const layer of this.layers) h = layer.forward(h, o);
     return h;

@@ -1,3 +1,4 @@
+import { recomputeStatistics, WeightAverage } from './average.ts';
 import type { Tensor } from './backend/backend.ts';
 import { Loss, type LossName } from './loss.ts';
 import type { Network, NamedTensor } from './network.ts';
@@ -188,6 +189,12 @@ export interface FitOptions extends TrainerOptions {
   test?: Dataset;
   /** Stop after the epoch during which this many seconds of training have passed. */
   maxSeconds?: number;
+  /**
+   * Weight averaging: the network ends with the mean of its weights at the ends of epochs
+   * `averageFrom` (1-based) to the last, batch-norm statistics recomputed over one pass of the
+   * training data (src/nn/average.ts). Not combined with early stopping.
+   */
+  averageFrom?: number;
   /** Read the running loss every this many batches (1 on the CPU; more on a GPU). */
   reportEvery?: number;
   onBatch?: (info: BatchInfo) => void;
@@ -199,8 +206,10 @@ export interface History {
   stoppedEarly: boolean;
   /** Why training stopped before its last epoch: no validation improvement, or the time limit. */
   stopReason?: 'patience' | 'time';
-  /** The epoch whose weights the network holds at the end (1-based). */
+  /** The epoch whose weights the network holds at the end (1-based; with weight averaging, the last). */
   bestEpoch: number;
+  /** How many epochs' weights were averaged (0: none). */
+  averaged: number;
   seconds: number;
   examplesPerSecond: number;
 }
@@ -224,7 +233,9 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
   const xb = new Float32Array(batchSize * inSize);
   const tb = new Float32Array(batchSize * outSize);
   const reportEvery = opts.reportEvery ?? 1;
-  const history: History = { epochs: [], stoppedEarly: false, bestEpoch: 0, seconds: 0, examplesPerSecond: 0 };
+  const history: History = { epochs: [], stoppedEarly: false, bestEpoch: 0, averaged: 0, seconds: 0, examplesPerSecond: 0 };
+  if (opts.averageFrom !== undefined && opts.earlyStopping) throw new Error('weight averaging and early stopping do not combine: choose one');
+  const average = opts.averageFrom !== undefined ? new WeightAverage() : null;
   let best: { loss: number; weights: NamedTensor[]; epoch: number } | null = null;
   let waited = 0;
   const started = now();
@@ -279,6 +290,7 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
       stats.testLoss = t.loss;
       stats.testAccuracy = t.accuracy;
     }
+    if (average && epoch + 1 >= opts.averageFrom!) await average.add(net);
     history.epochs.push(stats);
     opts.onEpoch?.(stats);
     lr.observe(stats.validationLoss ?? stats.trainLoss);
@@ -302,9 +314,26 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
   }
   if (best) net.setWeights(best.weights);
   history.bestEpoch = best ? best.epoch : history.epochs.length;
+  if (average?.count) {
+    await average.apply(net);
+    await recomputeStatistics(net, trainingBatches(train, batchSize, inSize, rng, opts.augment));
+    history.averaged = average.count;
+  }
   history.seconds = (now() - started) / 1000;
   history.examplesPerSecond = trainExamples / trainSeconds;
   return history;
+}
+
+/** One pass over the data in shuffled batches, augmented as in training (for batch-norm statistics). */
+function* trainingBatches(train: Dataset, batchSize: number, inSize: number, rng: Rng, augment?: FitOptions['augment']): Generator<{ x: Float32Array; n: number }> {
+  const order = rng.shuffle(Uint32Array.from({ length: train.n }, (_, i) => i));
+  const x = new Float32Array(batchSize * inSize);
+  // Whole batches only: the mean of equal batches' statistics is the statistics' mean.
+  for (let s = 0; s + batchSize <= train.n; s += batchSize) {
+    for (let i = 0; i < batchSize; i++) x.set(train.x.subarray(order[s + i] * inSize, (order[s + i] + 1) * inSize), i * inSize);
+    augment?.(x, batchSize, rng);
+    yield { x, n: batchSize };
+  }
 }
 
 /** Two datasets of the same shapes as one (the first's examples, then the second's). */

@@ -51,7 +51,7 @@ export class BatchNorm extends Layer {
     if (opts.training) {
       B.batchNormTrain(
         x, this.gamma.value, this.beta.value, y, this.mean!, this.invStd!,
-        this.runningMean.value, this.runningVar.value, this.momentum, this.eps, this.inner,
+        this.runningMean.value, this.runningVar.value, opts.statisticsMomentum ?? this.momentum, this.eps, this.inner,
       );
     } else {
       B.batchNormInfer(x, this.gamma.value, this.beta.value, y, this.runningMean.value, this.runningVar.value, this.eps, this.inner);

@@ -21,6 +21,11 @@ export interface ForwardOptions {
   training: boolean;
   /** The optimisation step, so that stochastic layers draw fresh, reproducible noise. */
   step: number;
+  /**
+   * Overrides batch norm's momentum for the running statistics (training mode only): 1/(k+1) on
+   * the k-th of equal batches makes them the plain mean over those batches (weight averaging).
+   */
+  statisticsMomentum?: number;
 }
 
 /**
