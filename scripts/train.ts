@@ -3,11 +3,12 @@
  * npm run train -- [options]: trains a network of the core on MNIST, evaluates it on the 10,000
  * test images, and writes the model (ONNX), its model card (JSON) and its training curves (SVG).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AUGMENT_PRESETS, AUGMENT_STEPS, augmenter, parseAugment, type AugmentKind } from '../src/data/augment.ts';
 import { confusion } from '../src/nn/metrics.ts';
+import { distillTargets, type DistillOptions } from '../src/nn/distill.ts';
 import { networkFlops } from '../src/nn/flops.ts';
 import { parseSchedule } from '../src/nn/optimizers/schedule.ts';
 import { PRESETS, parseArch, type HiddenActivation } from '../src/nn/presets.ts';
@@ -15,11 +16,13 @@ import { concatDatasets, evaluate, fit, oneHot, splitDataset, Trainer, type Data
 import { Network, type NetworkSpec } from '../src/nn/network.ts';
 import type { OptimizerOptions } from '../src/nn/optimizers/optimizer.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
+import { importOnnx } from '../src/onnx/import.ts';
 import { availableParallelism } from 'node:os';
 import { createTraining } from './lib/training.ts';
 import { createBackend } from './lib/device.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { loadMnist } from './lib/mnist.ts';
+import { nodeWasmBackend } from './lib/wasm-kernels.ts';
 import { digitSetPixels, loadDigitSet, OUTSIDE_MNIST_DATA, predictedDigits, tallyDigitSet, type Tally } from './lib/digit-set.ts';
 import { syntheticDigits } from './lib/handwriting/synthetic.ts';
 import { cardSpec, confusionMetrics, machine, round, sha256, type ModelCard } from './lib/model-card.ts';
@@ -80,6 +83,9 @@ const program = new Command('npm run train --')
   .option('--limit <n>', 'use only the first N training images (quick tries)', positiveInt('--limit'))
   .option('--validation <fraction>', 'hold out this fraction of the training data for early stopping', fraction('--validation', true), 0)
   .option('--patience <epochs>', 'early stopping: epochs without validation improvement (needs --validation)', positiveInt('--patience'))
+  .option('--teacher <model.onnx>', 'distillation: learn from this model\'s answers on each (augmented) batch as well as from the labels')
+  .option('--teacher-temperature <T>', 'distillation: softening of the teacher\'s probabilities', positiveNumber('--teacher-temperature'), 3)
+  .option('--teacher-weight <w>', 'distillation: weight of the teacher\'s targets against the labels, in (0, 1)', fraction('--teacher-weight', false), 0.5)
   .option('--average-from <epoch>', 'weight averaging: end with the mean of the weights after this epoch and every later one (batch-norm statistics recomputed)', positiveInt('--average-from'))
   .option('--time-limit <minutes>', 'stop after the epoch during which this many minutes have passed', positiveNumber('--time-limit'))
   .addOption(new Option('--device <device>', 'compute backend').choices(['cpu', 'gpu']).default('cpu'))
@@ -108,6 +114,9 @@ interface Options {
   validation: number;
   patience?: number;
   averageFrom?: number;
+  teacher?: string;
+  teacherTemperature: number;
+  teacherWeight: number;
   timeLimit?: number;
   device: 'cpu' | 'gpu';
   threads?: number;
@@ -145,6 +154,7 @@ async function main(): Promise<void> {
     console.log(`${o.synthetic} synthetic handwritten digits made in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
 
+  const teacher = o.teacher ? await loadTeacher(o.teacher, { temperature: o.teacherTemperature, weight: o.teacherWeight }) : null;
   const params = net.params().reduce((a, p) => a + p.param.value.size, 0);
   console.log(`${o.arch}: ${params.toLocaleString('en-US')} parameters on ${description}; ${train.n} training images${validation ? `, ${validation.n} for validation` : ''}`);
   const progress = new TrainingProgress(o.epochs);
@@ -154,6 +164,7 @@ async function main(): Promise<void> {
     // On a GPU, reading the loss back every batch would stall the queue each step.
     reportEvery: onGpu ? 20 : 1,
     augment: augmenter(o.augment, 28, 28),
+    targets: teacher ? (x, t, n) => teacher(x, t, n) : undefined,
     validation, test,
     earlyStopping: o.patience ? { patience: o.patience } : undefined,
     averageFrom: o.averageFrom,
@@ -205,7 +216,8 @@ async function main(): Promise<void> {
     hyperparameters: {
       activation: o.activation, loss: o.loss, optimizer: o.optimizer, lr: o.lr, momentum: o.optimizer === 'momentum' ? o.momentum : null,
       weightDecay: o.weightDecay, schedule: o.schedule, batch: o.batch, epochs: o.epochs, dropout: o.dropout, augment: o.augment, seed: o.seed,
-      validation: o.validation, patience: o.patience ?? null, averageFrom: o.averageFrom ?? null, timeLimitMinutes: o.timeLimit ?? null, synthetic: o.synthetic,
+      validation: o.validation, patience: o.patience ?? null, averageFrom: o.averageFrom ?? null,
+      teacher: o.teacher ? basename(o.teacher) : null, teacherTemperature: o.teacher ? o.teacherTemperature : null, teacherWeight: o.teacher ? o.teacherWeight : null, timeLimitMinutes: o.timeLimit ?? null, synthetic: o.synthetic,
     },
     command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
     data: {
@@ -256,6 +268,20 @@ async function trainingSetup(spec: NetworkSpec, o: Options, optimizerOptions: Op
 
 function pct(v: number): string {
   return `${(100 * v).toFixed(2)}%`;
+}
+
+/** A trained model whose answers on each batch are mixed into the targets (distillation). */
+async function loadTeacher(path: string, o: DistillOptions): Promise<(x: Float32Array, t: Float32Array, n: number) => Promise<void>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch {
+    fail(`cannot read the teacher '${path}'`);
+  }
+  const { network } = await importOnnx(bytes, { backend: await nodeWasmBackend() });
+  if (network.inputSize !== 784 || network.outputSize !== 10) fail(`the teacher takes ${network.inputSize} inputs and gives ${network.outputSize} outputs; MNIST needs 784 and 10`);
+  console.log(`teacher: ${basename(path)} (temperature ${o.temperature}, weight ${o.weight})`);
+  return async (x, t, n) => distillTargets(t, await network.predict(x.subarray(0, n * 784)), n, 10, o);
 }
 
 runMain(main);

@@ -19,4 +19,5 @@ export * from './presets.ts';
 export * from './rng.ts';
 export * from './train.ts';
 export * from './average.ts';
+export * from './distill.ts';
 export * from './backend/webgpu/index.ts';

@@ -63,6 +63,21 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
       ],
     }),
   },
+  'edge-cnn-dense': {
+    description: 'edge-cnn with a dense hidden layer: its three conv blocks, then dense 128 with BN and ReLU, dense 10 (about 3.5 MFLOP per prediction)',
+    build: (o) => ({
+      input: [1, 28, 28],
+      layers: [
+        ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
+        ...convBlock(32, 'same'), { type: 'maxpool', size: 2 },
+        ...convBlock(64, 0),
+        { type: 'flatten' },
+        { type: 'dense', units: 128 }, { type: 'batchnorm' }, { type: 'activation', fn: 'relu' },
+        ...dropoutLayer(o.dropout),
+        { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
+      ],
+    }),
+  },
 };
 
 function convBlock(filters: number, padding: number | 'same'): LayerSpec[] {

@@ -181,6 +181,11 @@ export interface FitOptions extends TrainerOptions {
   seed?: number;
   /** Data augmentation: transforms a batch of inputs in place, drawing from `rng`. */
   augment?: (x: Float32Array, n: number, rng: Rng) => void;
+  /**
+   * Changes a batch's targets in place after augmentation, from its inputs (e.g. a teacher's
+   * answers for distillation: src/nn/distill.ts).
+   */
+  targets?: (x: Float32Array, t: Float32Array, n: number) => void | Promise<void>;
   /** Held-out data for early stopping and adaptive schedules. */
   validation?: Dataset;
   /** Stop when the validation loss has not improved for `patience` epochs; restore the best weights. */
@@ -260,6 +265,7 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
       }
       const xs = xb.subarray(0, m * inSize);
       if (opts.augment) opts.augment(xs, m, rng);
+      if (opts.targets) await opts.targets(xs, tb.subarray(0, m * outSize), m);
       trainer.stepHost(xs, tb.subarray(0, m * outSize), m, rate);
       if ((b + 1) % reportEvery === 0 || b === batches - 1) {
         const r = await trainer.drain();

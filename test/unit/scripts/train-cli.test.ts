@@ -42,6 +42,17 @@ describe('npm run train', () => {
     expect(card.data).toMatchObject({ trainExamples: 500, syntheticExamples: 200, augment: 'affine+width+jpeg' });
   });
 
+  it('learns from a teacher (distillation) and averages the last epochs\' weights, and says so in the card', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nutshell-train-'));
+    const out = join(dir, 'student.onnx');
+    const { stdout } = await train(['--arch', '784-16-10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--limit', '2000', '--epochs', '3', '--average-from', '2', '--teacher', 'models/digits-mlp.onnx', '--teacher-temperature', '2', '--teacher-weight', '0.4', '--no-outside-mnist', '--out', out]);
+    expect(stdout).toMatch(/teacher: digits-mlp\.onnx \(temperature 2, weight 0\.4\)/);
+    const card = JSON.parse(readFileSync(join(dir, 'student.json'), 'utf8'));
+    expect(card.hyperparameters).toMatchObject({ averageFrom: 2, teacher: 'digits-mlp.onnx', teacherTemperature: 2, teacherWeight: 0.4 });
+    expect(card.metrics.averagedEpochs).toBe(2);
+    expect(card.metrics.testAccuracy).toBeGreaterThan(0.8);
+  });
+
   for (const [args, message] of [
     [['--augment', 'affine+warp'], /unknown augmentation 'warp'/],
     [['--synthetic', '-3'], /--synthetic must be zero or a positive integer/],
@@ -50,6 +61,9 @@ describe('npm run train', () => {
     [['--arch', 'huge'], /unknown architecture 'huge'/],
     [['--arch', '784-10-3'], /784 inputs and 10 outputs/],
     [['--patience', '2'], /needs a validation split/],
+    [['--average-from', '3'], /--average-from 3 is after the last epoch/],
+    [['--teacher', 'nowhere.onnx'], /cannot read the teacher 'nowhere.onnx'/],
+    [['--teacher-weight', '1'], /--teacher-weight must be in \[0, 1\)/],
     [['--out', 'model.bin'], /must name an .onnx file/],
   ] as const) {
     it(`refuses ${args.join(' ')} with a clear message and a non-zero exit, no stack trace`, async () => {
