@@ -32,7 +32,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', predictRoute(deps));
   app.route('/', modelsRoute(deps));
   app.route('/', webhookRoute(deps));
-  app.route('/', feedbackRoute());
+  app.route('/', feedbackRoute(deps));
   app.route('/', adminRoute(deps));
   // Known paths, other methods: 405 with Allow.
   app.all('/healthz', methodNotAllowed(['GET']));

@@ -1,5 +1,6 @@
 import type { ModelVersion } from '../models/model.ts';
 import type { Backend } from '../../src/nn/backend/backend.ts';
+import { createCpuBackend } from '../../src/nn/backend/cpu/create.ts';
 import { createCoreEngine } from './core-engine.ts';
 import type { Engine } from './engine.ts';
 import { createOrtEngine, type OrtApi } from './ort-engine.ts';
@@ -46,6 +47,11 @@ export class Engines {
     /** The core's compute backend (the Worker passes its WASM kernels; default: the TypeScript reference). */
     private readonly coreBackend?: () => Promise<Backend>,
   ) {}
+
+  /** A compute backend of the core: the one its engine uses (for scoring an uploaded model on the holdout). */
+  backend(): Promise<Backend> {
+    return this.coreBackend ? this.coreBackend() : createCpuBackend({});
+  }
 
   /** onnxruntime, set up for this runtime (also what checks an uploaded model: models/verify.ts). */
   onnxruntime(): OrtApi {

@@ -4,10 +4,13 @@ import { registrySource } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 
 /**
- * GET /v1/models: every served model with its current version and metrics (from the registry's
- * manifest, or the bundled model's card and metadata). GET /v1/models/:name: one of them, with
- * its versions (sha256, parent, source, metrics, time), the holdout gate's decisions (accepted and
- * rejected candidates with their figures and reason) and the publish/promote/rollback events.
+ * GET /v1/models: every served model (the bundled ones, then personal models) with its current
+ * version and metrics (from the registry's manifest, or the bundled model's card and metadata).
+ * GET /v1/models/:name: one of them, with its versions (sha256, parent, source, metrics, time,
+ * how many deliveries each was trained on), the gate's decisions (accepted, rejected and split
+ * candidates with their tests, figures and reasons, and how many deliveries each decided: the
+ * deliveries' ids are the senders' and are shown only to the admin, GET /v1/admin/models/:name)
+ * and the publish/promote/rollback events.
  *
  * @example
  * curl -s localhost:8787/v1/models
@@ -17,14 +20,15 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .get('/v1/models', async (c) => {
       const source = registrySource(c.env);
-      const models = await Promise.all(deps.catalog.names.map((name) => deps.catalog.details(name, source)));
-      return c.json({ models: models.map(({ name, version, source, sha256, metrics }) => ({ name, version, source, sha256, metrics })) });
+      const models = await Promise.all((await deps.catalog.names(source)).map((name) => deps.catalog.details(name, source)));
+      return c.json({ models: models.map(({ name, version, source, sha256, metrics, base }) => ({ name, version, source, sha256, metrics, ...(base ? { base } : {}) })) });
     })
     .get('/v1/models/:name', async (c) => {
       const name = c.req.param('name');
-      if (!deps.catalog.has(name)) {
+      const source = registrySource(c.env);
+      if (!(await deps.catalog.exists(name, source))) {
         throw new ApiError(404, 'unknown_model', `no model named '${name}'; GET /v1/models lists them`);
       }
-      return c.json(await deps.catalog.details(name, registrySource(c.env)));
+      return c.json(await deps.catalog.details(name, source));
     });
 }

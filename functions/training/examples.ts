@@ -20,12 +20,16 @@ export const PixelsExample = z.strictObject({ label: Label, pixels: Pixels });
 export const ImageExample = z.strictObject({ label: Label, image: z.string().check(z.minLength(1)) });
 
 /** The webhook's body; each example is checked on its own below, so that errors name its index. */
+export const ModelName = z.string().check(z.regex(MODEL_NAME, 'must be 1-63 lowercase letters, digits and dashes, starting with a letter or digit'));
+
 export const DeliveryBody = z.strictObject({
-  model: z.optional(z.string().check(z.regex(MODEL_NAME, 'must be lowercase letters, digits and dashes'))),
+  model: z.optional(ModelName),
+  /** For a model that does not exist yet: the model to fork it from. */
+  base: z.optional(ModelName),
   examples: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_EXAMPLES_PER_DELIVERY)),
 });
 
-const EXPECTED = `{ "model"?: name, "examples": [1 to ${MAX_EXAMPLES_PER_DELIVERY} of { "label": 0-9, "image": base64 PNG/JPEG } or { "label": 0-9, "pixels": [${PIXELS} numbers in 0..1] }] }`;
+const EXPECTED = `{ "model"?: name, "base"?: name, "examples": [1 to ${MAX_EXAMPLES_PER_DELIVERY} of { "label": 0-9, "image": base64 PNG/JPEG } or { "label": 0-9, "pixels": [${PIXELS} numbers in 0..1] }] }`;
 
 /** Decodes and preprocesses one image of a delivery (tests may pass their own). */
 export type DeliveryImageDecoder = (bytes: Uint8Array, contentType: string | undefined) => Float32Array;
@@ -42,11 +46,11 @@ export const decodeDeliveryImage: DeliveryImageDecoder = (bytes, contentType) =>
  * @example
  * const { model, examples } = readDelivery(JSON.parse(body));
  */
-export function readDelivery(value: unknown, decodeImage: DeliveryImageDecoder = decodeDeliveryImage): { model?: string; examples: Example[] } {
+export function readDelivery(value: unknown, decodeImage: DeliveryImageDecoder = decodeDeliveryImage): { model?: string; base?: string; examples: Example[] } {
   const body = DeliveryBody.safeParse(value);
   if (!body.success) throw new ApiError(422, 'invalid_delivery', `expected ${EXPECTED}; ${formatIssues(body.error.issues)}`);
   const examples = body.data.examples.map((raw, i) => readExample(raw, i, decodeImage));
-  return { model: body.data.model, examples };
+  return { model: body.data.model, base: body.data.base, examples };
 }
 
 function readExample(raw: unknown, i: number, decodeImage: DeliveryImageDecoder): Example {

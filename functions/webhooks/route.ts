@@ -4,6 +4,7 @@ import { mediaType, readBody } from '../http/body.ts';
 import { ApiError } from '../http/errors.ts';
 import { parseJson } from '../http/json.ts';
 import { DEFAULT_MODEL, MAX_WEBHOOK_BYTES } from '../limits.ts';
+import { ensureModel } from '../models/personal.ts';
 import { enqueueDelivery } from '../training/enqueue.ts';
 import { readDelivery } from '../training/examples.ts';
 import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../training/message.ts';
@@ -19,9 +20,10 @@ export interface Accepted {
  * POST /v1/webhooks/training: labelled examples from a system that holds the webhook secret.
  * In order: the body's size (413, from Content-Length or while reading), the Standard Webhooks
  * signature over the raw bytes (401, nothing else looked at), the content type (415), JSON (400),
- * the examples (422/413/415, naming the index), replays (401: the same signed request again), then
- * the queue; 202 only once the queue took it. The webhook-id is the idempotency key: a redelivery
- * (same id, signed anew) is accepted again and trained on once.
+ * the examples (422/413/415, naming the index), the model (422 unknown; a new personal model when
+ * the body names a `base`: 409 past MAX_MODELS), replays (401: the same signed request again),
+ * then the queue; 202 only once the queue took it. The webhook-id is the idempotency key: a
+ * redelivery (same id, signed anew) is accepted again and trained on once.
  *
  * @example
  * // npm run webhook -- --label 3 three.png
@@ -38,13 +40,11 @@ export function webhookRoute(deps: AppDeps): Hono<AppEnv> {
     if (type !== 'application/json') {
       throw new ApiError(415, 'unsupported_media_type', `content type "${type || '(none)'}" is not accepted; send application/json`);
     }
-    const { model = DEFAULT_MODEL, examples } = readDelivery(parseJson(body, '{ "examples": [...] }'));
-    if (!deps.catalog.has(model)) {
-      throw new ApiError(422, 'unknown_model', `no model named '${model}' is served; GET /v1/models lists them`);
-    }
-    // The same signed request twice is a replay (401, nothing queued); a redelivery is signed anew.
+    const { model = DEFAULT_MODEL, base, examples } = readDelivery(parseJson(body, '{ "examples": [...] }'));
     const trainers = c.env?.TRAINER;
     if (!trainers) throw new ApiError(503, 'training_unavailable', 'this deployment has no trainer (TRAINER)');
+    await ensureModel(deps, c.env, model, base);
+    // The same signed request twice is a replay (401, nothing queued); a redelivery is signed anew.
     const trainer = trainers.get(trainers.idFromName(model));
     if (!(await trainer.admitAttempt(id, timestamp))) {
       throw new ApiError(401, 'replayed_delivery', 'this signed delivery was already received; a redelivery must be signed again with a new timestamp');

@@ -4,6 +4,7 @@ import { trainCpu } from './train-cpu.ts';
 import { trainGpu } from './train-gpu.ts';
 import { ingestWorkerd } from './ingest-workerd.ts';
 import { trainWorkerd } from './train-workerd.ts';
+import { onlineLearn } from './online-learn.ts';
 
 /** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
 export const SECTIONS: BenchSection[] = [
@@ -12,4 +13,5 @@ export const SECTIONS: BenchSection[] = [
   trainWorkerd,
   ingestWorkerd,
   predictHttp,
+  onlineLearn,
 ];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/nn/rng.ts';
 import { importOnnx } from '../../../src/onnx/import.ts';
-import { ReplayBuffer, fineTune, gate, scoreHoldout, toBytes, type Example, type Holdout } from '../../../src/online/index.ts';
+import { ReplayBuffer, answersOf, fineTune, judge, toBytes, type Answers, type Example, type Holdout } from '../../../src/online/index.ts';
 import { loadMnist } from '../../../scripts/lib/mnist.ts';
 
 const { train, test } = loadMnist();
@@ -10,6 +10,9 @@ const example = (i: number, label = train.labels[i]): Example => ({ pixels: toBy
 const holdout: Holdout = { n: 1000, x: test.pixels.subarray(0, 1000 * 784), labels: test.labels.subarray(0, 1000) };
 const modelBytes = new Uint8Array(readFileSync('models/digits.onnx'));
 const replay = () => ReplayBuffer.seed(Array.from({ length: 2000 }, (_, i) => example(i)), 50);
+const answers = (network: Parameters<typeof answersOf>[0]) => answersOf(network, holdout.x, holdout.labels);
+const against = (parent: Answers, candidate: Answers) =>
+  judge([{ set: 'anchor', against: 'parent', version: 'v1', labels: parent.labels, reference: parent.predicted, candidate: candidate.predicted }]);
 
 describe('online learning', () => {
   it('the replay buffer keeps a class-balanced reservoir and survives serialisation', () => {
@@ -23,27 +26,28 @@ describe('online learning', () => {
     expect(() => ReplayBuffer.deserialize(b.serialize().subarray(0, 100))).toThrow(/corrupt|truncated/);
   });
 
-  it('correct new examples make a candidate that passes the holdout gate', async () => {
+  it('correct new examples make a candidate that passes the gate', async () => {
     const { network } = await importOnnx(modelBytes);
-    const before = await scoreHoldout(network, holdout);
+    const before = await answers(network);
     const fresh = Array.from({ length: 200 }, (_, i) => example(30000 + i));
-    const r = await fineTune(network, fresh, replay(), { epochs: 3, seed: 2 });
+    const r = await fineTune(network, fresh, replay(), { epochs: 3, seed: 2, lr: 0.01 });
     expect(r.truncated).toBe(false);
-    const after = await scoreHoldout(network, holdout);
-    const decision = gate(after, before);
+    const decision = against(before, await answers(network));
     expect(decision.accepted, decision.reason).toBe(true);
   });
 
-  it('deliberately wrong labels make a candidate the gate rejects', async () => {
+  it('deliberately wrong labels make a candidate the gate rejects, naming the digit', async () => {
     const { network } = await importOnnx(modelBytes);
-    const before = await scoreHoldout(network, holdout);
+    const before = await answers(network);
     // Every 1 in a slice of the training set, labelled 7.
     const ones = [];
     for (let i = 40000; ones.length < 150; i++) if (train.labels[i] === 1) ones.push(example(i, 7));
-    await fineTune(network, ones, replay(), { epochs: 3, seed: 3 });
-    const decision = gate(await scoreHoldout(network, holdout), before);
+    await fineTune(network, ones, replay(), { epochs: 3, seed: 3, lr: 0.01 });
+    const decision = against(before, await answers(network));
     expect(decision.accepted).toBe(false);
-    expect(decision.reason).toMatch(/digit 1|fell/);
+    expect(decision.reason).toMatch(/digit 1/);
+    expect(decision.checks[0]).toMatchObject({ scope: 1, worse: true });
+    expect(decision.checks[0].p).toBeLessThan(1e-6);
   });
 
   it('stops at the CPU budget (counted in example passes)', async () => {
@@ -53,5 +57,12 @@ describe('online learning', () => {
     expect(r.truncated).toBe(true);
     expect(r.examplePasses).toBeLessThanOrEqual(200);
     expect(r.steps).toBe(6);
+  });
+
+  it('stops at a budget in FLOPs: 6 batches of 32 through the 784-800-10 network cost 6 * 32 * 2,556,800', async () => {
+    const { network } = await importOnnx(modelBytes);
+    const fresh = Array.from({ length: 100 }, (_, i) => example(50000 + i));
+    const r = await fineTune(network, fresh, replay(), { epochs: 10, batchSize: 32, maxFlops: 6.5 * 32 * 2_556_800 });
+    expect(r).toMatchObject({ steps: 6, truncated: true, examplePasses: 192, flops: 6 * 32 * 2_556_800, featureExamples: 0 });
   });
 });

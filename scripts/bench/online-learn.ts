@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { NamedTensor, Network } from '../../src/nn/network.ts';
+import { Rng } from '../../src/nn/rng.ts';
+import { importOnnx } from '../../src/onnx/import.ts';
+import {
+  answersOf, DEFAULT_GATE, fineTune, flopsWithin, holdOut, judge, ReplayBuffer, scoreOf, toBytes, ValidationShare,
+  type Answers, type Comparison, type Example,
+} from '../../src/online/index.ts';
+import { planFineTune, type FineTunePlan } from '../../src/online/plan.ts';
+import { DEFAULT_TRAIN_CPU_BUDGET_MS, HELD_OUT_SHARE, REPLAY_PER_CLASS, TRAIN_FLOPS_PER_CPU_MS, VALIDATION_PER_CLASS } from '../../functions/limits.ts';
+import { loadMnist } from '../lib/mnist.ts';
+import { asExamples, balancedIndices, foreignSets, movedMnist, type LabelledPng } from '../lib/online-sets.ts';
+import { nodeWasmBackend } from '../lib/wasm-kernels.ts';
+import { fixed, table, type BenchContext, type BenchSection } from './section.ts';
+
+/**
+ * How online fine-tuning should train, measured as the trainer would run it on development data
+ * only (MNIST's training set and a synthetic writer; never the test set): 12 deliveries of 50
+ * digits of a writer MNIST lacks (scripts/lib/foreign-writer.ts) go to the model one round each,
+ * each judged by the statistical gate (src/online judge) against its parent and the offline model
+ * on an anchor of MNIST training digits and on the validation share the accepted deliveries built;
+ * then one delivery of 50 sevens labelled 1. Each recipe (which layers train, learning rate,
+ * passes, replay mix) is scored by: deliveries accepted, the writer's accuracy on 1,200 other
+ * digits of the same hand, MNIST digits moved and scaled on a canvas (what must not be lost), the
+ * poisoned delivery's fate, and the time per round. Rerun it on a new default model: the models are
+ * models/digits.onnx and models/digits-cnn.onnx, or ONLINE_LEARN_MODELS=a.onnx,b.onnx.
+ */
+export const onlineLearn: BenchSection = {
+  name: 'online-learn',
+  description: 'online fine-tuning recipes on a foreign writer\'s digits, judged by the gate: deliveries accepted, accuracy learned and kept, poison refused, time per round',
+  run,
+};
+
+interface Recipe extends Omit<FineTunePlan, 'layers' | 'trainFrom'> {
+  name: string;
+  /** `head`: from the planned head (the classifier after a convolutional body); `last`: the last dense layer; `all`: every layer. */
+  layers: 'all' | 'head' | 'last';
+  /** Also measured on convolutional networks (training all of a CNN's layers is slow to measure: few recipes of it). */
+  cnn: boolean;
+}
+
+const RECIPE = { batchSize: 32, momentum: 0.9 };
+const RECIPES: Recipe[] = [
+  { name: 'all layers, lr 0.001, 5 passes, 3/4 replay', layers: 'all', lr: 0.001, epochs: 5, replayShare: 0.75, cnn: true, ...RECIPE },
+  { name: 'all layers, lr 0.003, 10 passes, 1/2 replay', layers: 'all', lr: 0.003, epochs: 10, replayShare: 0.5, cnn: false, ...RECIPE },
+  { name: 'all layers, lr 0.01, 10 passes, 1/2 replay', layers: 'all', lr: 0.01, epochs: 10, replayShare: 0.5, cnn: true, ...RECIPE },
+  { name: 'all layers, lr 0.01, 20 passes, 3/4 replay', layers: 'all', lr: 0.01, epochs: 20, replayShare: 0.75, cnn: false, ...RECIPE },
+  { name: 'all layers, lr 0.03, 10 passes, 1/2 replay', layers: 'all', lr: 0.03, epochs: 10, replayShare: 0.5, cnn: false, ...RECIPE },
+  { name: 'head, lr 0.003, 20 passes, 1/2 replay', layers: 'head', lr: 0.003, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
+  { name: 'head, lr 0.01, 20 passes, 1/2 replay', layers: 'head', lr: 0.01, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
+  { name: 'head, lr 0.03, 20 passes, 1/2 replay', layers: 'head', lr: 0.03, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
+  { name: 'last layer, lr 0.01, 20 passes, 1/2 replay', layers: 'last', lr: 0.01, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
+  { name: 'last layer, lr 0.03, 20 passes, 1/2 replay', layers: 'last', lr: 0.03, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
+];
+
+const DELIVERIES = 12;
+const PER_DELIVERY = 50;
+
+interface Sets {
+  deliveries: Example[][];
+  check: { x: Float32Array; labels: Uint8Array };
+  moved: { x: Float32Array; labels: Uint8Array };
+  anchor: { x: Float32Array; labels: Uint8Array };
+  replaySeed: Example[];
+  poison: Example[];
+}
+
+async function run(ctx: BenchContext): Promise<void> {
+  const t0 = performance.now();
+  const sets = makeSets(ctx.quick);
+  ctx.log(`sets: ${sets.deliveries.length} deliveries of ${sets.deliveries[0].length} digits of the foreign writer, ${sets.check.labels.length} others to check, ` +
+    `${sets.moved.labels.length} moved and scaled MNIST training digits, an anchor of ${sets.anchor.labels.length} MNIST training digits (${fixed((performance.now() - t0) / 1000, 0)} s to draw and preprocess)`);
+  const budget = flopsWithin(DEFAULT_TRAIN_CPU_BUDGET_MS, TRAIN_FLOPS_PER_CPU_MS);
+  const files = process.env.ONLINE_LEARN_MODELS?.split(',') ?? ['models/digits.onnx', 'models/digits-cnn.onnx'];
+  for (const file of files.filter((f) => existsSync(f))) {
+    const bytes = new Uint8Array(readFileSync(file));
+    const { network } = await importOnnx(bytes, { backend: await nodeWasmBackend() });
+    const planned = planFineTune(network);
+    ctx.log(`\n${file}: ${network.layers.length} layers; the trainer's plan: ${planned.layers}, lr ${planned.lr}, ${planned.epochs} passes, ${planned.replayShare} replayed`);
+    const base = await network.weights();
+    const rows: string[][] = [];
+    const convolutional = planned.trainFrom > 0;
+    const recipes = RECIPES.filter((r) => (convolutional ? r.cnn : r.layers !== 'head'));
+    for (const recipe of ctx.quick ? recipes.slice(0, 2) : recipes) {
+      const trainFrom = recipe.layers === 'all' ? 0 : recipe.layers === 'last' ? lastDense(network) : planned.trainFrom;
+      network.setWeights(base);
+      const r = await simulate(network, base, sets, { ...recipe, trainFrom }, budget);
+      rows.push([
+        recipe.name, `${r.accepted}/${DELIVERIES}`, pct(r.writer[0]), pct(r.writer[1]), pct(r.writer[3]), pct(r.writer[DELIVERIES]),
+        pct(r.movedBefore), pct(r.movedAfter), pct(r.anchorAfter), r.poison, fixed(r.msPerRound, 0),
+      ]);
+      ctx.log(`  ${recipe.name}: ${r.log}`);
+    }
+    ctx.log(table(['recipe', 'accepted', 'writer before', 'after 1', 'after 3', `after ${DELIVERIES}`, 'moved MNIST before', 'after', 'anchor after', 'poison (50 sevens as 1)', 'ms/round'], rows));
+  }
+}
+
+/** 12 rounds of the writer's deliveries, then a poisoned one, as the trainer runs them (one round per delivery). */
+async function simulate(net: Network, base: NamedTensor[], sets: Sets, plan: FineTunePlan | (Recipe & { trainFrom: number }), budget: number) {
+  const replay = ReplayBuffer.seed(sets.replaySeed, REPLAY_PER_CLASS);
+  const share = new ValidationShare(VALIDATION_PER_CLASS);
+  const offline = await answersOf(net, sets.anchor.x, sets.anchor.labels);
+  const writerNow = async () => scoreOf(await answersOf(net, sets.check.x, sets.check.labels)).accuracy;
+  const writer = [await writerNow()];
+  const movedBefore = scoreOf(await answersOf(net, sets.moved.x, sets.moved.labels)).accuracy;
+  let parent = { weights: base, anchor: offline };
+  let accepted = 0;
+  let ms = 0;
+  const reasons: string[] = [];
+  const round = async (examples: Example[], seed: number) => {
+    const t = performance.now();
+    const { train, held } = holdOut(examples, HELD_OUT_SHARE, seed);
+    const shareSet = share.asSet();
+    const parentShare = shareSet.labels.length ? await answersOf(net, shareSet.x, shareSet.labels) : null;
+    await fineTune(net, train, replay, { ...plan, maxFlops: budget, seed });
+    const candidate = await answersOf(net, sets.anchor.x, sets.anchor.labels);
+    const comparisons: Comparison[] = [
+      compare('anchor', 'parent', parent.anchor, candidate),
+      compare('anchor', 'offline', offline, candidate),
+    ];
+    if (parentShare) comparisons.push(compare('validation', 'parent', parentShare, await answersOf(net, shareSet.x, shareSet.labels)));
+    const verdict = judge(comparisons, DEFAULT_GATE);
+    ms += performance.now() - t;
+    if (verdict.accepted) {
+      parent = { weights: await net.weights(), anchor: candidate };
+      const rng = new Rng(seed);
+      for (const e of share.add(held)) replay.add(e, rng);
+      for (const e of train) replay.add(e, rng);
+    } else {
+      net.setWeights(parent.weights);
+      reasons.push(verdict.reason.replace(/ \(McNemar.*$/, ''));
+    }
+    return verdict;
+  };
+  for (const [k, d] of sets.deliveries.entries()) {
+    if ((await round(d, 1000 + k)).accepted) accepted++;
+    writer.push(k === 0 || k === 2 || k === sets.deliveries.length - 1 ? await writerNow() : NaN);
+  }
+  const rejected = [...reasons];
+  const movedAfter = scoreOf(await answersOf(net, sets.moved.x, sets.moved.labels)).accuracy;
+  const anchorAfter = scoreOf(parent.anchor).accuracy;
+  const poisonVerdict = await round(sets.poison, 77);
+  const worst = poisonVerdict.checks[0];
+  const poison = poisonVerdict.accepted ? `accepted (p ${worst ? worst.p.toExponential(1) : '-'})` : `rejected (p ${worst.p.toExponential(1)}, ${worst.scope === 'all' ? 'all' : `digit ${worst.scope}`})`;
+  const log = rejected.length ? `deliveries rejected: ${rejected.join(' | ')}` : `every delivery accepted; the poisoned one: ${poisonVerdict.reason.replace(/ \(McNemar.*$/, '')}`;
+  return { accepted, writer, movedBefore, movedAfter, anchorAfter, poison, msPerRound: ms / (DELIVERIES + 1), log };
+}
+
+function compare(set: Comparison['set'], against: Comparison['against'], reference: Answers, candidate: Answers): Comparison {
+  return { set, against, version: against, labels: reference.labels, reference: reference.predicted, candidate: candidate.predicted };
+}
+
+function makeSets(quick: boolean): Sets {
+  const { train: mnist } = loadMnist();
+  const foreign = foreignSets(DELIVERIES * PER_DELIVERY, quick ? 300 : 1200);
+  const examples = asExamples(foreign.train);
+  const asSet = (s: readonly LabelledPng[]) => {
+    const x = new Float32Array(s.length * 784);
+    s.forEach((d, i) => x.set(d.pixels, i * 784));
+    return { x, labels: Uint8Array.from(s, (d) => d.label) };
+  };
+  const mnistSet = (indices: number[]) => {
+    const x = new Float32Array(indices.length * 784);
+    indices.forEach((k, i) => x.set(mnist.pixels.subarray(k * 784, (k + 1) * 784), i * 784));
+    return { x, labels: Uint8Array.from(indices, (k) => mnist.labels[k]) };
+  };
+  const mnistExample = (k: number, label = mnist.labels[k]): Example => ({ label, pixels: toBytes(mnist.pixels.subarray(k * 784, (k + 1) * 784)) });
+  const sevens: number[] = [];
+  for (let k = 40_000; sevens.length < PER_DELIVERY; k++) if (mnist.labels[k] === 7) sevens.push(k);
+  return {
+    deliveries: Array.from({ length: DELIVERIES }, (_, k) => examples.slice(k * PER_DELIVERY, (k + 1) * PER_DELIVERY)),
+    check: asSet(foreign.check),
+    moved: asSet(movedMnist(mnist, balancedIndices(mnist, quick ? 300 : 1000, 56_000), 3)),
+    anchor: mnistSet(balancedIndices(mnist, 1000, 58_000)),
+    replaySeed: balancedIndices(mnist, 1000, 0).map((k) => mnistExample(k)),
+    poison: sevens.map((k) => mnistExample(k, 1)),
+  };
+}
+
+/** The index of the last dense layer. */
+function lastDense(net: Network): number {
+  for (let i = net.layers.length - 1; i >= 0; i--) if (net.layers[i].type === 'dense') return i;
+  return 0;
+}
+
+function pct(v: number): string {
+  return `${(100 * v).toFixed(1)}%`;
+}
