@@ -196,6 +196,7 @@ export class ModelRegistry {
   async promote(version: string): Promise<Manifest> {
     const { manifest } = await this.read();
     const v = await this.find(manifest, version);
+    if (!v && /^v\d+$/.test(version) && isRetired(manifest, { version, source: 'online' })) throw retiredError(this.name, version);
     if (!v) throw new RegistryError('not_found', `model '${this.name}' has no version '${version}'`);
     if (isRetired(manifest, v)) throw retiredError(this.name, version);
     const bytes = await this.load(v);
@@ -215,6 +216,7 @@ export class ModelRegistry {
     if (!current) throw new RegistryError('not_found', `model '${this.name}' has no current version to roll back from`);
     if (!current.parent) throw new RegistryError('no_parent', `version ${current.version} has no parent to roll back to`);
     const parent = await this.find(manifest, current.parent);
+    if (!parent && isRetired(manifest, { version: current.parent, source: 'online' })) throw retiredError(this.name, current.parent);
     if (!parent) throw new RegistryError('not_found', `parent ${current.parent} of ${current.version} is not in the registry`);
     if (isRetired(manifest, parent)) throw retiredError(this.name, parent.version);
     await this.load(parent);
