@@ -5,6 +5,7 @@ import { trainGpu } from './train-gpu.ts';
 import { ingestWorkerd } from './ingest-workerd.ts';
 import { trainWorkerd } from './train-workerd.ts';
 import { onlineLearn } from './online-learn.ts';
+import { onlineWorkerd } from './online-workerd.ts';
 
 /** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
 export const SECTIONS: BenchSection[] = [
@@ -14,4 +15,5 @@ export const SECTIONS: BenchSection[] = [
   ingestWorkerd,
   predictHttp,
   onlineLearn,
+  onlineWorkerd,
 ];
