@@ -8,6 +8,7 @@ import {
 } from '../../src/online/index.ts';
 import { planFineTune, type FineTunePlan } from '../../src/online/plan.ts';
 import { DEFAULT_TRAIN_CPU_BUDGET_MS, HELD_OUT_SHARE, REPLAY_PER_CLASS, TRAIN_FLOPS_PER_CPU_MS, VALIDATION_PER_CLASS } from '../../functions/limits.ts';
+import { WRITERS, type WriterName } from '../lib/foreign-writer.ts';
 import { loadMnist } from '../lib/mnist.ts';
 import { asExamples, balancedIndices, foreignSets, movedMnist, type LabelledPng } from '../lib/online-sets.ts';
 import { nodeWasmBackend } from '../lib/wasm-kernels.ts';
@@ -15,8 +16,9 @@ import { fixed, table, type BenchContext, type BenchSection } from './section.ts
 
 /**
  * How online fine-tuning should train, measured as the trainer would run it on development data
- * only (MNIST's training set and a synthetic writer; never the test set): 12 deliveries of 50
- * digits of a writer MNIST lacks (scripts/lib/foreign-writer.ts) go to the model one round each,
+ * only (MNIST's training set and synthetic writers; never the test set): 12 deliveries of 50
+ * digits of a writer MNIST lacks (scripts/lib/foreign-writer.ts: of its writers, the one the model
+ * reads worst) go to the model one round each,
  * each judged by the statistical gate (src/online judge) against its parent and the offline model
  * on an anchor of MNIST training digits and on the validation share the accepted deliveries built;
  * then one delivery of 50 sevens labelled 1. Each recipe (which layers train, learning rate,
@@ -65,11 +67,16 @@ interface Sets {
   poison: Example[];
 }
 
+/** The sets of each writer (what is sent, what is checked), and those common to all. */
+type AllSets = Omit<Sets, 'deliveries' | 'check'> & { writers: Record<WriterName, Pick<Sets, 'deliveries' | 'check'>> };
+
 async function run(ctx: BenchContext): Promise<void> {
   const t0 = performance.now();
-  const sets = makeSets(ctx.quick);
-  ctx.log(`sets: ${sets.deliveries.length} deliveries of ${sets.deliveries[0].length} digits of the foreign writer, ${sets.check.labels.length} others to check, ` +
-    `${sets.moved.labels.length} moved and scaled MNIST training digits, an anchor of ${sets.anchor.labels.length} MNIST training digits (${fixed((performance.now() - t0) / 1000, 0)} s to draw and preprocess)`);
+  const all = makeSets(ctx.quick);
+  const writers = Object.keys(all.writers) as WriterName[];
+  const first = all.writers[writers[0]];
+  ctx.log(`sets: for each of ${writers.length} writers (${writers.join(', ')}) ${first.deliveries.length} deliveries of ${first.deliveries[0].length} digits and ${first.check.labels.length} others to check; ` +
+    `${all.moved.labels.length} moved and scaled MNIST training digits, an anchor of ${all.anchor.labels.length} MNIST training digits (${fixed((performance.now() - t0) / 1000, 0)} s to draw and preprocess)`);
   const budget = flopsWithin(DEFAULT_TRAIN_CPU_BUDGET_MS, TRAIN_FLOPS_PER_CPU_MS);
   const files = process.env.ONLINE_LEARN_MODELS?.split(',') ?? ['models/digits.onnx', 'models/digits-cnn.onnx'];
   for (const file of files.filter((f) => existsSync(f))) {
@@ -77,6 +84,11 @@ async function run(ctx: BenchContext): Promise<void> {
     const { network } = await importOnnx(bytes, { backend: await nodeWasmBackend() });
     const planned = planFineTune(network);
     ctx.log(`\n${file}: ${network.layers.length} layers; the trainer's plan: ${planned.layers}, lr ${planned.lr}, ${planned.epochs} passes, ${planned.replayShare} replayed`);
+    // The writer this model reads worst: the one there is most to learn from.
+    const read = await Promise.all(writers.map(async (name) => ({ name, accuracy: scoreOf(await answersOf(network, all.writers[name].check.x, all.writers[name].check.labels)).accuracy })));
+    const worst = read.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
+    ctx.log(`  it reads ${read.map((r) => `the ${r.name} writer at ${pct(r.accuracy)}`).join(', ')}: taught the ${worst.name} one`);
+    const sets: Sets = { ...all, ...all.writers[worst.name] };
     const base = await network.weights();
     const rows: string[][] = [];
     const convolutional = planned.trainFrom > 0;
@@ -150,10 +162,8 @@ function compare(set: Comparison['set'], against: Comparison['against'], referen
   return { set, against, version: against, labels: reference.labels, reference: reference.predicted, candidate: candidate.predicted };
 }
 
-function makeSets(quick: boolean): Sets {
+function makeSets(quick: boolean): AllSets {
   const { train: mnist } = loadMnist();
-  const foreign = foreignSets(DELIVERIES * PER_DELIVERY, quick ? 300 : 1200);
-  const examples = asExamples(foreign.train);
   const asSet = (s: readonly LabelledPng[]) => {
     const x = new Float32Array(s.length * 784);
     s.forEach((d, i) => x.set(d.pixels, i * 784));
@@ -167,9 +177,13 @@ function makeSets(quick: boolean): Sets {
   const mnistExample = (k: number, label = mnist.labels[k]): Example => ({ label, pixels: toBytes(mnist.pixels.subarray(k * 784, (k + 1) * 784)) });
   const sevens: number[] = [];
   for (let k = 40_000; sevens.length < PER_DELIVERY; k++) if (mnist.labels[k] === 7) sevens.push(k);
+  const writer = (name: WriterName) => {
+    const foreign = foreignSets(DELIVERIES * PER_DELIVERY, quick ? 300 : 1200, name);
+    const examples = asExamples(foreign.train);
+    return { deliveries: Array.from({ length: DELIVERIES }, (_, k) => examples.slice(k * PER_DELIVERY, (k + 1) * PER_DELIVERY)), check: asSet(foreign.check) };
+  };
   return {
-    deliveries: Array.from({ length: DELIVERIES }, (_, k) => examples.slice(k * PER_DELIVERY, (k + 1) * PER_DELIVERY)),
-    check: asSet(foreign.check),
+    writers: Object.fromEntries((Object.keys(WRITERS) as WriterName[]).map((name) => [name, writer(name)])) as AllSets['writers'],
     moved: asSet(movedMnist(mnist, balancedIndices(mnist, quick ? 300 : 1000, 56_000), 3)),
     anchor: mnistSet(balancedIndices(mnist, 1000, 58_000)),
     replaySeed: balancedIndices(mnist, 1000, 0).map((k) => mnistExample(k)),

@@ -7,7 +7,7 @@ import type { LabelledImages } from '../../src/data/idx.ts';
 import { imageToMnist } from '../../src/image/index.ts';
 import { toBytes, type Example } from '../../src/online/example.ts';
 import { canvasRgba, enlarge, place, plane, pngRgba, rng } from './digit-synth.ts';
-import { foreignDigits } from './foreign-writer.ts';
+import { foreignDigits, type WriterName } from './foreign-writer.ts';
 
 /** A labelled PNG and the 784 pixels the Worker makes of it. */
 export interface LabelledPng {
@@ -17,15 +17,15 @@ export interface LabelledPng {
 }
 
 /**
- * The foreign writer's digits: `train` to send (seed 1) and `check` others of the same hand to
+ * A foreign writer's digits: `train` to send (seed 1) and `check` others of the same hand to
  * measure on (seed 2).
  *
  * @example
- * const { train, check } = foreignSets(600, 1200);
+ * const { train, check } = foreignSets(600, 1200, 'continental');
  */
-export function foreignSets(train: number, check: number): { train: LabelledPng[]; check: LabelledPng[] } {
+export function foreignSets(train: number, check: number, writer: WriterName = 'continental'): { train: LabelledPng[]; check: LabelledPng[] } {
   const withPixels = (d: { label: number; png: Uint8Array }) => ({ ...d, pixels: imageToMnist(d.png).pixels });
-  return { train: foreignDigits(train, 1).map(withPixels), check: foreignDigits(check, 2).map(withPixels) };
+  return { train: foreignDigits(train, 1, writer).map(withPixels), check: foreignDigits(check, 2, writer).map(withPixels) };
 }
 
 /**

@@ -29,7 +29,7 @@ export function headStart(net: Network): number {
  * The fine-tuning a model gets, chosen by its architecture from measurements (`npm run bench --
  * online-learn`: 12 deliveries of 50 digits of a writer MNIST lacks, judged by the gate).
  * Convolutional networks train their classifier head on the body's features, computed once per
- * example: a pass through the CNN preset's head costs 5 MFLOP instead of 114 for the whole network,
+ * example: a pass through the cnn preset's head costs 3.2 MFLOP instead of 114 for the whole network,
  * so the budget allows hundreds of passes per example instead of a few. Networks without a
  * convolutional body (MLPs) train all their layers.
  *
