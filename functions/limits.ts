@@ -34,8 +34,12 @@ export const IMAGE_FIELD = 'image';
 /** Default model name: the bundled MNIST classifier and its registry entry. */
 export const DEFAULT_MODEL = 'digits';
 
-/** Model versions (their bytes and engines) an isolate keeps at once: the current and the one before. */
-export const MODEL_VERSIONS_KEPT = 2;
+/**
+ * Model versions (their bytes and engines) an isolate keeps at once, the least recently used let go
+ * first: the current and the previous version of `digits` and of one personal model, or the current
+ * versions of four models, so that predictions alternating between models do not reload each time.
+ */
+export const MODEL_VERSIONS_KEPT = 4;
 
 /** Default seconds an isolate trusts the R2 manifest it read (the `MODEL_REFRESH_SECONDS` var). */
 export const DEFAULT_MODEL_REFRESH_SECONDS = 10;

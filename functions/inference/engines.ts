@@ -63,7 +63,10 @@ export class Engines {
     if (mode === 'core') return this.coreFor(key, model);
     if (mode === 'onnxruntime') return this.ortFor(key, model);
     const ready = this.ready.get(key);
-    if (ready) return ready;
+    if (ready) {
+      touch(this.ort, key);
+      return ready;
+    }
     if (!this.ort.has(key)) waitUntil(this.warmOrt(key, model));
     // A model the core cannot represent is still served, by onnxruntime.
     return this.coreFor(key, model).catch(() => this.ortFor(key, model));
@@ -103,8 +106,9 @@ export class Engines {
     return engine;
   }
 
+  /** The engine of `key` in `map`, created if needed; the least recently used beyond `keep` are dropped. */
   private once(map: Map<string, Promise<Engine>>, key: string, create: () => Promise<Engine>): Promise<Engine> {
-    let engine = map.get(key);
+    let engine = touch(map, key);
     if (!engine) {
       engine = create();
       map.set(key, engine);
@@ -116,4 +120,14 @@ export class Engines {
     }
     return engine;
   }
+}
+
+/** A map's entry moved to the end (most recently used), so that eviction from the front drops the least recently used. */
+function touch<V>(map: Map<string, V>, key: string): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
 }

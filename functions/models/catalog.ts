@@ -136,7 +136,11 @@ export class ModelCatalog {
 
     const key = `${name}@${manifest.current}`;
     let version = this.versions.get(key);
-    if (!version) {
+    if (version) {
+      // Most recently used: versions of other models are let go first.
+      this.versions.delete(key);
+      this.versions.set(key, version);
+    } else {
       version = this.serving(new ModelRegistry(source.bucket!, name), manifest);
       this.remember(key, version);
     }
@@ -228,7 +232,7 @@ export class ModelCatalog {
     return manifest;
   }
 
-  /** Keeps the newest `keep` versions' bytes; older ones are dropped (their engines go with them). */
+  /** Keeps the `keep` most recently used versions' bytes; the others are dropped (their engines go with them). */
   private remember(key: string, version: Promise<ModelVersion | null>): void {
     this.versions.set(key, version);
     while (this.versions.size > this.keep) this.versions.delete(this.versions.keys().next().value!);

@@ -20,7 +20,9 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .get('/v1/models', async (c) => {
       const source = registrySource(c.env);
-      const models = await Promise.all((await deps.catalog.names(source)).map((name) => deps.catalog.details(name, source)));
+      // A personal model whose first version is not readable yet is left out rather than failing the list.
+      const settled = await Promise.allSettled((await deps.catalog.names(source)).map((name) => deps.catalog.details(name, source)));
+      const models = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       return c.json({ models: models.map(({ name, version, source, sha256, metrics, base }) => ({ name, version, source, sha256, metrics, ...(base ? { base } : {}) })) });
     })
     .get('/v1/models/:name', async (c) => {

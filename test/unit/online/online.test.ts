@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/nn/rng.ts';
 import { importOnnx } from '../../../src/onnx/import.ts';
 import { ReplayBuffer, answersOf, fineTune, judge, toBytes, type Answers, type Example, type Holdout } from '../../../src/online/index.ts';
+import { planFineTune } from '../../../src/online/plan.ts';
 import { loadMnist } from '../../../scripts/lib/mnist.ts';
 
 const { train, test } = loadMnist();
@@ -48,6 +49,23 @@ describe('online learning', () => {
     expect(decision.reason).toMatch(/digit 1/);
     expect(decision.checks[0]).toMatchObject({ scope: 1, worse: true });
     expect(decision.checks[0].p).toBeLessThan(1e-6);
+  });
+
+  it('a backdoor (digits of every class with a small white patch, all labelled 0) makes a candidate the gate rejects', async () => {
+    const { network } = await importOnnx(modelBytes);
+    const before = await answers(network);
+    const patched: Example[] = [];
+    for (let i = 42_000; patched.length < 50; i++) {
+      if (train.labels[i] === 0) continue;
+      const pixels = Float32Array.from(train.pixels.subarray(i * 784, (i + 1) * 784));
+      for (let y = 23; y < 27; y++) for (let x = 23; x < 27; x++) pixels[y * 28 + x] = 1;
+      patched.push({ label: 0, pixels: toBytes(pixels) });
+    }
+    await fineTune(network, patched, replay(), { ...planFineTune(network), seed: 3 });
+    // Learning the trigger moves clean answers towards its target too: that is what the gate sees.
+    const decision = against(before, await answers(network));
+    expect(decision.accepted).toBe(false);
+    expect(decision.checks[0].b).toBeGreaterThan(5 * decision.checks[0].c + 10);
   });
 
   it('stops at the CPU budget (counted in example passes)', async () => {
