@@ -178,11 +178,6 @@ export class OnlineTrainer {
     };
   }
 
-  /** Forgets decisions older than the replay window (Ledger.prune), under the lock. */
-  forgetDecisions(before: Date): Promise<number> {
-    return this.locked(() => this.ledger.prune(before));
-  }
-
   /** Runs `work` after any round in progress, never two at once. */
   locked<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work);
@@ -208,18 +203,18 @@ export class OnlineTrainer {
       const trained = batch.train.length
         ? await fineTune(parent.network, batch.train, await this.replay(), { ...plan, maxFlops: budgetFlops, seed: batch.seed })
         : null;
-      const judged = await this.judgeCandidate(registry, manifest, parent, before, trained, batch, group);
-      const log: RoundLog = { started, plan: plan.layers, budgetFlops, trained, judged, parent: parent.version, parentAccuracy: scoreOf(parent.answers).accuracy };
+      const round: RoundState = { registry, manifest, parent, batch, group, report, started, plan: plan.layers, budgetFlops, trained, judged: null! };
+      round.judged = await this.judgeCandidate(round, before);
       try {
-        if (judged.verdict.accepted) return await this.accept(registry, manifest, parent, batch, log, report);
+        if (round.judged.verdict.accepted) return await this.accept(round);
       } catch (e) {
         // Promoted, rolled back or published meanwhile: train again on what is current now.
         if (e instanceof RegistryError && e.code === 'stale' && attempt < STALE_RETRIES) continue;
         throw e;
       }
       // Bisection, when the gate refused a group; without any training step there is nothing to bisect.
-      if (batch.ids.length > 1 && trained?.steps) return this.split(registry, parent, batch, group, log, report);
-      return this.reject(registry, parent, batch, log, report);
+      if (batch.ids.length > 1 && trained?.steps) return this.split(round);
+      return this.reject(round);
     }
   }
 
@@ -235,6 +230,8 @@ export class OnlineTrainer {
       batch.train.push(...train);
       batch.held.push(...held);
     }
+    // A round of a single example (a correction) may have held it out: then nothing is held out.
+    if (!batch.train.length) batch.train = batch.held.splice(0);
     return batch;
   }
 
@@ -250,12 +247,14 @@ export class OnlineTrainer {
     return { version: served.version, network, answers: await this.answers(served.version.sha256, () => Promise.resolve(network)) };
   }
 
-  /** Runs the gate: the anchor holdout against the parent, the offline ancestor and a split round's origin; the validation share against the parent. */
-  private async judgeCandidate(
-    registry: ModelRegistry, manifest: Manifest, parent: Parent, before: Answers | null, trained: FineTuneResult | null, batch: Batch, group: Group | null,
-  ): Promise<{ verdict: GateVerdict; candidate: Answers }> {
-    if (!trained?.steps) {
-      const reason = batch.train.length ? `the CPU budget (${this.deps.budgetMs} ms) allows no training step` : 'no example to train on (each is a holdout image, or held out)';
+  /**
+   * Runs the gate: the anchor holdout against the parent, the offline ancestor and a split round's
+   * origin; the validation share (`before`: the parent's answers on it) against the parent.
+   */
+  private async judgeCandidate(r: RoundState, before: Answers | null): Promise<RoundState['judged']> {
+    const { parent } = r;
+    if (!r.trained?.steps) {
+      const reason = r.batch.train.length ? `the CPU budget (${this.deps.budgetMs} ms) allows no training step` : 'no example to train on: each is a copy of a holdout image';
       return { verdict: { accepted: false, reason, checks: [] }, candidate: parent.answers };
     }
     const holdout = await this.deps.holdout();
@@ -263,7 +262,7 @@ export class OnlineTrainer {
     const cmp = (against: Comparison['against'], version: string, reference: Answers, to = candidate, set: Comparison['set'] = 'anchor'): Comparison =>
       ({ set, against, version, labels: reference.labels, reference: reference.predicted, candidate: to.predicted });
     const comparisons = [cmp('parent', parent.version.version, parent.answers)];
-    for (const ref of await this.references(registry, manifest, parent.version, group)) comparisons.push(cmp(ref.against, ref.version, ref.answers));
+    for (const ref of await this.references(r)) comparisons.push(cmp(ref.against, ref.version, ref.answers));
     if (before) {
       const share = (await this.share()).asSet();
       comparisons.push(cmp('parent', parent.version.version, before, await answersOf(parent.network, share.x, share.labels), 'validation'));
@@ -272,11 +271,11 @@ export class OnlineTrainer {
   }
 
   /** The other references on the anchor holdout: the nearest offline ancestor (the drift guard) and a split round's origin. */
-  private async references(registry: ModelRegistry, manifest: Manifest, parent: ModelVersion, group: Group | null) {
+  private async references({ registry, manifest, parent, group }: RoundState) {
     const out: Array<{ against: Comparison['against']; version: string; answers: Answers }> = [];
-    const wanted: Array<[Comparison['against'], string | null | undefined]> = [['offline', parent.anchor ?? null], ['origin', group?.origin]];
+    const wanted: Array<[Comparison['against'], string | null | undefined]> = [['offline', parent.version.anchor ?? null], ['origin', group?.origin]];
     for (const [against, name] of wanted) {
-      if (!name || name === parent.version || out.some((r) => r.version === name)) continue;
+      if (!name || name === parent.version.version || out.some((x) => x.version === name)) continue;
       const v = await registry.find(manifest, name);
       if (!v) continue;
       try {
@@ -289,17 +288,18 @@ export class OnlineTrainer {
   }
 
   /** Publishes the candidate (only if its parent is still current) and records its deliveries as accepted. */
-  private async accept(registry: ModelRegistry, manifest: Manifest, parent: Parent, batch: Batch, log: RoundLog, report: TrainReport): Promise<void> {
-    const decision = this.decisionOf(parent, batch, log);
+  private async accept(r: RoundState): Promise<void> {
+    const { parent, batch } = r;
+    const decision = this.decisionOf(r);
     const bytes = await exportOnnx(parent.network, { metadata: { 'nutshell.parent': parent.version.version, 'nutshell.source': 'online' } });
-    const published = await registry.publish(bytes, {
-      source: 'online', parent: parent.version.version, expectCurrent: manifest.current, deliveries: batch.ids, decision,
+    const published = await r.registry.publish(bytes, {
+      source: 'online', parent: parent.version.version, expectCurrent: r.manifest.current, deliveries: batch.ids, decision,
       metrics: {
         holdoutAccuracy: decision.holdoutAccuracy, parentHoldoutAccuracy: decision.parentHoldoutAccuracy, examples: batch.train.length + batch.held.length,
-        examplePasses: log.trained!.examplePasses, trainLoss: log.trained!.trainLoss,
+        examplePasses: r.trained!.examplePasses, trainLoss: r.trained!.trainLoss,
       },
     });
-    const extra: Record<string, unknown> = { [keys.answers(await this.holdoutHash(), published.sha256)]: log.judged.candidate.predicted };
+    const extra: Record<string, unknown> = { [keys.answers(await this.holdoutHash(), published.sha256)]: r.judged.candidate.predicted };
     // The replay buffer and the validation share learn only what the gate accepted.
     const rng = new Rng(batch.seed ^ 0x5eed);
     const replay = await this.replay();
@@ -309,55 +309,55 @@ export class OnlineTrainer {
       extra[keys.replay(c)] = replay.classBytes(c);
       extra[keys.share(c)] = share.classBytes(c);
     }
-    await this.finishRound(batch, log, 'accepted', published.version, extra, report);
+    await this.finishRound(r, 'accepted', published.version, extra);
   }
 
-  /** Records a single delivery's final rejection. */
-  private async reject(registry: ModelRegistry, parent: Parent, batch: Batch, log: RoundLog, report: TrainReport): Promise<void> {
-    await registry.recordDecision({ ...this.decisionOf(parent, batch, log), candidate: null });
-    await this.finishRound(batch, log, 'rejected', parent.version.version, {}, report);
+  /** Records a single delivery's final rejection (or a whole round's, when it could not train at all). */
+  private async reject(r: RoundState): Promise<void> {
+    await r.registry.recordDecision({ ...this.decisionOf(r), candidate: null });
+    await this.finishRound(r, 'rejected', r.parent.version.version, {});
   }
 
   /** A rejected round of several deliveries: recorded, and its halves left in the inbox for rounds of their own. */
-  private async split(registry: ModelRegistry, parent: Parent, batch: Batch, group: Group | null, log: RoundLog, report: TrainReport): Promise<void> {
-    await registry.recordDecision({ ...this.decisionOf(parent, batch, log), candidate: null, split: true });
+  private async split(r: RoundState): Promise<void> {
+    const { batch, group } = r;
+    await r.registry.recordDecision({ ...this.decisionOf(r), candidate: null, split: true });
     const half = Math.ceil(batch.messages.length / 2);
-    const origin = group?.origin ?? parent.version.version;
+    const origin = group?.origin ?? r.parent.version.version;
     await this.inbox.split([{ messages: batch.messages.slice(0, half), origin }, { messages: batch.messages.slice(half), origin }], group, this.now().getTime());
-    report.pending.push(...batch.ids);
-    report.round = await this.logRound(batch, log, 'split', null);
+    r.report.pending.push(...batch.ids);
+    r.report.round = await this.logRound(r, 'split', null);
   }
 
   /** The decision as the manifest records it. */
-  private decisionOf(parent: Parent, batch: Batch, log: RoundLog): Omit<GateDecision, 'candidate'> {
-    const { verdict, candidate } = log.judged;
+  private decisionOf({ parent, batch, judged }: RoundState): Omit<GateDecision, 'candidate'> {
     return {
-      at: this.now().toISOString(), parent: parent.version.version, accepted: verdict.accepted, reason: verdict.reason,
-      holdoutAccuracy: scoreOf(candidate).accuracy, parentHoldoutAccuracy: scoreOf(parent.answers).accuracy,
-      test: GATE_TEST, alpha: (this.deps.gate ?? DEFAULT_GATE).alpha, checks: verdict.checks,
+      at: this.now().toISOString(), parent: parent.version.version, accepted: judged.verdict.accepted, reason: judged.verdict.reason,
+      holdoutAccuracy: scoreOf(judged.candidate).accuracy, parentHoldoutAccuracy: scoreOf(parent.answers).accuracy,
+      test: GATE_TEST, alpha: (this.deps.gate ?? DEFAULT_GATE).alpha, checks: judged.verdict.checks,
       examples: batch.train.length + batch.held.length, heldOut: batch.held.length, deliveries: batch.ids,
     };
   }
 
   /** Records each delivery's decision, the round, and `extra` state in one atomic put. */
-  private async finishRound(batch: Batch, log: RoundLog, outcome: Decided['outcome'], version: string, extra: Record<string, unknown>, report: TrainReport): Promise<void> {
-    const reason = log.judged.verdict.reason;
-    const decided = batch.messages.map((m) => ({ delivery: m.delivery, outcome, version, reason, examples: unpackedCount(m) }));
-    const round = await this.logRound(batch, log, outcome, outcome === 'accepted' ? version : null, extra);
+  private async finishRound(r: RoundState, outcome: Decided['outcome'], version: string, extra: Record<string, unknown>): Promise<void> {
+    const reason = r.judged.verdict.reason;
+    const decided = r.batch.messages.map((m) => ({ delivery: m.delivery, outcome, version, reason, examples: unpackedCount(m) }));
+    const round = await this.logRound(r, outcome, outcome === 'accepted' ? version : null, extra);
     await this.ledger.record(decided, extra);
-    report.applied.push(...decided.map(({ delivery, version: v }) => ({ delivery, outcome, version: outcome === 'accepted' ? v : null, reason })));
-    report.round = round;
+    r.report.applied.push(...decided.map(({ delivery, version: v }) => ({ delivery, outcome, version: outcome === 'accepted' ? v : null, reason })));
+    r.report.round = round;
   }
 
   /** Adds the round to the log (kept to ROUNDS_KEPT), into `extra` when given (written by the caller), else at once. */
-  private async logRound(batch: Batch, log: RoundLog, outcome: Round['outcome'], version: string | null, extra?: Record<string, unknown>): Promise<Round> {
-    const { verdict, candidate } = log.judged;
+  private async logRound(r: RoundState, outcome: Round['outcome'], version: string | null, extra?: Record<string, unknown>): Promise<Round> {
+    const { batch, judged, trained, parent } = r;
     const round: Round = {
       at: this.now().toISOString(), deliveries: batch.ids, examples: batch.train.length + batch.held.length, heldOut: batch.held.length,
-      droppedHoldout: batch.droppedHoldout, outcome, parent: log.parent.version, version, reason: verdict.reason,
-      holdoutAccuracy: scoreOf(candidate).accuracy, parentHoldoutAccuracy: log.parentAccuracy, plan: log.plan,
-      examplePasses: log.trained?.examplePasses ?? 0, budgetFlops: log.budgetFlops, flops: log.trained?.flops ?? 0,
-      truncated: log.trained?.truncated ?? false, roundMs: Date.now() - log.started,
+      droppedHoldout: batch.droppedHoldout, outcome, parent: parent.version.version, version, reason: judged.verdict.reason,
+      holdoutAccuracy: scoreOf(judged.candidate).accuracy, parentHoldoutAccuracy: scoreOf(parent.answers).accuracy, plan: r.plan,
+      examplePasses: trained?.examplePasses ?? 0, budgetFlops: r.budgetFlops, flops: trained?.flops ?? 0,
+      truncated: trained?.truncated ?? false, roundMs: Date.now() - r.started,
     };
     const seq = ((await this.deps.storage.get<number>(keys.rounds)) ?? 0) + 1;
     const entries = { [keys.rounds]: seq, [keys.round(seq)]: round };
@@ -366,7 +366,7 @@ export class OnlineTrainer {
     if (seq > ROUNDS_KEPT) await this.deps.storage.delete(keys.round(seq - ROUNDS_KEPT));
     console.log(
       `trainer ${this.deps.model}: ${batch.ids.length} deliveries (${round.examples} examples, ${round.heldOut} held out) ${outcome}${version ? ` as ${version}` : ''} ` +
-        `against ${log.parent.version}: ${verdict.reason}; ${round.examplePasses} example passes (${log.plan}); ${round.roundMs} ms`,
+        `against ${parent.version.version}: ${judged.verdict.reason}; ${round.examplePasses} example passes (${r.plan}); ${round.roundMs} ms`,
     );
     return round;
   }
@@ -431,15 +431,22 @@ export class OnlineTrainer {
   }
 }
 
-/** What a round did, for its decision and its log line. */
-interface RoundLog {
+/** One round in progress: what it trains from and on, what training did and what the gate said. */
+interface RoundState {
+  registry: ModelRegistry;
+  /** The manifest as the round began (its current version is what publishing expects to still be current). */
+  manifest: Manifest;
+  parent: Parent;
+  batch: Batch;
+  /** The inbox group being decided (null for deliveries straight from the queue). */
+  group: Group | null;
+  report: TrainReport;
   started: number;
+  /** The fine-tuning plan, in words. */
   plan: string;
   budgetFlops: number;
   trained: FineTuneResult | null;
   judged: { verdict: GateVerdict; candidate: Answers };
-  parent: ModelVersion;
-  parentAccuracy: number;
 }
 
 function unpackedCount(m: TrainingMessage): number {
