@@ -47,7 +47,9 @@ export function retain(trainer: OnlineTrainer, store: SweepStore, storage: Train
     const listed = new Set(manifest.versions.map((v) => v.sha256));
     const prefix = `answers:${await trainer.holdoutHash()}:`;
     const cached = [...(await storage.list({ prefix: 'answers:' })).keys()];
-    const stale = cached.filter((k) => !k.startsWith(prefix) || !listed.has(k.slice(prefix.length)));
+    // `score:` keys (holdout scores stored by earlier releases) are read by nothing.
+    const legacy = [...(await storage.list({ prefix: 'score:' })).keys()];
+    const stale = [...cached.filter((k) => !k.startsWith(prefix) || !listed.has(k.slice(prefix.length))), ...legacy];
     await deleteMany(storage, stale);
     await storage.put({ [keys.retainedAt]: policy.now.getTime() });
     const report = { at: policy.now.toISOString(), retired, deleted, forgotten, answersDropped: stale.length };

@@ -48,7 +48,7 @@ export const DecisionSchema = z.object({
   reason: z.string(),
   holdoutAccuracy: z.number(),
   parentHoldoutAccuracy: z.number(),
-  /** The point tolerance of decisions made before the gate became a statistical test. */
+  /** Decisions stored by earlier releases: the point tolerance they were judged with. */
   tolerance: z.number().optional(),
   /** The test, its false-rejection rate and the paired counts (the failed test first). */
   test: z.string().optional(),
@@ -158,7 +158,8 @@ export function archiveKey(name: string, sha256: string): string {
 /**
  * The manifest keeps this many versions, decisions and events; when one list grows past
  * KEPT + ARCHIVE_BATCH, its oldest ARCHIVE_BATCH entries move to an archive page (offline versions
- * and the current one stay). At most about 250 KB of manifest with 10 deliveries a round.
+ * and the current one stay). At most about 550 KB of manifest with 10 deliveries a round (a decision
+ * records its tests: about 2 KB).
  */
 export const KEPT = 100;
 export const ARCHIVE_BATCH = 50;
