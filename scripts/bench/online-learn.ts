@@ -55,8 +55,10 @@ const RECIPES: Recipe[] = [
   { name: 'last layer, lr 0.03, 20 passes, 1/2 replay', layers: 'last', lr: 0.03, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
 ];
 
-const DELIVERIES = 12;
-const PER_DELIVERY = 50;
+/** The measurement's size, and --quick's (a check that the section works, in about a minute: figures not for quoting). */
+const FULL = { deliveries: 12, perDelivery: 50, check: 1200, moved: 1000, anchor: 1000 };
+const QUICK = { deliveries: 3, perDelivery: 20, check: 100, moved: 100, anchor: 200 };
+type Size = typeof FULL;
 
 interface Sets {
   deliveries: Example[][];
@@ -72,7 +74,8 @@ type AllSets = Omit<Sets, 'deliveries' | 'check'> & { writers: Record<WriterName
 
 async function run(ctx: BenchContext): Promise<void> {
   const t0 = performance.now();
-  const all = makeSets(ctx.quick);
+  const size = ctx.quick ? QUICK : FULL;
+  const all = makeSets(size);
   const writers = Object.keys(all.writers) as WriterName[];
   const first = all.writers[writers[0]];
   ctx.log(`sets: for each of ${writers.length} writers (${writers.join(', ')}) ${first.deliveries.length} deliveries of ${first.deliveries[0].length} digits and ${first.check.labels.length} others to check; ` +
@@ -93,17 +96,18 @@ async function run(ctx: BenchContext): Promise<void> {
     const rows: string[][] = [];
     const convolutional = planned.trainFrom > 0;
     const recipes = RECIPES.filter((r) => (convolutional ? r.cnn : r.layers !== 'head'));
-    for (const recipe of ctx.quick ? recipes.slice(0, 2) : recipes) {
+    const planRecipe = recipes.find((r) => r.lr === planned.lr && r.epochs === planned.epochs && (r.layers === 'all') === (planned.trainFrom === 0)) ?? recipes[0];
+    for (const recipe of ctx.quick ? [planRecipe] : recipes) {
       const trainFrom = recipe.layers === 'all' ? 0 : recipe.layers === 'last' ? lastDense(network) : planned.trainFrom;
       network.setWeights(base);
       const r = await simulate(network, base, sets, { ...recipe, trainFrom }, budget);
       rows.push([
-        recipe.name, `${r.accepted}/${DELIVERIES}`, pct(r.writer[0]), pct(r.writer[1]), pct(r.writer[3]), pct(r.writer[DELIVERIES]),
+        recipe.name, `${r.accepted}/${size.deliveries}`, pct(r.writer[0]), pct(r.writer[1]), pct(r.writer[3]), pct(r.writer[size.deliveries]),
         pct(r.movedBefore), pct(r.movedAfter), pct(r.anchorAfter), r.poison, fixed(r.msPerRound, 0),
       ]);
       ctx.log(`  ${recipe.name}: ${r.log}`);
     }
-    ctx.log(table(['recipe', 'accepted', 'writer before', 'after 1', 'after 3', `after ${DELIVERIES}`, 'moved MNIST before', 'after', 'anchor after', 'poison (50 sevens as 1)', 'ms/round'], rows));
+    ctx.log(table(['recipe', 'accepted', 'writer before', 'after 1', 'after 3', `after ${size.deliveries}`, 'moved MNIST before', 'after', 'anchor after', `poison (${size.perDelivery} sevens as 1)`, 'ms/round'], rows));
   }
 }
 
@@ -155,14 +159,14 @@ async function simulate(net: Network, base: NamedTensor[], sets: Sets, plan: Fin
   const worst = poisonVerdict.checks[0];
   const poison = poisonVerdict.accepted ? `accepted (p ${worst ? worst.p.toExponential(1) : '-'})` : `rejected (p ${worst.p.toExponential(1)}, ${worst.scope === 'all' ? 'all' : `digit ${worst.scope}`})`;
   const log = rejected.length ? `deliveries rejected: ${rejected.join(' | ')}` : `every delivery accepted; the poisoned one: ${poisonVerdict.reason.replace(/ \(McNemar.*$/, '')}`;
-  return { accepted, writer, movedBefore, movedAfter, anchorAfter, poison, msPerRound: ms / (DELIVERIES + 1), log };
+  return { accepted, writer, movedBefore, movedAfter, anchorAfter, poison, msPerRound: ms / (sets.deliveries.length + 1), log };
 }
 
 function compare(set: Comparison['set'], against: Comparison['against'], reference: Answers, candidate: Answers): Comparison {
   return { set, against, version: against, labels: reference.labels, reference: reference.predicted, candidate: candidate.predicted };
 }
 
-function makeSets(quick: boolean): AllSets {
+function makeSets(size: Size): AllSets {
   const { train: mnist } = loadMnist();
   const asSet = (s: readonly LabelledPng[]) => {
     const x = new Float32Array(s.length * 784);
@@ -176,16 +180,16 @@ function makeSets(quick: boolean): AllSets {
   };
   const mnistExample = (k: number, label = mnist.labels[k]): Example => ({ label, pixels: toBytes(mnist.pixels.subarray(k * 784, (k + 1) * 784)) });
   const sevens: number[] = [];
-  for (let k = 40_000; sevens.length < PER_DELIVERY; k++) if (mnist.labels[k] === 7) sevens.push(k);
+  for (let k = 40_000; sevens.length < size.perDelivery; k++) if (mnist.labels[k] === 7) sevens.push(k);
   const writer = (name: WriterName) => {
-    const foreign = foreignSets(DELIVERIES * PER_DELIVERY, quick ? 300 : 1200, name);
+    const foreign = foreignSets(size.deliveries * size.perDelivery, size.check, name);
     const examples = asExamples(foreign.train);
-    return { deliveries: Array.from({ length: DELIVERIES }, (_, k) => examples.slice(k * PER_DELIVERY, (k + 1) * PER_DELIVERY)), check: asSet(foreign.check) };
+    return { deliveries: Array.from({ length: size.deliveries }, (_, k) => examples.slice(k * size.perDelivery, (k + 1) * size.perDelivery)), check: asSet(foreign.check) };
   };
   return {
     writers: Object.fromEntries((Object.keys(WRITERS) as WriterName[]).map((name) => [name, writer(name)])) as AllSets['writers'],
-    moved: asSet(movedMnist(mnist, balancedIndices(mnist, quick ? 300 : 1000, 56_000), 3)),
-    anchor: mnistSet(balancedIndices(mnist, 1000, 58_000)),
+    moved: asSet(movedMnist(mnist, balancedIndices(mnist, size.moved, 56_000), 3)),
+    anchor: mnistSet(balancedIndices(mnist, size.anchor, 58_000)),
     replaySeed: balancedIndices(mnist, 1000, 0).map((k) => mnistExample(k)),
     poison: sevens.map((k) => mnistExample(k, 1)),
   };

@@ -45,7 +45,7 @@ async function run(ctx: BenchContext): Promise<void> {
     // 1. Latency, one delivery at a time.
     const toDecision: number[] = [];
     const toServed: number[] = [];
-    for (let k = 0; k < (ctx.quick ? 2 : 5); k++) {
+    for (let k = 0; k < (ctx.quick ? 1 : 5); k++) {
       const t0 = Date.now();
       const id = await deliver(w, delivery('digits'));
       const decided = (await waitForDecisions(w, 'digits', [id], 300_000)).get(id)!;
@@ -58,7 +58,7 @@ async function run(ctx: BenchContext): Promise<void> {
     ctx.log(`one delivery of ${PER_DELIVERY} at a time: webhook to decision ${fixed(median(toDecision) / 1000, 2)} s, to a new version served ${fixed(median(toServed) / 1000, 2)} s (medians of ${toDecision.length}; MODEL_REFRESH_SECONDS 10)`);
 
     // 2. Throughput of one model's trainer.
-    const n = ctx.quick ? 6 : 30;
+    const n = ctx.quick ? 3 : 30;
     const before = (await adminModel(w, 'digits')).decisions.length;
     const t0 = Date.now();
     const ids = await Promise.all(Array.from({ length: n }, () => deliver(w, delivery('digits'))));
@@ -70,15 +70,17 @@ async function run(ctx: BenchContext): Promise<void> {
     await server.stop();
   }
 
-  // 3. Models x deliveries/s: one workerd for all, then one workerd per model.
-  const perModel = ctx.quick ? 3 : 8;
+  // 3. Models x deliveries/s: one workerd for all, then one workerd per model (--quick: 2 models, 2 deliveries each, one process each).
+  const perModel = ctx.quick ? 2 : 8;
   const rows: string[][] = [];
-  for (const models of ctx.quick ? [1, 2] : [1, 2, 4]) {
-    const shared = await start();
-    try {
-      rows.push(['one workerd', String(models), ...(await spread([shared.client], models, perModel, delivery))]);
-    } finally {
-      await shared.stop();
+  for (const models of ctx.quick ? [2] : [1, 2, 4]) {
+    if (!ctx.quick) {
+      const shared = await start();
+      try {
+        rows.push(['one workerd', String(models), ...(await spread([shared.client], models, perModel, delivery))]);
+      } finally {
+        await shared.stop();
+      }
     }
     if (models === 1) continue;
     const servers = await Promise.all(Array.from({ length: models }, () => start()));
