@@ -21,8 +21,13 @@ export function modelsRoute(deps: AppDeps): Hono<AppEnv> {
     .get('/v1/models', async (c) => {
       const source = registrySource(c.env);
       // A personal model whose first version is not readable yet is left out rather than failing the list.
-      const settled = await Promise.allSettled((await deps.catalog.names(source)).map((name) => deps.catalog.details(name, source)));
-      const models = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const names = await deps.catalog.names(source);
+      const settled = await Promise.allSettled(names.map((name) => deps.catalog.details(name, source)));
+      const models = settled.flatMap((r, i) => {
+        if (r.status === 'fulfilled') return [r.value];
+        if (deps.catalog.has(names[i])) throw r.reason;
+        return [];
+      });
       return c.json({ models: models.map(({ name, version, source, sha256, metrics, base }) => ({ name, version, source, sha256, metrics, ...(base ? { base } : {}) })) });
     })
     .get('/v1/models/:name', async (c) => {
