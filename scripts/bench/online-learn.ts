@@ -95,6 +95,8 @@ async function run(ctx: BenchContext): Promise<void> {
     const base = await network.weights();
     const rows: string[][] = [];
     const convolutional = planned.trainFrom > 0;
+    /** The writer's accuracy is shown after these many deliveries. */
+    const after = [...new Set([1, 3, size.deliveries])].filter((k) => k <= size.deliveries);
     const recipes = RECIPES.filter((r) => (convolutional ? r.cnn : r.layers !== 'head'));
     const planRecipe = recipes.find((r) => r.lr === planned.lr && r.epochs === planned.epochs && (r.layers === 'all') === (planned.trainFrom === 0)) ?? recipes[0];
     for (const recipe of ctx.quick ? [planRecipe] : recipes) {
@@ -102,12 +104,12 @@ async function run(ctx: BenchContext): Promise<void> {
       network.setWeights(base);
       const r = await simulate(network, base, sets, { ...recipe, trainFrom }, budget);
       rows.push([
-        recipe.name, `${r.accepted}/${size.deliveries}`, pct(r.writer[0]), pct(r.writer[1]), pct(r.writer[3]), pct(r.writer[size.deliveries]),
+        recipe.name, `${r.accepted}/${size.deliveries}`, pct(r.writer[0]), ...after.map((k) => pct(r.writer[k])),
         pct(r.movedBefore), pct(r.movedAfter), pct(r.anchorAfter), r.poison, fixed(r.msPerRound, 0),
       ]);
       ctx.log(`  ${recipe.name}: ${r.log}`);
     }
-    ctx.log(table(['recipe', 'accepted', 'writer before', 'after 1', 'after 3', `after ${size.deliveries}`, 'moved MNIST before', 'after', 'anchor after', `poison (${size.perDelivery} sevens as 1)`, 'ms/round'], rows));
+    ctx.log(table(['recipe', 'accepted', 'writer before', ...after.map((k) => `after ${k}`), 'moved MNIST before', 'after', 'anchor after', `poison (${size.perDelivery} sevens as 1)`, 'ms/round'], rows));
   }
 }
 
@@ -150,7 +152,7 @@ async function simulate(net: Network, base: NamedTensor[], sets: Sets, plan: Fin
   };
   for (const [k, d] of sets.deliveries.entries()) {
     if ((await round(d, 1000 + k)).accepted) accepted++;
-    writer.push(k === 0 || k === 2 || k === sets.deliveries.length - 1 ? await writerNow() : NaN);
+    writer.push([1, 3, sets.deliveries.length].includes(k + 1) ? await writerNow() : NaN);
   }
   const rejected = [...reasons];
   const movedAfter = scoreOf(await answersOf(net, sets.moved.x, sets.moved.labels)).accuracy;
