@@ -2,6 +2,7 @@ import type { Engines } from './inference/engines.ts';
 import { DEFAULT_MODEL_REFRESH_SECONDS } from './limits.ts';
 import type { ModelCatalog, RegistrySource } from './models/catalog.ts';
 import type { Holdout } from '../src/online/gate.ts';
+import type { TrainerStatus } from './trainer/trainer.ts';
 import type { ObjectStore } from '../src/registry/object-store.ts';
 import type { ImageToPixels } from './predict/image.ts';
 import type { TrainingQueue } from './training/message.ts';
@@ -39,6 +40,8 @@ export interface Bindings {
   FEEDBACK_ENABLED?: string;
   /** The most models a deployment holds, bundled and personal (default 100). */
   MAX_MODELS?: string;
+  /** Origins besides the Worker's own whose pages may send corrections (comma- or space-separated). */
+  FEEDBACK_ORIGINS?: string;
   /** The trainer of each model (a Durable Object); the webhook also keeps its replay ledger there. */
   TRAINER?: { idFromName(name: string): object; get(id: object): TrainerStub };
   /** Workers' rate-limiting binding for POST /v1/feedback, keyed by client. */
@@ -46,13 +49,21 @@ export interface Bindings {
 }
 
 /**
+ * What the ledger of signed attempts says of one (webhook-id, timestamp): `new` (recorded now),
+ * `duplicate` (the same signed request, already queued), `pending` (the same, its first attempt
+ * still being queued), `conflict` (the same id and timestamp with another body).
+ */
+export type Admission = 'new' | 'duplicate' | 'pending' | 'conflict';
+
+/**
  * What the routes call on a model's trainer (functions/trainer/object.ts): the signed webhook
- * attempts seen (a replay is the same attempt again), and its state for the admin.
+ * attempts seen (a retry of the same signed request is known), and its state for the admin.
  */
 export interface TrainerStub {
-  admitAttempt(id: string, timestamp: number): Promise<boolean>;
+  admitAttempt(id: string, timestamp: number, digest: string): Promise<Admission>;
+  attemptQueued(id: string, timestamp: number): Promise<void>;
   forgetAttempt(id: string, timestamp: number): Promise<void>;
-  status(model: string): Promise<unknown>;
+  status(model: string): Promise<TrainerStatus>;
 }
 
 /** The Hono environment of the app. */

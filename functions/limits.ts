@@ -83,7 +83,7 @@ export const DEFAULT_TRAIN_CPU_BUDGET_MS = 20_000;
  * The rate that converts TRAIN_CPU_BUDGET_MS into example passes: floating-point operations of
  * training (trainingFlopsPerExample in src/online/budget.ts) per millisecond of CPU. Measured inside
  * workerd with the relaxed-SIMD WASM kernels, fine-tuning as the trainer does
- * (`npm run bench -- train-workerd`, AMD EPYC, medians of 7): the bundled 784-800-10 MLP 29.8
+ * (`npm run bench -- train-workerd`, AMD EPYC, medians of 7): the article's 784-800-10 MLP 29.8
  * GFLOP/s (11,650 passes/s), the lenet5 preset 9.2 GFLOP/s (small convolutions and pooling cost
  * more than their products), the cnn preset 19.1 GFLOP/s. Set below the lowest, 8 GFLOP/s, so that
  * a round of any of these stays within its budget on a somewhat slower CPU: for the MLP the budget's
@@ -134,8 +134,26 @@ export const HELD_OUT_SHARE = 0.1;
 
 // --- Admin ---------------------------------------------------------------------------------------
 
-/** Largest model a POST /v1/models/:name/versions may upload: 32 MiB (the bundled MLP is 2.5 MB). */
+/** Largest model a POST /v1/models/:name/versions may upload: 32 MiB (the article's MLP is 2.5 MB). */
 export const MAX_MODEL_UPLOAD_BYTES = 32 * 1024 * 1024;
 
 /** Longest `?note=` kept with a published version. */
 export const MAX_NOTE_CHARS = 500;
+
+// --- The Open Inference Protocol v2: POST /v2/models/:name/infer ----------------------------------
+
+/**
+ * Examples in one inference request: the first dimension of its input tensor. 64 digits as FP32
+ * JSON take about 0.5 MiB with 6 significant digits, at most about 1.3 MiB with 17.
+ */
+export const MAX_INFER_BATCH = 64;
+
+/** Largest inference request body: 4 MiB, room for MAX_INFER_BATCH digits as FP32 JSON written at any precision. */
+export const MAX_INFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Largest image in a BYTES input, after base64 decoding, and its pixels from the header: the limits
+ * of an image in a webhook delivery (256 KiB, 0.25 megapixels), since one request holds many.
+ */
+export const MAX_INFER_IMAGE_BYTES = MAX_WEBHOOK_IMAGE_BYTES;
+export const MAX_INFER_IMAGE_PIXELS = MAX_WEBHOOK_IMAGE_PIXELS;

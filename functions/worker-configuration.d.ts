@@ -18,6 +18,7 @@ declare namespace Cloudflare {
 		MODEL_REFRESH_SECONDS: string;
 		TRAIN_CPU_BUDGET_MS: string;
 		FEEDBACK_ENABLED: string;
+		FEEDBACK_ORIGINS: string;
 		WEBHOOK_SECRET: string;
 		ADMIN_TOKEN: string;
 		TRAINER: DurableObjectNamespace<import("./index").ModelTrainer>;

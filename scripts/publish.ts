@@ -20,6 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Miniflare } from 'miniflare';
 import * as ort from 'onnxruntime-node';
+import { createClient } from '../client/index.ts';
 import type { OrtApi } from '../functions/inference/ort-engine.ts';
 import { DEFAULT_MODEL } from '../functions/limits.ts';
 import { describeOnnx, metricsOf, type ModelCard } from '../functions/models/model.ts';
@@ -61,22 +62,24 @@ async function main(): Promise<void> {
 
   const target = o.remote ?? o.url;
   const token = o.remote ? process.env.ADMIN_TOKEN : devVar('ADMIN_TOKEN');
-  const url = `${target.replace(/\/$/, '')}/v1/models/${o.name}/versions?${new URLSearchParams({ metrics: JSON.stringify(metrics), ...(o.note ? { note: o.note } : {}), ...(o.force ? { force: 'true' } : {}) })}`;
-  let res: Response;
+  const api = createClient(target.replace(/\/$/, ''), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  let res;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: bytes });
+    res = await api.v1.models[':name'].versions.$post(
+      { param: { name: o.name }, query: { metrics: JSON.stringify(metrics), ...(o.note ? { note: o.note } : {}), ...(o.force ? { force: 'true' as const } : {}) } },
+      { headers: { 'content-type': 'application/octet-stream' }, init: { body: bytes } },
+    );
   } catch (e) {
     if (o.remote) fail(`${target} does not answer: ${(e as Error).message}`);
     await publishToLocalR2(bytes, o.name, metrics, o.note);
     return;
   }
-  const answer = await res.text();
-  if (!res.ok) {
+  if (res.status !== 201) {
     const hint = res.status === 401 || res.status === 403 ? (o.remote ? ' (set ADMIN_TOKEN to the Worker\'s secret)' : ' (set ADMIN_TOKEN, or put it in .dev.vars as the Worker has it)') : '';
-    fail(`${target} refused the model: ${res.status} ${answer}${hint}`);
+    fail(`${target} refused the model: ${res.status} ${await res.text()}${hint}`);
   }
-  const { version, promoted, message } = JSON.parse(answer) as { version: { version: string; sha256: string }; promoted?: boolean; message?: string };
-  if (promoted === false) {
+  const { version, promoted, message } = await res.json();
+  if (!promoted) {
     console.log(`published ${o.name} ${version.version} (sha256 ${version.sha256.slice(0, 12)}...) to ${target}, NOT current: ${message}`);
     return;
   }

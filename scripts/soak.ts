@@ -11,15 +11,20 @@
  *   2. saturation: POST /v1/predict with a PNG, stepping the connections, to find the concurrency
  *      that saturates the machine;
  *   3. load: that concurrency for --seconds, zero errors, p50/p99, RSS over time (its slope);
- *   4. load while training: the same, while signed webhook deliveries (with replays and redeliveries)
- *      make the trainer publish new versions;
+ *   4. load while training: the same, while signed webhook deliveries (with retries of the same
+ *      signed request and redeliveries) make the trainer publish new versions;
  *   5. exactly once: once the trainer has decided on everything, wrangler dev is stopped and its
  *      state read back (the trainer's records, the manifest): every delivery answered 202, in the
  *      fuzz and in 4, applied once with all its examples; nothing else applied;
  *   6. memory of the Worker alone: the deployable bundle (`wrangler deploy --dry-run`) on workerd
  *      without wrangler's dev tooling, the same load for --seconds: RSS flat after warm-up; then
- *      half as many fuzz cases again, of the predict families (bombs, huge bodies, mutated images),
- *      RSS bounded.
+ *      half as many fuzz cases again, of the predict families (bombs, huge bodies, mutated images; the
+ *      costliest images are 7's), RSS bounded;
+ *   7. the costliest inputs within the limits (the most pixels in every PNG layout, JPEGs of every
+ *      layout at the edge of the decoding memory, baseline and progressive, bodies as large as
+ *      allowed) and the decompression bombs, each sent to a fresh Worker alone on workerd with V8's
+ *      heap capped as an isolate's: every answer as it must be, and what each took (RSS growth
+ *      over the warm Worker, sampled every 5 ms) within --max-input-mib.
  *      (Under wrangler dev the Worker's process grows by a few KiB per request, for any route, even
  *      GET /healthz, past 1 GiB in a full run: the dev tooling's, so it is reported, not judged.)
  * Figures go to --out (JSON) and the console; the exit code is 1 if any check failed.
@@ -40,6 +45,10 @@ import { fuzzOverHttp } from './lib/soak/fuzz-http.ts';
 import { findSaturation, loadPredict, type LoadResult } from './lib/soak/load.ts';
 import { readBackState } from './lib/soak/readback.ts';
 import { watchDecisions, watchServedVersions } from './lib/soak/watch.ts';
+import { measureEachAlone } from './lib/soak/worst-inputs.ts';
+import { ringJpeg, ringPng, worstImages } from './lib/worst-images.ts';
+import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from '../functions/limits.ts';
+import { MAX_JPEG_SCANS, MAX_SIDE } from '../src/image/limits.ts';
 import { startWranglerDev, workerdProcesses, workerEntryUrl } from './lib/wrangler-dev.ts';
 
 const program = new Command('npm run soak --')
@@ -56,13 +65,18 @@ const program = new Command('npm run soak --')
   .option('--warmup-seconds <s>', 'load before the Worker alone is measured (its heap grows to its working size first)', '20')
   .option('--drain-seconds <s>', 'longest wait for the trainer to decide on every accepted delivery', '300')
   .option('--max-rss-mib <n>', "the Worker's workerd (under wrangler dev) may never exceed this resident size", '2048')
+  .option('--max-input-mib <n>', 'the most memory (RSS growth) one costly input may take a fresh Worker: 3/4 of an isolate', '96')
+  .option('--skip-worst', 'leave out the costliest inputs (each on a fresh Worker, about a minute)')
   .option('--out <file>', 'machine-readable results', 'out/soak.json')
   .showHelpAfterError();
 
 interface Options {
   seconds: string; fuzz: string; seed: string; concurrency: string; skip: string; deadline: string; connections: string;
-  stepSeconds: string; deliveryMs: string; warmupSeconds: string; drainSeconds: string; maxRssMib: string; out: string;
+  stepSeconds: string; deliveryMs: string; warmupSeconds: string; drainSeconds: string; maxRssMib: string; maxInputMib: string; skipWorst?: boolean; out: string;
 }
+
+/** An isolate's memory in production (MB): the Worker alone runs with V8's heap capped at this. */
+const ISOLATE_MB = 128;
 
 const positive = (name: string, v: string, min = 1) => {
   const n = Number(v);
@@ -163,7 +177,7 @@ async function main(): Promise<void> {
     const versionOrder = versions.filter((v) => v.version).map((v) => v.version!);
     const distinct = versionOrder.filter((v, i) => i === 0 || v !== versionOrder[i - 1]);
     report.loadWhileTraining = { ...training, deliveries: { ...sentRest, accepted: sentAccepted.size }, versionsServed: distinct, predictionsSampled: versions.length, predictionsFailed: versions.filter((v) => v.status !== 200).length };
-    log(`  deliveries: ${sent.deliveries} sent, ${sentAccepted.size} accepted, ${sent.replaysRefused} replays refused, ${sent.redeliveries} redeliveries accepted; versions served meanwhile: ${distinct.join(' -> ')}`);
+    log(`  deliveries: ${sent.deliveries} sent, ${sentAccepted.size} accepted, ${sent.duplicatesAccepted} sent again and accepted as duplicates, ${sent.redeliveries} redeliveries accepted; versions served meanwhile: ${distinct.join(' -> ')}`);
     checkLoad('load while training', training.result, training.memory, problems, Number(o.maxRssMib), false);
     if (sent.violations.length) problems.push(`deliveries: ${sent.violations.length} answers were wrong (${sent.violations.slice(0, 3).join('; ')})`);
     if (versions.some((v) => v.status !== 200)) problems.push('a sampled prediction failed while training');
@@ -206,14 +220,16 @@ async function main(): Promise<void> {
       report.workerdAlone = plain;
       checkLoad('the Worker alone', plain.result, plain.memory, problems, Number(o.maxRssMib), true);
       // Garbage too: the predict cases of the fuzzing (bombs, huge bodies, mutated images), memory sampled.
+      // Not the costliest images: what each takes is measured alone (7); here they would only raise
+      // the process's high-water mark, which its allocator keeps, and hide a slope.
       if (fuzzCases > 0) {
         const cases = Math.ceil(fuzzCases / 2);
-        log(`the Worker alone, fuzzed: ${cases} cases of the predict families (seed ${o.seed})`);
+        log(`the Worker alone, fuzzed: ${cases} cases of the predict families but the costliest images (seed ${o.seed})`);
         const rss = sampleRss(alone.process.pid!, 500);
-        const webhookFamilies = Object.keys(FAMILY_WEIGHTS).filter((f) => f.startsWith('webhook/'));
+        const leftOut = Object.keys(FAMILY_WEIGHTS).filter((f) => f.startsWith('webhook/') || f === 'predict/16bit-max' || f === 'predict/jpeg-memory');
         const fuzz = await fuzzOverHttp({
           url: alone.url, seed: positive('seed', o.seed, 0), cases, concurrency: positive('concurrency', o.concurrency),
-          deadlineMs: positive('deadline', o.deadline), secret, secrets, skip: webhookFamilies,
+          deadlineMs: positive('deadline', o.deadline), secret, secrets, skip: leftOut,
         });
         const memory = summariseRss(rss.stop(), 0.25);
         const { accepted: _none, ...rest } = fuzz;
@@ -226,6 +242,23 @@ async function main(): Promise<void> {
       }
     } finally {
       await alone.stop();
+    }
+
+    // 7. The costliest inputs within the limits, and the bombs, each on a Worker of its own.
+    if (!o.skipWorst) {
+      const limits = { maxPixels: MAX_IMAGE_PIXELS, maxSide: MAX_SIDE, maxBytes: MAX_IMAGE_BYTES, maxScans: MAX_JPEG_SCANS };
+      const inputs = worstImages(limits);
+      const cap = positive('max-input-mib', o.maxInputMib);
+      log(`the costliest inputs: ${inputs.length}, each sent to a fresh Worker alone (V8's heap capped at ${ISOLATE_MB} MB, as an isolate's), its RSS sampled every 5 ms`);
+      const warmBodies = [mnistPngBody(), { contentType: 'image/jpeg', bytes: ringJpeg(64, 64, '4:2:0') }, { contentType: 'image/png', bytes: ringPng(64, 64, 6, 16) }];
+      const warm = async (url: string) => {
+        for (const b of warmBodies) await (await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': b.contentType }, body: b.bytes })).text();
+      };
+      const worst = await measureEachAlone(inputs, () => startWorkerd(bundle, 'core', [`--max-old-space-size=${ISOLATE_MB}`]), warm, 2, log);
+      report.worstInputs = worst;
+      log(`  the most any took: ${worst.worst?.growthMiB.toFixed(1)} MiB (${worst.worst?.label}); the slowest: ${worst.slowest?.ms.toFixed(0)} ms (${worst.slowest?.label})`);
+      for (const u of worst.unexpected) problems.push(`the costliest inputs: ${u}`);
+      for (const a of worst.answers) if (a.growthMiB > cap) problems.push(`the costliest inputs: ${a.label} took ${a.growthMiB.toFixed(0)} MiB, over --max-input-mib ${cap}`);
     }
   } finally {
     rmSync(bundle.dir, { recursive: true, force: true });

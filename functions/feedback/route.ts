@@ -1,27 +1,28 @@
-import { Hono } from 'hono';
-import * as z from 'zod/mini';
 import { toBytes } from '../../src/online/example.ts';
 import type { AppDeps, AppEnv, Bindings } from '../context.ts';
 import { mediaType, readBody } from '../http/body.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatIssues, parseJson } from '../http/json.ts';
-import '../http/zod.ts';
+import { ApiApp } from '../http/openapi.ts';
 import { DEFAULT_MODEL, FEEDBACK_RETRY_AFTER_SECONDS, MAX_FEEDBACK_BYTES, PIXELS } from '../limits.ts';
-import { enqueueDelivery } from '../training/enqueue.ts';
 import { requireModel } from '../models/personal.ts';
-import { Label, ModelName, Pixels } from '../training/examples.ts';
+import { enqueueDelivery } from '../training/enqueue.ts';
 import { FEEDBACK_ID_PREFIX } from '../training/message.ts';
 import type { Accepted } from '../webhooks/route.ts';
+import { clientKey } from './client.ts';
+import { feedbackOriginAllowed } from './origins.ts';
+import { feedback, FeedbackBody } from './spec.ts';
 
-/** The body of POST /v1/feedback: the 28 x 28 the model saw, and the digit it should have said. */
-export const FeedbackBody = z.strictObject({ pixels: Pixels, label: Label, model: z.optional(ModelName) });
+export { FeedbackBody };
 
 const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9, "model"?: name }`;
 
 /**
  * POST /v1/feedback: a correction from the public page ("Wrong? It was a ..."). Unauthenticated,
- * so: switchable off (`FEEDBACK_ENABLED=false`: 503 `feedback_disabled`), rate-limited per client
- * (CF-Connecting-IP, Workers' rate-limiting binding: 429 with Retry-After) before anything is
+ * so: switchable off (`FEEDBACK_ENABLED=false`: 503 `feedback_disabled`), taken from browsers of
+ * the page's own origin only (and FEEDBACK_ORIGINS: 403 `origin_not_allowed` for another Origin; its
+ * CORS, app.ts, lets no other page send one), rate-limited per client (CF-Connecting-IP, an IPv6
+ * address by its /64; Workers' rate-limiting binding: 429 with Retry-After) before anything is
  * read, validated like the webhook (413/415/400/422), and fed into the same queue and trainer (of
  * `model`, default digits; 422 for an unknown one), where corrections wait to make a round together
  * (FEEDBACK_BATCH_SIZE or FEEDBACK_BATCH_SECONDS) and pass the same gate: a correction can change
@@ -32,9 +33,14 @@ const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9, "model"
  * curl -s localhost:8787/v1/feedback -H 'content-type: application/json' -d '{"pixels":[...784],"label":7}'
  * // 202 { "accepted": 1, "delivery": "fb_0b6c..." }
  */
-export function feedbackRoute(deps: AppDeps): Hono<AppEnv> {
-  return new Hono<AppEnv>().post('/v1/feedback', async (c) => {
+export function feedbackRoute(deps: AppDeps) {
+  return new ApiApp<AppEnv>().openapi(feedback, async (c) => {
     if (!feedbackEnabled(c.env)) throw new ApiError(503, 'feedback_disabled', 'corrections are switched off on this server');
+    // Simple cross-origin POSTs skip the preflight: the Origin a browser sends is checked here too.
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !feedbackOriginAllowed(origin, new URL(c.req.url).origin, c.env)) {
+      throw new ApiError(403, 'origin_not_allowed', `corrections are taken from this site's own page; a page of ${JSON.stringify(origin.slice(0, 100))} may not send them`);
+    }
     await checkRate(c.env, c.req.header('cf-connecting-ip'));
     const body = await readBody(c.req.raw, MAX_FEEDBACK_BYTES, 'feedback body');
     const type = mediaType(c.req.header('content-type'));
@@ -63,7 +69,7 @@ export function feedbackEnabled(env: Bindings | undefined): boolean {
 async function checkRate(env: Bindings | undefined, client: string | undefined): Promise<void> {
   const limiter = env?.FEEDBACK_LIMITER;
   if (!limiter) return; // Node tests of the app; the Worker always has the binding (wrangler.toml)
-  const { success } = await limiter.limit({ key: `feedback:${client ?? 'unknown'}` });
+  const { success } = await limiter.limit({ key: `feedback:${clientKey(client)}` });
   if (!success) {
     throw new ApiError(429, 'rate_limited', `too many corrections from this client; try again in ${FEEDBACK_RETRY_AFTER_SECONDS} s`, {
       'Retry-After': String(FEEDBACK_RETRY_AFTER_SECONDS),

@@ -1,4 +1,4 @@
-import type * as z from 'zod/mini';
+import type { z } from '@hono/zod-openapi';
 import { ApiError } from './errors.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

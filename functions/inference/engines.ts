@@ -59,7 +59,8 @@ export class Engines {
   }
 
   async get(model: ModelVersion, mode: EngineMode, waitUntil: WaitUntil): Promise<Engine> {
-    const key = `${model.name}@${model.version}`;
+    // The bytes' hash too: a version name is never reused by the registry, but a wiped bucket starts again at v1.
+    const key = `${model.name}@${model.version}#${model.sha256}`;
     if (mode === 'core') return this.coreFor(key, model);
     if (mode === 'onnxruntime') return this.ortFor(key, model);
     const ready = this.ready.get(key);

@@ -7,7 +7,8 @@ export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
 /**
  * onnxruntime-web's WASM backend as an inference engine: one InferenceSession per model version.
- * The input is shaped [1, ...the model's input shape] ([1, 784] or [1, 1, 28, 28]).
+ * The input is shaped [examples, ...the model's input shape] ([n, 784] or [n, 1, 28, 28]); a model
+ * whose batch dimension is fixed (not symbolic) is run one example at a time.
  *
  * @example
  * const engine = await createOrtEngine(ort, model);
@@ -17,15 +18,25 @@ export async function createOrtEngine(ort: OrtApi, model: ModelVersion): Promise
   const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: 'all' });
   const [input] = session.inputNames;
   const [output] = session.outputNames;
-  const dims = [1, ...model.inputShape];
+  const meta = session.inputMetadata?.[0];
+  const batches = !(meta?.isTensor && typeof meta.shape[0] === 'number');
+  const size = model.inputShape.reduce((a, d) => a * d, 1);
+  const run = async (x: Float32Array, n: number) => {
+    const result = await session.run({ [input]: new ort.Tensor('float32', x, [n, ...model.inputShape]) });
+    const y = result[output];
+    const data = y.data as Float32Array;
+    y.dispose();
+    return data;
+  };
   return {
     kind: 'onnxruntime',
-    async predict(x) {
-      const result = await session.run({ [input]: new ort.Tensor('float32', x, dims) });
-      const y = result[output];
-      const data = y.data as Float32Array;
-      y.dispose();
-      return data;
+    async predict(x, examples = 1) {
+      if (examples === 1 || batches) return run(x, examples);
+      const rows: Float32Array[] = [];
+      for (let i = 0; i < examples; i++) rows.push(await run(x.subarray(i * size, (i + 1) * size), 1));
+      const out = new Float32Array(rows.reduce((a, r) => a + r.length, 0));
+      rows.reduce((at, r) => (out.set(r, at), at + r.length), 0);
+      return out;
     },
   };
 }

@@ -1,5 +1,5 @@
 import {
-  ModelList, ModelRegistry, type GateDecision, type Manifest, type ModelEntry, type ModelVersion as RegistryEntry, type ObjectStore, type RegistryEvent,
+  MODEL_NAME, ModelList, ModelRegistry, type GateDecision, type Manifest, type ModelEntry, type ModelVersion as RegistryEntry, type ObjectStore, type RegistryEvent,
 } from '../../src/registry/index.ts';
 import { ApiError } from '../http/errors.ts';
 import { loadBundled, type BundledModel } from './bundled.ts';
@@ -74,6 +74,11 @@ export class ModelCatalog {
     for (const m of bundled) this.bundledModels.set(m.name, m);
   }
 
+  /** Names of the bundled models: those that must load for the server to be ready. */
+  get bundledNames(): string[] {
+    return [...this.bundledModels.keys()];
+  }
+
   /** Whether `name` is a bundled model. */
   has(name: string): boolean {
     return this.bundledModels.has(name);
@@ -135,12 +140,8 @@ export class ModelCatalog {
     if (!manifest?.current) return this.fallback(name);
 
     const key = `${name}@${manifest.current}`;
-    let version = this.versions.get(key);
-    if (version) {
-      // Most recently used: versions of other models are let go first.
-      this.versions.delete(key);
-      this.versions.set(key, version);
-    } else {
+    let version = touch(this.versions, key);
+    if (!version) {
       version = this.serving(new ModelRegistry(source.bucket!, name), manifest);
       this.remember(key, version);
     }
@@ -155,6 +156,55 @@ export class ModelCatalog {
     if (!model) return this.fallback(name);
     this.lastServed.set(name, model);
     return model;
+  }
+
+  /**
+   * A version of any model by name, the bundled ones and those only the registry holds: the current
+   * one when `version` is undefined, else the version of that name (a registry version, `v3`, or the
+   * bundled one, `bundled-...`). Null when there is no such model or version. A version named
+   * explicitly is served only with intact bytes (a RegistryError `corrupt` otherwise).
+   *
+   * @example
+   * const model = await catalog.find('digits', 'v3', source); // null: no v3
+   */
+  async find(name: string, version: string | undefined, source: RegistrySource): Promise<ModelVersion | null> {
+    if (this.has(name)) {
+      if (version === undefined) return this.current(name, source);
+      const bundled = await this.bundledVersion(name);
+      if (bundled.version === version) return bundled;
+    }
+    if (!source.bucket || !MODEL_NAME.test(name)) return null;
+    const manifest = await this.manifest(name, source);
+    const registry = new ModelRegistry(source.bucket, name);
+    if (version === undefined) {
+      return manifest.current ? this.cached(`${name}@${manifest.current}`, () => this.serving(registry, manifest)) : null;
+    }
+    const entry = await registry.find(manifest, version);
+    if (!entry) return null;
+    // Its own key: the current version's entry may hold an ancestor (when the current one is corrupt);
+    // with its sha256, as a wiped registry names new bytes v1 again.
+    return this.cached(`exactly ${name}@${version}#${entry.sha256}`, async () => {
+      const bytes = new Uint8Array(await registry.load(entry));
+      return { ...registryInfo(name, entry), bytes, inputShape: describeOnnx(bytes).inputShape };
+    });
+  }
+
+  /**
+   * The names of the versions `find` serves by name (the manifest's and the bundled one; archived
+   * versions are served too but not listed), or null when there is no such model.
+   */
+  async versionNames(name: string, source: RegistrySource): Promise<string[] | null> {
+    const names: string[] = [];
+    if (source.bucket && MODEL_NAME.test(name)) {
+      try {
+        names.push(...(await this.manifest(name, source)).versions.map((v) => v.version));
+      } catch (e) {
+        if (!this.has(name)) throw e;
+        console.error(`model registry: reading the manifest of '${name}' failed`, e);
+      }
+    }
+    if (this.has(name)) names.push((await this.bundledVersion(name)).version);
+    return names.length ? names : null;
   }
 
   /**
@@ -207,7 +257,8 @@ export class ModelCatalog {
     return Promise.reject(new ApiError(503, 'model_unavailable', `model '${name}' has no version to serve yet; try again shortly`, { 'Retry-After': '5' }));
   }
 
-  private bundledVersion(name: string): Promise<ModelVersion> {
+  /** A bundled model's own version (what it serves while its registry has none). */
+  bundledVersion(name: string): Promise<ModelVersion> {
     let v = this.bundled.get(name);
     if (!v) {
       const model = this.bundledModels.get(name);
@@ -232,11 +283,34 @@ export class ModelCatalog {
     return manifest;
   }
 
+  /** A version's bytes, loaded once for concurrent requests and kept (a failed load is tried again next time). */
+  private async cached(key: string, load: () => Promise<ModelVersion | null>): Promise<ModelVersion | null> {
+    let version = touch(this.versions, key);
+    if (!version) {
+      version = load();
+      this.remember(key, version);
+      version.catch(() => {
+        if (this.versions.get(key) === version) this.versions.delete(key);
+      });
+    }
+    return version;
+  }
+
   /** Keeps the `keep` most recently used versions' bytes; the others are dropped (their engines go with them). */
   private remember(key: string, version: Promise<ModelVersion | null>): void {
     this.versions.set(key, version);
     while (this.versions.size > this.keep) this.versions.delete(this.versions.keys().next().value!);
   }
+}
+
+/** A map's entry moved to the end (most recently used): versions of other models are let go first. */
+function touch<V>(map: Map<string, V>, key: string): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
 }
 
 function registryInfo(name: string, v: RegistryEntry): ModelInfo {

@@ -1,4 +1,6 @@
+import { z } from '@hono/zod-openapi';
 import { ApiError } from '../http/errors.ts';
+import { ModelQuery } from './model-query.ts';
 
 /**
  * What a client may ask /v1/predict to add to its answer, by `?include=...` (repeated or
@@ -9,15 +11,15 @@ export const INCLUDABLE = ['input'] as const;
 export type Includable = (typeof INCLUDABLE)[number];
 
 /**
- * The parts a request's `include` query parameters name; an unknown part is a 400 that names it,
- * so that a typo is not silently ignored.
+ * The parts a request's `include` values name; an unknown part is a 400 that names it, so that a
+ * typo is not silently ignored.
  *
  * @example
- * parseInclude(new URL('http://x/v1/predict?include=input')); // Set { 'input' }
+ * parseInclude(['input']); // Set { 'input' }
  */
-export function parseInclude(url: URL): Set<Includable> {
+export function parseInclude(values: readonly string[]): Set<Includable> {
   const parts = new Set<Includable>();
-  for (const value of url.searchParams.getAll('include')) {
+  for (const value of values) {
     for (const raw of value.split(',')) {
       const part = raw.trim();
       if (!part) continue;
@@ -29,3 +31,17 @@ export function parseInclude(url: URL): Set<Includable> {
   }
   return parts;
 }
+
+/**
+ * The query of /v1/predict. `include` arrives as one string, or an array when repeated; parseInclude
+ * turns it into the set of parts (its ApiError goes straight to the app's error handler). `model`
+ * names the model (model-query.ts).
+ */
+export const PredictQuery = z.object({
+  model: ModelQuery,
+  include: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => parseInclude(v === undefined ? [] : typeof v === 'string' ? [v] : v))
+    .openapi({ description: `Parts to add to the answer, repeated or comma-separated: ${INCLUDABLE.map((p) => `\`${p}\``).join(', ')} (the 784 pixels the model saw)`, example: 'input' }),
+});

@@ -1,15 +1,16 @@
+import { z } from '@hono/zod-openapi';
 import { ApiError } from '../http/errors.ts';
-import * as z from 'zod/mini';
-import '../http/zod.ts';
 import { PIXELS } from '../limits.ts';
 
 /**
  * The JSON body of /v1/predict: exactly 784 finite numbers in [0, 1], a 28 x 28 image row-major
  * with ink high (MNIST's convention). Unknown keys are refused so that a typo is named, not ignored.
  */
-export const PixelsBody = z.strictObject({
-  pixels: z.array(z.number().check(z.gte(0), z.lte(1))).check(z.length(PIXELS)),
-});
+export const PixelsBody = z
+  .strictObject({
+    pixels: z.array(z.number().min(0).max(1)).length(PIXELS).openapi({ minItems: PIXELS, maxItems: PIXELS, description: 'a 28 x 28 image, row-major, ink high (MNIST\'s convention)' }),
+  })
+  .openapi('PixelsBody');
 
 /** How many validation problems one answer names (784 bad pixels are not listed one by one). */
 const ISSUES_SHOWN = 5;

@@ -1,26 +1,13 @@
-import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { registrySource } from '../context.ts';
+import { ApiApp } from '../http/openapi.ts';
 import { parseEngineMode } from '../inference/engines.ts';
-import { MODEL_NAME } from '../../src/registry/manifest.ts';
-import { ApiError } from '../http/errors.ts';
 import { checkTakesPixels } from '../models/model.ts';
+import { PIXELS } from '../limits.ts';
 import { requireModel } from '../models/personal.ts';
-import { DEFAULT_MODEL, PIXELS } from '../limits.ts';
 import { imageToPixels } from './image.ts';
-import { parseInclude } from './include.ts';
 import { readPredictInput } from './input.ts';
-
-/** The answer of POST /v1/predict. */
-export interface Prediction {
-  digit: number;
-  probabilities: number[];
-  model: { name: string; version: string };
-  /** Which implementation computed it: the core while onnxruntime sets up, then onnxruntime. */
-  engine: 'core' | 'onnxruntime';
-  /** Only with `?include=input`: the 784 pixels the model saw (see include.ts). */
-  input?: number[];
-}
+import { predict, type Prediction } from './spec.ts';
 
 /**
  * POST /v1/predict: one image in (JSON pixels, a PNG/JPEG body, or a multipart field `image`), the
@@ -31,12 +18,10 @@ export interface Prediction {
  * @example
  * curl -s localhost:8787/v1/predict -H 'content-type: application/json' -d '{"pixels":[0,0,...]}'
  */
-export function predictRoute(deps: AppDeps): Hono<AppEnv> {
+export function predictRoute(deps: AppDeps) {
   const decode = deps.imageToPixels ?? imageToPixels;
-  return new Hono<AppEnv>().post('/v1/predict', async (c) => {
-    const url = new URL(c.req.url);
-    const include = parseInclude(url);
-    const name = modelParam(url);
+  return new ApiApp<AppEnv>().openapi(predict, async (c) => {
+    const { include, model: name } = c.req.valid('query');
     const pixels = await readPredictInput(c.req.raw, decode);
     await requireModel(deps, c.env, name);
     const model = await deps.catalog.current(name, registrySource(c.env));
@@ -51,19 +36,11 @@ export function predictRoute(deps: AppDeps): Hono<AppEnv> {
       engine: engine.kind,
     };
     if (include.has('input')) answer.input = Array.from(pixels);
-    return c.json(answer);
+    return c.json(answer, 200);
   });
 }
 
-/** `?model=`: the model to predict with (default `digits`); 422 for a name that cannot be one. */
-function modelParam(url: URL): string {
-  const names = url.searchParams.getAll('model');
-  if (!names.length) return DEFAULT_MODEL;
-  if (names.length > 1 || !MODEL_NAME.test(names[0])) {
-    throw new ApiError(422, 'invalid_model_name', `model must be one name of 1-63 lowercase letters, digits and dashes; got ${JSON.stringify(names.length > 1 ? names : names[0]).slice(0, 100)}`);
-  }
-  return names[0];
-}
+export type { Prediction };
 
 /** Index of the largest value (the first, on ties). */
 export function argmax(values: ArrayLike<number>): number {
@@ -73,7 +50,7 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /** Hono throws when there is no execution context (app.request in a unit test): then there is nothing to extend. */
-function executionContext(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): { waitUntil(p: Promise<unknown>): void } | undefined {
+export function executionContext(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): { waitUntil(p: Promise<unknown>): void } | undefined {
   try {
     return c.executionCtx;
   } catch {

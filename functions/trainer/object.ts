@@ -9,6 +9,7 @@ import type { Holdout } from '../../src/online/gate.ts';
 import type { Example } from '../../src/online/example.ts';
 import { coreBackend } from '../inference/kernels.ts';
 import { useCompiledOrtWasm } from '../inference/ort-runtime.ts';
+import type { Admission } from '../context.ts';
 import {
   DEFAULT_DELIVERY_RETENTION_DAYS, DEFAULT_FEEDBACK_BATCH_SECONDS, DEFAULT_FEEDBACK_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_TRAIN_CPU_BUDGET_MS,
   DEFAULT_VERSION_RETENTION_DAYS, MAX_CORRECTIONS_PER_ROUND, RETENTION_EVERY_MS, TRAIN_FLOPS_PER_CPU_MS,
@@ -20,11 +21,23 @@ import type { TrainingMessage } from '../training/message.ts';
 import { numberVar } from '../vars.ts';
 import { retain, type RetentionReport } from './retention.ts';
 import { readExamples, readHoldout } from './sets.ts';
-import { keys, type Round } from './state.ts';
-import { GROUP_ATTEMPTS, OnlineTrainer, type TrainReport } from './trainer.ts';
+import { keys } from './state.ts';
+import { GROUP_ATTEMPTS, OnlineTrainer, type TrainerStatus, type TrainReport } from './trainer.ts';
 
 /** How long signed attempts are remembered: twice the Standard Webhooks tolerance of 5 minutes. */
 const ATTEMPT_MEMORY_MS = 10 * 60 * 1000;
+/**
+ * An attempt still not queued after this long was abandoned (its isolate stopped between the
+ * ledger and the queue): the same signed request is admitted again (applied once all the same, by id).
+ */
+const ATTEMPT_PENDING_MS = 30 * 1000;
+
+/** One signed attempt in the ledger: when it was seen, the SHA-256 of its body, whether the queue took it. */
+interface Attempt {
+  at: number;
+  digest: string;
+  queued: boolean;
+}
 
 /** The models bundled with the Worker: the first version of each, and what personal models fork from when their base has no versions. */
 export const BUNDLED: BundledBytes = { [DEFAULT_MODEL]: new Uint8Array(digitsOnnx) };
@@ -81,27 +94,42 @@ export class ModelTrainer extends DurableObject<Env> {
   }
 
   /**
-   * Records one signed attempt of a webhook delivery: true the first time this (id, timestamp)
-   * pair is seen, false when the very same signed request comes again (a replay). A sender's
-   * redelivery signs anew, with a new timestamp, and is admitted: its examples are applied once,
-   * by id, when trained. Pairs are kept for twice the signature's 5-minute window, after which a
-   * replay fails the timestamp check anyway.
+   * Records one signed attempt of a webhook delivery, by (id, timestamp), the pair its signature
+   * covers: `new` the first time; `duplicate` when the very same signed request comes again after
+   * it was queued (a sender's retry after a lost answer: answered as accepted, nothing queued);
+   * `pending` while the first is still being queued; `conflict` for another body under the same
+   * pair (only a second secret could sign it). A redelivery signs anew, with a new timestamp, and is
+   * `new`: its examples are applied once, by id, when trained. Attempts are kept for twice the
+   * signature's 5-minute window, after which the timestamp check refuses them anyway.
    */
-  async admitAttempt(id: string, timestamp: number): Promise<boolean> {
-    const key = `attempt:${id}:${timestamp}`;
-    if ((await this.ctx.storage.get(key)) !== undefined) return false;
-    await this.ctx.storage.put(key, Date.now());
+  async admitAttempt(id: string, timestamp: number, digest: string): Promise<Admission> {
+    const key = attemptKey(id, timestamp);
+    const attempt = await this.ctx.storage.get<Attempt>(key);
+    const now = Date.now();
+    if (attempt !== undefined) {
+      if (attempt.digest !== digest) return 'conflict';
+      if (attempt.queued) return 'duplicate';
+      if (now - attempt.at < ATTEMPT_PENDING_MS) return 'pending';
+    }
+    await this.ctx.storage.put(key, { at: now, digest, queued: false } satisfies Attempt);
     if (Math.random() < 0.05) await this.forgetOldAttempts();
-    return true;
+    return 'new';
+  }
+
+  /** Marks an admitted attempt as taken by the queue: from now on the same request is a duplicate. */
+  async attemptQueued(id: string, timestamp: number): Promise<void> {
+    const key = attemptKey(id, timestamp);
+    const attempt = await this.ctx.storage.get<Attempt>(key);
+    if (attempt) await this.ctx.storage.put(key, { ...attempt, queued: true } satisfies Attempt);
   }
 
   /** Undoes `admitAttempt` when the delivery could not be queued, so the sender may resend it. */
   async forgetAttempt(id: string, timestamp: number): Promise<void> {
-    await this.ctx.storage.delete(`attempt:${id}:${timestamp}`);
+    await this.ctx.storage.delete(attemptKey(id, timestamp));
   }
 
   /** The newest rounds, how many deliveries were decided, the inbox, the replay buffer's and validation share's class sizes. */
-  async status(model: string, rounds = 20): Promise<Awaited<ReturnType<OnlineTrainer['status']>> & { rounds: Round[] }> {
+  async status(model: string, rounds = 20): Promise<TrainerStatus> {
     return this.trainerFor(model).status(rounds);
   }
 
@@ -140,8 +168,8 @@ export class ModelTrainer extends DurableObject<Env> {
 
   private async forgetOldAttempts(): Promise<void> {
     const old = Date.now() - ATTEMPT_MEMORY_MS;
-    const attempts = await this.ctx.storage.list<number>({ prefix: 'attempt:' });
-    const expired = [...attempts].filter(([, at]) => at < old).map(([k]) => k);
+    const attempts = await this.ctx.storage.list<Attempt>({ prefix: 'attempt:' });
+    const expired = [...attempts].filter(([, a]) => a.at < old).map(([k]) => k);
     for (let i = 0; i < expired.length; i += 128) await this.ctx.storage.delete(expired.slice(i, i + 128));
   }
 
@@ -174,3 +202,4 @@ export class ModelTrainer extends DurableObject<Env> {
   }
 }
 
+const attemptKey = (id: string, timestamp: number) => `attempt:${id}:${timestamp}`;

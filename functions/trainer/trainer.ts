@@ -90,6 +90,15 @@ interface Batch {
   seed: number;
 }
 
+/** A trainer's state for the admin: its newest rounds, deliveries decided, the inbox, the replay buffer's and validation share's sizes per digit. */
+export interface TrainerStatus {
+  rounds: Round[];
+  applied: number;
+  inbox: { groups: number; deliveries: number };
+  replay: number[];
+  validation: number[];
+}
+
 /**
  * Online training of one model (the Durable Object holds one per model name), one round at a time:
  * 1. `train` takes deliveries from the queue: those decided before are dropped (by storage AND by
@@ -170,7 +179,7 @@ export class OnlineTrainer {
   }
 
   /** The newest rounds first, how many deliveries were decided, the inbox, the replay buffer and validation share sizes. */
-  async status(limit = 20): Promise<{ rounds: Round[]; applied: number; inbox: { groups: number; deliveries: number }; replay: number[]; validation: number[] }> {
+  async status(limit = 20): Promise<TrainerStatus> {
     const rounds = [...(await this.deps.storage.list<Round>({ prefix: 'round:', reverse: true, limit })).values()];
     return {
       rounds, applied: await this.ledger.count(), inbox: await this.inbox.counts(),

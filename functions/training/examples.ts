@@ -1,33 +1,43 @@
-import * as z from 'zod/mini';
+import { z } from '@hono/zod-openapi';
 import { imageToMnist } from '../../src/image/index.ts';
 import { CLASSES, toBytes, type Example } from '../../src/online/example.ts';
 import { MODEL_NAME } from '../../src/registry/manifest.ts';
+import { decodeBase64Image, type Base64Image } from '../http/base64.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatIssues } from '../http/json.ts';
-import '../http/zod.ts';
 import { MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_IMAGE_BYTES, MAX_WEBHOOK_IMAGE_PIXELS, PIXELS } from '../limits.ts';
 
 /** A digit's class. */
-export const Label = z.int().check(z.gte(0), z.lte(CLASSES - 1));
+export const Label = z.int().min(0).max(CLASSES - 1).openapi({ description: 'the right digit' });
 
 /** 784 numbers in [0, 1]: a 28 x 28 image, row-major, ink high (as /v1/predict takes). */
-export const Pixels = z.array(z.number().check(z.gte(0), z.lte(1))).check(z.length(PIXELS));
+export const Pixels = z.array(z.number().min(0).max(1)).length(PIXELS).openapi({ minItems: PIXELS, maxItems: PIXELS, description: 'a 28 x 28 image, row-major, ink high' });
 
 /** One example given as pixels. */
-export const PixelsExample = z.strictObject({ label: Label, pixels: Pixels });
+export const PixelsExample = z.strictObject({ label: Label, pixels: Pixels }).openapi('PixelsExample');
 
 /** One example given as a base64 PNG or JPEG (optionally a `data:image/...;base64,` URL). */
-export const ImageExample = z.strictObject({ label: Label, image: z.string().check(z.minLength(1)) });
+export const ImageExample = z
+  .strictObject({ label: Label, image: z.string().min(1).openapi({ description: `a base64 PNG or JPEG, or a data: URL; at most ${MAX_WEBHOOK_IMAGE_BYTES} bytes and ${MAX_WEBHOOK_IMAGE_PIXELS} pixels` }) })
+  .openapi('ImageExample');
 
-/** The webhook's body; each example is checked on its own below, so that errors name its index. */
-export const ModelName = z.string().check(z.regex(MODEL_NAME, 'must be 1-63 lowercase letters, digits and dashes, starting with a letter or digit'));
+/** A model's name, as a URL and an object key may hold it. */
+export const ModelName = z.string().regex(MODEL_NAME, 'must be 1-63 lowercase letters, digits and dashes, starting with a letter or digit');
 
-export const DeliveryBody = z.strictObject({
-  model: z.optional(ModelName),
-  /** For a model that does not exist yet: the model to fork it from. */
-  base: z.optional(ModelName),
-  examples: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_EXAMPLES_PER_DELIVERY)),
-});
+/**
+ * The webhook's body; each example is checked on its own below (PixelsExample or ImageExample, as
+ * the document says), so that errors name its index.
+ */
+export const DeliveryBody = z
+  .strictObject({
+    model: ModelName.optional().openapi({ description: 'the model to train (default `digits`); one that does not exist is created when `base` is given' }),
+    base: ModelName.optional().openapi({ description: 'for a model that does not exist yet: the model to fork it from (a personal model, forked from the base\'s current version)' }),
+    examples: z
+      .array(z.unknown().openapi({ oneOf: [{ $ref: '#/components/schemas/PixelsExample' }, { $ref: '#/components/schemas/ImageExample' }] }))
+      .min(1)
+      .max(MAX_EXAMPLES_PER_DELIVERY),
+  })
+  .openapi('Delivery');
 
 const EXPECTED = `{ "model"?: name, "base"?: name, "examples": [1 to ${MAX_EXAMPLES_PER_DELIVERY} of { "label": 0-9, "image": base64 PNG/JPEG } or { "label": 0-9, "pixels": [${PIXELS} numbers in 0..1] }] }`;
 
@@ -76,23 +86,15 @@ function readExample(raw: unknown, i: number, decodeImage: DeliveryImageDecoder)
   return { label: e.data.label, pixels: toBytes(e.data.pixels) };
 }
 
-const DATA_URL = /^data:(image\/[a-z0-9.+-]+);base64,/i;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /** The bytes of a base64 image, its size checked from the text's length before decoding. */
-function imageBytes(text: string, i: number): { bytes: Uint8Array; contentType: string | undefined } {
-  const url = DATA_URL.exec(text);
-  const b64 = (url ? text.slice(url[0].length) : text).replace(/\s+/g, '');
-  const size = Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
-  if (size > MAX_WEBHOOK_IMAGE_BYTES) {
-    throw new ApiError(413, 'image_too_large', `examples[${i}].image: an image in a delivery may hold at most ${MAX_WEBHOOK_IMAGE_BYTES} bytes; this one has ${size}`);
+function imageBytes(text: string, i: number): Base64Image {
+  const r = decodeBase64Image(text, MAX_WEBHOOK_IMAGE_BYTES);
+  if (!('problem' in r)) return r;
+  if (r.problem === 'too_large') {
+    throw new ApiError(413, 'image_too_large', `examples[${i}].image: an image in a delivery may hold at most ${MAX_WEBHOOK_IMAGE_BYTES} bytes; this one has ${r.size}`);
   }
-  if (b64.length % 4 !== 0 || !BASE64.test(b64)) {
+  if (r.problem === 'not_base64') {
     throw new ApiError(422, 'invalid_delivery', `examples[${i}].image: not base64 (send the PNG or JPEG bytes base64-encoded, optionally as a data: URL)`);
   }
-  const binary = atob(b64);
-  const bytes = new Uint8Array(binary.length);
-  for (let k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
-  if (bytes.length === 0) throw new ApiError(422, 'invalid_delivery', `examples[${i}].image: the image is empty`);
-  return { bytes, contentType: url?.[1].toLowerCase() };
+  throw new ApiError(422, 'invalid_delivery', `examples[${i}].image: the image is empty`);
 }

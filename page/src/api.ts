@@ -1,28 +1,23 @@
 /**
- * The page's calls to the Worker's API, same origin. Every failure becomes an ApiFailure whose
- * message can be shown as it is: the API's own error message, or what went wrong on the way.
+ * The page's calls to the Worker's API, same origin, through the typed client (client/index.ts).
+ * Every failure becomes an ApiFailure whose message can be shown as it is: the API's own error
+ * message, or what went wrong on the way.
  */
+import { createClient, type InferResponseType } from '../../client/index.ts';
+
+/** Same origin: the client's paths stay relative (`/v1/predict`). */
+const api = createClient('');
 
 /** The answer of POST /v1/predict?include=input. */
-export interface Prediction {
-  digit: number;
-  probabilities: number[];
-  model: ModelId;
-  engine: string;
+export type Prediction = InferResponseType<typeof api.v1.predict.$post, 200> & {
   /** The 784 pixels the model saw, in [0, 1], row-major 28 x 28, ink high. */
   input: number[];
-}
+};
 
-export interface ModelId {
-  name: string;
-  version: string;
-}
+export type ModelId = Prediction['model'];
 
 /** The answer of POST /v1/feedback: the correction is durably queued for training. */
-export interface FeedbackReceipt {
-  accepted: number;
-  delivery: string;
-}
+export type FeedbackReceipt = InferResponseType<typeof api.v1.feedback.$post, 202>;
 
 /**
  * A call that did not give the expected answer. `status` 0 means no answer came back (offline,
@@ -48,7 +43,7 @@ export class ApiFailure extends Error {
  */
 export function predict(image: Blob): Promise<Prediction> {
   const headers = { 'content-type': image.type || 'application/octet-stream' };
-  return call<Prediction>('/v1/predict?include=input', { method: 'POST', headers, body: image });
+  return call<Prediction>(() => api.v1.predict.$post({ query: { include: 'input' } }, { headers, init: { body: image } }));
 }
 
 /**
@@ -58,8 +53,7 @@ export function predict(image: Blob): Promise<Prediction> {
  * await sendFeedback(prediction.input, 7); // { accepted: 1, delivery: '...' }
  */
 export function sendFeedback(pixels: number[], label: number): Promise<FeedbackReceipt> {
-  const body = JSON.stringify({ pixels, label });
-  return call<FeedbackReceipt>('/v1/feedback', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return call<FeedbackReceipt>(() => api.v1.feedback.$post({ json: { pixels, label } }));
 }
 
 /**
@@ -69,13 +63,13 @@ export function sendFeedback(pixels: number[], label: number): Promise<FeedbackR
  * const { models } = await listModels();
  */
 export function listModels(): Promise<{ models: ModelId[] }> {
-  return call('/v1/models', { headers: { accept: 'application/json' } });
+  return call(() => api.v1.models.$get(undefined, { headers: { accept: 'application/json' } }));
 }
 
-async function call<T>(path: string, init: RequestInit): Promise<T> {
+async function call<T>(request: () => Promise<Response>): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, init);
+    res = await request();
   } catch {
     throw navigator.onLine
       ? new ApiFailure(0, 'network', 'The server could not be reached. Check your connection and try again.')

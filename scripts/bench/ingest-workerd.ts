@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { KERNEL_DIR } from '../lib/build-wasm.ts';
 import { loadMnist } from '../lib/mnist.ts';
-import { fixed, median, table, type BenchContext, type BenchSection } from './section.ts';
+import { fixed, loadAverage, loadText, spread, table, type BenchContext, type BenchSection } from './section.ts';
 
 /**
  * What accepting labelled digits costs the Worker per request, inside workerd: the webhook (read,
@@ -15,6 +15,8 @@ import { fixed, median, table, type BenchContext, type BenchSection } from './se
  * with the real trainer object (the webhook records each signed attempt there, to refuse replays) and a
  * queue that takes messages and does nothing (the local queue's own cost is not the Worker's CPU).
  * Wall time of a request from Node; workerd computes on one thread, so this is about its CPU time.
+ * The cases run one after another (one request at a time): median, quartiles, and the load
+ * average before and after each case.
  */
 export const ingestWorkerd: BenchSection = {
   name: 'ingest-workerd',
@@ -34,7 +36,7 @@ const queue = { async send() {} };
 export { ModelTrainer } from '${ROOT}functions/trainer/object.ts';
 export default { fetch: (request, env, ctx) => app.fetch(request, { ...env, TRAINING_QUEUE: queue }, ctx) };`;
 
-async function run(ctx: BenchContext): Promise<void> {
+async function run(ctx: BenchContext): Promise<unknown> {
   const bundle = await build({
     stdin: { contents: WORKER, loader: 'js', resolveDir: ROOT },
     bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'import'],
@@ -79,8 +81,11 @@ async function run(ctx: BenchContext): Promise<void> {
       ['webhook: 10 images (canvas PNG)', webhook(Array.from({ length: 10 }, () => ({ label: 4, image: png }))), 202],
     ];
     const rows: string[][] = [];
+    const figures: Array<{ request: string; ms: ReturnType<typeof spread>; overHealthzMs: number; loadBefore: number; loadAfter: number }> = [];
     let baseline = 0;
+    ctx.log(`load average ${loadText()}; ${Math.max(5, ctx.repeats * 4)} timed requests per case after 3 warm-up requests`);
     for (const [name, make, status] of cases) {
+      const loadBefore = loadAverage()[0];
       const times: number[] = [];
       for (let r = 0; r < 3; r++) await (await mf.dispatchFetch(make())).arrayBuffer(); // warm-up
       for (let r = 0; r < Math.max(5, ctx.repeats * 4); r++) {
@@ -91,11 +96,14 @@ async function run(ctx: BenchContext): Promise<void> {
         times.push(performance.now() - t0);
         if (res.status !== status) throw new Error(`${name}: ${res.status} ${text}`);
       }
-      const m = median(times);
-      if (!baseline) baseline = m;
-      rows.push([name, fixed(m, 2), fixed(m - baseline, 2)]);
+      const ms = spread(times);
+      const loadAfter = loadAverage()[0];
+      if (!baseline) baseline = ms.median;
+      figures.push({ request: name, ms, overHealthzMs: ms.median - baseline, loadBefore, loadAfter });
+      rows.push([name, fixed(ms.median, 2), `${fixed(ms.q1, 2)}..${fixed(ms.q3, 2)}`, fixed(ms.median - baseline, 2), `${fixed(loadBefore, 2)} -> ${fixed(loadAfter, 2)}`]);
     }
-    ctx.log(table(['request', 'median ms', 'over healthz'], rows));
+    ctx.log(table(['request', 'median ms', 'quartiles', 'over healthz', 'load before -> after'], rows));
+    return { requests: figures };
   } finally {
     await mf.dispose();
   }

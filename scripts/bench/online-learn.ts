@@ -25,7 +25,8 @@ import { fixed, table, type BenchContext, type BenchSection } from './section.ts
  * passes, replay mix) is scored by: deliveries accepted, the writer's accuracy on 1,200 other
  * digits of the same hand, MNIST digits moved and scaled on a canvas (what must not be lost), the
  * poisoned delivery's fate, and the time per round. Rerun it on a new default model: the models are
- * models/digits.onnx and models/digits-cnn.onnx, or ONLINE_LEARN_MODELS=a.onnx,b.onnx.
+ * models/digits.onnx (the default), models/digits-mlp.onnx and models/digits-cnn.onnx, or
+ * ONLINE_LEARN_MODELS=a.onnx,b.onnx.
  */
 export const onlineLearn: BenchSection = {
   name: 'online-learn',
@@ -81,7 +82,7 @@ async function run(ctx: BenchContext): Promise<void> {
   ctx.log(`sets: for each of ${writers.length} writers (${writers.join(', ')}) ${first.deliveries.length} deliveries of ${first.deliveries[0].length} digits and ${first.check.labels.length} others to check; ` +
     `${all.moved.labels.length} moved and scaled MNIST training digits, an anchor of ${all.anchor.labels.length} MNIST training digits (${fixed((performance.now() - t0) / 1000, 0)} s to draw and preprocess)`);
   const budget = flopsWithin(DEFAULT_TRAIN_CPU_BUDGET_MS, TRAIN_FLOPS_PER_CPU_MS);
-  const files = process.env.ONLINE_LEARN_MODELS?.split(',') ?? ['models/digits.onnx', 'models/digits-cnn.onnx'];
+  const files = process.env.ONLINE_LEARN_MODELS?.split(',') ?? ['models/digits.onnx', 'models/digits-mlp.onnx', 'models/digits-cnn.onnx'];
   for (const file of files.filter((f) => existsSync(f))) {
     const bytes = new Uint8Array(readFileSync(file));
     const { network } = await importOnnx(bytes, { backend: await nodeWasmBackend() });

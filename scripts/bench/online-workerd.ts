@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { loadMnist } from '../lib/mnist.ts';
-import { adminModel, deliver, predictPng, waitForDecisions, type WorkerClient } from '../lib/worker-client.ts';
+import { adminModel, deliver, predictPng, waitForDecisions, type Delivery, type WorkerClient } from '../lib/worker-client.ts';
 import { startWranglerDev, type DevServer } from '../lib/wrangler-dev.ts';
 import { pngGray } from '../lib/digit-synth.ts';
 import { fixed, median, table, type BenchContext, type BenchSection } from './section.ts';
@@ -95,7 +95,7 @@ async function run(ctx: BenchContext): Promise<void> {
 }
 
 /** `perModel` deliveries to each of `models` personal models at once (model k on client k mod clients); the throughput. */
-async function spread(clients: WorkerClient[], models: number, perModel: number, delivery: (model: string, base?: string) => unknown): Promise<string[]> {
+async function spread(clients: WorkerClient[], models: number, perModel: number, delivery: (model: string, base?: string) => Delivery): Promise<string[]> {
   const names = Array.from({ length: models }, (_, k) => `bench-${k}-${randomBytes(3).toString('hex')}`);
   // Create each model first (its fork), so that creating it is not timed.
   await Promise.all(names.map(async (name, k) => {

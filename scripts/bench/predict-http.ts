@@ -44,7 +44,7 @@ export interface PredictHttpOptions {
   /** Fresh isolates per engine mode for the cold start (default 5). */
   samples?: number;
   modes?: EngineMode[];
-  /** Serve this .onnx as the bundled `digits` model instead of models/digits.onnx (e.g. the CNN). */
+  /** Serve this .onnx as the bundled `digits` model instead of models/digits.onnx (e.g. the article's MLP). */
   model?: string;
   log?: (line: string) => void;
 }
@@ -263,7 +263,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export async function startWorkerd(bundle: Bundle, mode: EngineMode): Promise<RunningWorker> {
+/**
+ * The bundle served by workerd alone on a free port of 127.0.0.1. `v8Flags` go to V8 (e.g. a heap
+ * limit, as an isolate in production has one).
+ */
+export async function startWorkerd(bundle: Bundle, mode: EngineMode, v8Flags: string[] = []): Promise<RunningWorker> {
   const port = await freePort();
   const config = join(bundle.dir, `workerd-${mode}-${port}.capnp`);
   const modules = bundle.modules.map((m) => `(name = "${m.name}", ${m.kind} = embed "dist/${m.name}")`).join(', ');
@@ -273,6 +277,7 @@ export async function startWorkerd(bundle: Bundle, mode: EngineMode): Promise<Ru
 const config :Workerd.Config = (
   services = [(name = "main", worker = .worker)],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+  v8Flags = [${v8Flags.map((f) => JSON.stringify(f)).join(', ')}],
 );
 const worker :Workerd.Worker = (
   modules = [${modules}],
@@ -330,9 +335,9 @@ async function predictOnce(url: string, body: PredictBody): Promise<{ wallMs: nu
 }
 
 // ---------------------------------------------------------------------------------------------
-// CPU from /proc: schedstat's first field is the nanoseconds a thread has run.
+// CPU from /proc (Linux; also infer-batch.ts): schedstat's first field is the nanoseconds a thread has run.
 
-function cpuOf(child: ChildProcess): CpuMs {
+export function cpuOf(child: ChildProcess): CpuMs {
   const pid = child.pid!;
   let all = 0;
   let isolate = 0;
@@ -388,12 +393,15 @@ export const predictHttp: BenchSection = {
   description: 'POST /v1/predict (28x28 PNG) vs GET /healthz on local workerd: req/s, p50/p99; cold start CPU per engine',
   async run(ctx) {
     const common = { body: mnistPngBody(), seconds: ctx.quick ? 2 : 10, connections: 8, samples: ctx.quick ? 2 : ctx.repeats, log: (l: string) => ctx.log(l) };
-    ctx.log('-- the bundled model (models/digits.onnx, the 784-800-10 MLP)');
-    const mlp = await benchPredictHttp(common);
-    ctx.log('-- the CNN (models/digits-cnn.onnx) served the same way');
-    const cnn = await benchPredictHttp({ ...common, model: join(ROOT, 'models/digits-cnn.onnx'), modes: ['auto', 'onnxruntime'] });
-    const p = mlp.load.predict;
-    const q = cnn.load.predict;
-    ctx.log(`CNN / MLP per request: p50 ${fixed(q.p50Ms / p.p50Ms, 2)}x (${fixed(q.p50Ms, 2)} vs ${fixed(p.p50Ms, 2)} ms), p99 ${fixed(q.p99Ms / p.p99Ms, 2)}x, requests/s ${fixed(q.requestsPerSecond / p.requestsPerSecond, 2)}x`);
+    ctx.log('-- the bundled model (models/digits.onnx, the edge-cnn preset)');
+    const bundled = await benchPredictHttp(common);
+    const b = bundled.load.predict;
+    // The article's MLP and the larger CNN, each served the same way as the bundled model.
+    for (const [label, file] of [["the article's MLP", 'models/digits-mlp.onnx'], ['the larger CNN', 'models/digits-cnn.onnx']] as const) {
+      ctx.log(`-- ${label} (${file}) served the same way`);
+      const other = await benchPredictHttp({ ...common, model: join(ROOT, file), modes: ['auto', 'onnxruntime'] });
+      const q = other.load.predict;
+      ctx.log(`${file} / bundled per request: p50 ${fixed(q.p50Ms / b.p50Ms, 2)}x (${fixed(q.p50Ms, 2)} vs ${fixed(b.p50Ms, 2)} ms), p99 ${fixed(q.p99Ms / b.p99Ms, 2)}x, requests/s ${fixed(q.requestsPerSecond / b.requestsPerSecond, 2)}x`);
+    }
   },
 };

@@ -6,6 +6,7 @@ import { ingestWorkerd } from './ingest-workerd.ts';
 import { trainWorkerd } from './train-workerd.ts';
 import { onlineLearn } from './online-learn.ts';
 import { onlineWorkerd } from './online-workerd.ts';
+import { inferBatch } from './infer-batch.ts';
 
 /** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
 export const SECTIONS: BenchSection[] = [
@@ -16,4 +17,5 @@ export const SECTIONS: BenchSection[] = [
   predictHttp,
   onlineLearn,
   onlineWorkerd,
+  inferBatch,
 ];

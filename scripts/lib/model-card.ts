@@ -17,10 +17,20 @@ export interface ModelCard {
   createdAt: string;
   architecture: { arch: string; spec: NetworkSpec; parameters: number; input: number[]; output: number[] };
   hyperparameters: Record<string, string | number | boolean | null>;
-  data: { train: string; test: string; trainExamples: number; validationExamples: number; augment: string };
+  /** The exact command that trained it. */
+  command?: string;
+  /** Anything the figures alone do not say (e.g. a file moved since it was trained). */
+  note?: string;
+  data: { train: string; test: string; trainExamples: number; validationExamples: number; augment: string; syntheticExamples?: number; outsideMnist?: string };
   metrics: {
     testAccuracy: number;
     testLoss: number;
+    /** On the MNIST validation split (taken from the training images), when there was one. */
+    validationAccuracy?: number | null;
+    /** data/digits by split, source and style (canvas / paper), through the Worker's preprocessing. */
+    outsideMnist?: Record<string, { accuracy: number; right: number; total: number }> | null;
+    /** Floating-point operations for one prediction (src/nn/flops.ts), in millions. */
+    mflopsPerPrediction?: number;
     perClassAccuracy: number[];
     confusionMatrix: number[][];
     examplesPerSecond: number;

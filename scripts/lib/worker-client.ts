@@ -1,9 +1,10 @@
 /**
- * A client of the Worker's public and admin routes for the scripts that measure it: signed webhook
- * deliveries (the `standardwebhooks` library signs them, as a sender's would), predictions, and the
- * admin's view of a model's decisions.
+ * A client of the Worker's public and admin routes for the scripts that measure it, over the typed
+ * client (client/index.ts): signed webhook deliveries (the `standardwebhooks` library signs them, as a
+ * sender's would), predictions, and the admin's view of a model's decisions.
  */
 import { Webhook } from 'standardwebhooks';
+import { createClient, type Client, type InferRequestType, type InferResponseType } from '../../client/index.ts';
 
 export interface WorkerClient {
   url: string;
@@ -11,29 +12,34 @@ export interface WorkerClient {
   adminToken: string;
 }
 
+/** The body of POST /v1/webhooks/training, as the API declares it. */
+export type Delivery = InferRequestType<Client['v1']['webhooks']['training']['$post']>['json'];
+
+const clients = new Map<string, Client>();
+const api = (w: WorkerClient): Client => {
+  let client = clients.get(w.url);
+  if (!client) clients.set(w.url, (client = createClient(w.url)));
+  return client;
+};
+
 /** Sends one signed delivery; returns its id. Throws unless the Worker answers 202. */
-export async function deliver(w: WorkerClient, body: unknown, id = `msg_${crypto.randomUUID()}`): Promise<string> {
+export async function deliver(w: WorkerClient, body: Delivery, id = `msg_${crypto.randomUUID()}`): Promise<string> {
+  // The signature covers these exact bytes, so they are what is sent (`init.body`).
   const payload = JSON.stringify(body);
   const now = new Date();
-  const res = await fetch(`${w.url}/v1/webhooks/training`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(w.webhookSecret).sign(id, now, payload),
-    },
-    body: payload,
+  const res = await api(w).v1.webhooks.training.$post({ json: body }, {
+    headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(w.webhookSecret).sign(id, now, payload) },
+    init: { body: payload },
   });
-  const text = await res.text();
-  if (res.status !== 202) throw new Error(`delivery ${id}: ${res.status} ${text}`);
+  if (res.status !== 202) throw new Error(`delivery ${id}: ${res.status} ${await res.text()}`);
   return id;
 }
 
 /** The digit a model gives a PNG (`model` undefined: the default one), and the version that answered. */
 export async function predictPng(w: WorkerClient, png: Uint8Array, model?: string): Promise<{ digit: number; version: string }> {
-  const res = await fetch(`${w.url}/v1/predict${model ? `?model=${model}` : ''}`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`predict${model ? ` with ${model}` : ''}: ${res.status} ${text}`);
-  const answer = JSON.parse(text) as { digit: number; model: { version: string } };
+  const res = await api(w).v1.predict.$post({ query: model ? { model } : {} }, { headers: { 'content-type': 'image/png' }, init: { body: new Uint8Array(png) } });
+  if (res.status !== 200) throw new Error(`predict${model ? ` with ${model}` : ''}: ${res.status} ${await res.text()}`);
+  const answer = await res.json();
   return { digit: answer.digit, version: answer.model.version };
 }
 
@@ -61,17 +67,14 @@ export interface Decided {
   at: string;
 }
 
-interface AdminModel {
-  current: string;
-  decisions: Array<{ at: string; accepted: boolean; split?: boolean; candidate: string | null; reason: string; deliveries: string[] }>;
-}
+/** The admin's view of a model: decisions with their deliveries' ids, the trainer's state. */
+export type AdminModel = InferResponseType<Client['v1']['admin']['models'][':name']['$get'], 200>;
 
 /** The admin's view of a model (GET /v1/admin/models/:name): decisions with their deliveries' ids. */
 export async function adminModel(w: WorkerClient, model: string): Promise<AdminModel> {
-  const res = await fetch(`${w.url}/v1/admin/models/${model}`, { headers: { authorization: `Bearer ${w.adminToken}` } });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`GET /v1/admin/models/${model}: ${res.status} ${text}`);
-  return JSON.parse(text) as AdminModel;
+  const res = await api(w).v1.admin.models[':name'].$get({ param: { name: model } }, { headers: { authorization: `Bearer ${w.adminToken}` } });
+  if (res.status !== 200) throw new Error(`GET /v1/admin/models/${model}: ${res.status} ${await res.text()}`);
+  return res.json();
 }
 
 /** Every final decision of a model's deliveries (split rounds decide nothing), by delivery id. */

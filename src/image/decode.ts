@@ -1,9 +1,10 @@
 import { ImageError } from './errors.ts';
-import { decodeJpeg } from './jpeg.ts';
+import { toGray, type GrayImage } from './gray.ts';
+import { checkJpegMemory, decodeJpeg } from './jpeg.ts';
 import { readJpegHeader, type JpegHeader } from './jpeg-header.ts';
 import { MAX_IMAGE_BYTES, MAX_PIXELS, MAX_SIDE, MIN_SIDE } from './limits.ts';
 import type { Orientation } from './orientation.ts';
-import { decodePng } from './png.ts';
+import { decodePng, decodePngToGray } from './png.ts';
 import { readPngHeader, type PngHeader } from './png-header.ts';
 import type { Raster } from './raster.ts';
 import { checkContentType, sniffFormat, type ImageFormat } from './sniff.ts';
@@ -19,10 +20,7 @@ export interface ImageHeader {
 export interface DecodeOptions {
   /** The declared content type, checked against the bytes (415 on a mismatch). */
   contentType?: string | null;
-  /**
-   * A stricter pixel limit than MAX_PIXELS, for a host with less memory (a 12-megapixel JPEG
-   * takes jpeg-js about 200 MB at its peak; a Worker has 128 MB). Larger values are ignored.
-   */
+  /** A stricter pixel limit than MAX_PIXELS (a Worker's, say). Larger values are ignored. */
   maxPixels?: number;
 }
 
@@ -47,8 +45,8 @@ export function checkDimensions(width: number, height: number, maxPixels = MAX_P
 }
 
 /**
- * Sniffs the format, checks the byte count, the declared content type, the structure and the
- * dimensions, all before decoding pixels.
+ * Sniffs the format, checks the byte count, the declared content type, the structure, the
+ * dimensions and, for a JPEG, the memory its decoding takes (checkJpegMemory), all before decoding pixels.
  *
  * @example
  * const { format, width, height } = readImageHeader(bytes, { contentType: 'image/png' });
@@ -61,7 +59,8 @@ export function readImageHeader(input: Uint8Array | ArrayBuffer, options: Decode
 
 /**
  * Decodes a PNG or JPEG into interleaved pixels, enforcing every limit before the work. Throws
- * only ImageError for bad input (400, 413, 415, 422).
+ * only ImageError for bad input (400, 413, 415, 422). The pixels are held at full size (a
+ * 4-megapixel 16-bit RGBA PNG takes 32 MiB): decodeImageToGray holds far less.
  *
  * @example
  * const raster = decodeImage(new Uint8Array(await request.arrayBuffer()), { contentType: request.headers.get('content-type') });
@@ -70,6 +69,28 @@ export function decodeImage(input: Uint8Array | ArrayBuffer, options: DecodeOpti
   const bytes = asBytes(input);
   const { format, png, jpeg } = inspect(bytes, options);
   return { format, ...(png ? decodePng(bytes, png) : decodeJpeg(bytes, jpeg!)) };
+}
+
+/** An image decoded straight to gray at a reduced size, with what its header said. */
+export interface DecodedGray extends ImageHeader {
+  /** toGray(pixels, maxSide): luminance over white, reduced by a whole factor to at most maxSide a side. */
+  gray: GrayImage;
+}
+
+/**
+ * Decodes a PNG or JPEG to gray, reduced to at most `maxSide` pixels a side, as
+ * toGray(decodeImage(...), maxSide) but within DECODE_MEMORY_BYTES: a PNG is folded into the
+ * reduced image row by row, a JPEG's full-size pixels are let go as soon as they are reduced.
+ *
+ * @example
+ * const { gray, orientation } = decodeImageToGray(bytes, 1024, { contentType: 'image/png' });
+ */
+export function decodeImageToGray(input: Uint8Array | ArrayBuffer, maxSide: number, options: DecodeOptions = {}): DecodedGray {
+  const bytes = asBytes(input);
+  const { format, png, jpeg } = inspect(bytes, options);
+  if (png) return { format, width: png.width, height: png.height, orientation: 1, gray: decodePngToGray(bytes, png, maxSide) };
+  const h = jpeg!;
+  return { format, width: h.width, height: h.height, orientation: h.orientation, gray: toGray(decodeJpeg(bytes, h), maxSide) };
 }
 
 function inspect(bytes: Uint8Array, options: DecodeOptions): { format: ImageFormat; png?: PngHeader; jpeg?: JpegHeader } {
@@ -84,7 +105,9 @@ function inspect(bytes: Uint8Array, options: DecodeOptions): { format: ImageForm
     check(png.width, png.height);
     return { format, png };
   }
-  return { format, jpeg: readJpegHeader(bytes, check) };
+  const jpeg = readJpegHeader(bytes, check);
+  checkJpegMemory(jpeg, bytes.length);
+  return { format, jpeg };
 }
 
 function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {

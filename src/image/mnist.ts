@@ -1,10 +1,10 @@
-import { decodeImage, type DecodeOptions } from './decode.ts';
+import { decodeImageToGray, type DecodeOptions } from './decode.ts';
 import { findDigit } from './digit.ts';
 import { ImageError } from './errors.ts';
 import { toGray, type GrayImage } from './gray.ts';
 import { Histogram } from './histogram.ts';
 import { WORK_MAX_SIDE } from './limits.ts';
-import { applyOrientation } from './orientation.ts';
+import { applyOrientation, type Orientation } from './orientation.ts';
 import { detectPolarity, type Polarity } from './polarity.ts';
 import type { Raster } from './raster.ts';
 import { fitToBox } from './resample.ts';
@@ -66,10 +66,30 @@ export interface PreprocessOptions {
  * const { pixels, gray8, info } = preprocess({ ...canvasImageData, channels: 4 });
  */
 export function preprocess(raster: Raster, options: PreprocessOptions = {}): MnistDigit {
-  const work = applyOrientation(toGray(raster, WORK_MAX_SIDE), raster.orientation ?? 1);
-  const turned = (raster.orientation ?? 1) >= 5;
-  const width = turned ? raster.height : raster.width;
-  const height = turned ? raster.width : raster.height;
+  const source = { width: raster.width, height: raster.height, orientation: raster.orientation ?? 1 };
+  return preprocessReduced(toGray(raster, WORK_MAX_SIDE), source, options);
+}
+
+/**
+ * Decodes a PNG or JPEG and preprocesses it (see preprocess), never holding more than
+ * DECODE_MEMORY_BYTES for the decoding (decodeImageToGray). Throws only ImageError for bad input.
+ *
+ * @example
+ * const { pixels } = imageToMnist(new Uint8Array(await req.arrayBuffer()), { contentType: req.headers.get('content-type') });
+ */
+export function imageToMnist(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions & PreprocessOptions = {}): MnistDigit {
+  const decoded = decodeImageToGray(bytes, WORK_MAX_SIDE, options);
+  const digit = preprocessReduced(decoded.gray, decoded, options);
+  digit.info.format = decoded.format;
+  return digit;
+}
+
+/** preprocess from the gray working image (toGray to WORK_MAX_SIDE) of a source of the given size and orientation. */
+function preprocessReduced(reduced: GrayImage, source: { width: number; height: number; orientation: Orientation }, options: PreprocessOptions): MnistDigit {
+  const work = applyOrientation(reduced, source.orientation);
+  const turned = source.orientation >= 5;
+  const width = turned ? source.height : source.width;
+  const height = turned ? source.width : source.height;
   const scale = width / work.width; // input pixels per working pixel
   let lo = Infinity;
   let hi = -Infinity;
@@ -130,19 +150,6 @@ export function preprocess(raster: Raster, options: PreprocessOptions = {}): Mni
       components: { kept: digit.kept, dropped: digit.dropped },
     },
   };
-}
-
-/**
- * Decodes a PNG or JPEG and preprocesses it (see preprocess). Throws only ImageError for bad input.
- *
- * @example
- * const { pixels } = imageToMnist(new Uint8Array(await req.arrayBuffer()), { contentType: req.headers.get('content-type') });
- */
-export function imageToMnist(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions & PreprocessOptions = {}): MnistDigit {
-  const raster = decodeImage(bytes, options);
-  const digit = preprocess(raster, options);
-  digit.info.format = raster.format;
-  return digit;
 }
 
 /** Gray levels closer than this (on 0..1) everywhere: a uniform image. */

@@ -49,6 +49,20 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
       ],
     }),
   },
+  'edge-cnn': {
+    description: 'a compact CNN for the edge: conv 16@3x3, pool, conv 32@3x3, pool, conv 64@3x3 (valid), each with BN and ReLU, dense 10 (about 3 MFLOP per prediction)',
+    build: (o) => ({
+      input: [1, 28, 28],
+      layers: [
+        ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
+        ...convBlock(32, 'same'), { type: 'maxpool', size: 2 },
+        ...convBlock(64, 0),
+        { type: 'flatten' },
+        ...dropoutLayer(o.dropout),
+        { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
+      ],
+    }),
+  },
 };
 
 function convBlock(filters: number, padding: number | 'same'): LayerSpec[] {

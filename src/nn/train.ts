@@ -307,6 +307,17 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
   return history;
 }
 
+/** Two datasets of the same shapes as one (the first's examples, then the second's). */
+export function concatDatasets(a: Dataset, b: Dataset): Dataset {
+  const x = new Float32Array(a.x.length + b.x.length);
+  const y = new Float32Array(a.y.length + b.y.length);
+  x.set(a.x);
+  x.set(b.x, a.x.length);
+  y.set(a.y);
+  y.set(b.y, a.y.length);
+  return { n: a.n + b.n, x, y };
+}
+
 /** Splits off the last `fraction` of a shuffled copy for validation. */
 export function splitDataset(data: Dataset, fraction: number, seed: number, inSize: number, outSize: number): { train: Dataset; validation: Dataset } {
   if (!(fraction > 0 && fraction < 1)) throw new Error(`validation fraction must be in (0, 1), got ${fraction}`);

@@ -4,6 +4,7 @@ import { Trainer } from '../nn/train.ts';
 import { forwardFlopsPerExample, trainingFlopsPerExample } from './budget.ts';
 import { CLASSES, PIXELS, type Example } from './example.ts';
 import { featuresOf, headOf } from './head.ts';
+import { planFineTune } from './plan.ts';
 import type { ReplayBuffer } from './replay-buffer.ts';
 
 export interface FineTuneOptions {
@@ -15,8 +16,10 @@ export interface FineTuneOptions {
   lr?: number;
   momentum?: number;
   /**
-   * The first layer that trains (default 0: all of them). The layers below stay as they are; their
-   * outputs for each example are computed once (features) and every pass trains only the top.
+   * The first layer that trains: 0 for all of them; by default the network's planned head (a
+   * convolutional network's dense layers, every layer of an MLP: plan.ts). The layers below stay as
+   * they are (batch norm keeps its statistics); their outputs for each example are computed once
+   * (features) and every pass trains only the top.
    */
   trainFrom?: number;
   /** The budget as example passes through the trained layers; training stops when it is spent. */
@@ -46,13 +49,15 @@ export interface FineTuneResult {
 /**
  * Continues training a network on new examples mixed with replayed old ones: mini-batch SGD with
  * momentum, cross-entropy, in place. Every batch holds new examples (cycled, shuffled each pass)
- * and a class-balanced draw from the replay buffer. With `trainFrom`, only the layers from there
- * up train, on features the frozen layers compute once per example.
+ * and a class-balanced draw from the replay buffer. Only the layers from `trainFrom` up train, on
+ * features the frozen layers compute once per example. Options not given are the network's
+ * measured plan (plan.ts planFineTune).
  *
  * @example
- * await fineTune(network, examples, replay, { epochs: 5, lr: 0.01, trainFrom: 2, maxFlops: 1.6e11 });
+ * await fineTune(network, examples, replay, { maxFlops: 1.6e11 });
  */
-export async function fineTune(net: Network, fresh: readonly Example[], replay: ReplayBuffer, o: FineTuneOptions = {}): Promise<FineTuneResult> {
+export async function fineTune(net: Network, fresh: readonly Example[], replay: ReplayBuffer, given: FineTuneOptions = {}): Promise<FineTuneResult> {
+  const o: FineTuneOptions = { ...planFineTune(net), ...given };
   const from = o.trainFrom ?? 0;
   const rng = new Rng(o.seed ?? 1);
   const schedule = planBatches(net, fresh, replay, o, rng);
@@ -61,7 +66,7 @@ export async function fineTune(net: Network, fresh: readonly Example[], replay: 
   const inputs = await inputsOf(net, from, schedule.unique);
   const width = trained.inputSize;
   const trainer = new Trainer(trained, { loss: 'xent', optimizer: 'momentum', optimizerOptions: { momentum: o.momentum ?? 0.9 } });
-  const lr = o.lr ?? 0.003;
+  const lr = o.lr!;
   let lossSum = 0;
   for (const batch of schedule.batches) {
     const x = new Float32Array(batch.length * width);

@@ -90,4 +90,43 @@ describe('correcting a prediction', () => {
     }
     await context.close();
   });
+
+  it('a page of another origin cannot make its visitors send corrections: the preflight grants nothing, a simple POST is refused', async () => {
+    // A page of http://localhost:<port>, another origin than the Worker's http://127.0.0.1:<port> (both
+    // loopback, so that Chromium's private-network rules are not what stops the requests), tries to
+    // send the Worker a correction, as any website could try with its visitors' browsers.
+    const elsewhere = baseUrl.replace('127.0.0.1', 'localhost');
+    expect(new URL(elsewhere).origin).not.toBe(new URL(baseUrl).origin);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // A page of that origin without the app's CSP (which allows connections to its own origin only).
+    await page.route(`${elsewhere}/elsewhere.html`, (route) => route.fulfill({ status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><title>elsewhere</title>' }));
+    await page.goto(`${elsewhere}/elsewhere.html`);
+    const attempt = (contentType: string) =>
+      page.evaluate(
+        async ([url, type]) => {
+          try {
+            await fetch(`${url}/v1/feedback`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify({ pixels: new Array(784).fill(0.5), label: 1 }) });
+            return 'sent and read';
+          } catch (e) {
+            return `${(e as Error).name}`;
+          }
+        },
+        [baseUrl, contentType] as const,
+      );
+    // JSON needs a preflight: answered without Access-Control-Allow-Origin, so the POST is never sent.
+    expect(await attempt('application/json')).toBe('TypeError');
+    // text/plain skips the preflight: the POST goes out with the page's Origin and the answer, a
+    // refusal without a CORS grant, cannot be read.
+    expect(await attempt('text/plain')).toBe('TypeError');
+    await context.close();
+    // What the Worker answered those two requests.
+    const origin = new URL(elsewhere).origin;
+    const preflight = await fetch(`${baseUrl}/v1/feedback`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const post = await fetch(`${baseUrl}/v1/feedback`, { method: 'POST', headers: { origin, 'content-type': 'text/plain' }, body: '{}' });
+    expect(post.status).toBe(403);
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
+    expect(post.headers.get('access-control-allow-origin')).toBeNull();
+  });
 });

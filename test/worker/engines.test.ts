@@ -7,6 +7,7 @@ import { useCompiledOrtWasm } from '../../functions/inference/ort-runtime.ts';
 import { loadBundled } from '../../functions/models/bundled.ts';
 import type { ModelVersion } from '../../functions/models/model.ts';
 import digitsOnnx from '../../models/digits.onnx';
+import mlpOnnx from '../../models/digits-mlp.onnx';
 import { Network } from '../../src/nn/network.ts';
 import { PRESETS } from '../../src/nn/presets.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
@@ -40,14 +41,23 @@ function uniformInputs(n: number, seed = 1): Float32Array[] {
 }
 
 describe('onnxruntime and the core agree inside workerd', () => {
-  it('on the bundled MLP [784]: MNIST digits and uniform noise, within 1e-5, same digit', async () => {
+  it('on the bundled edge CNN [1, 28, 28]: MNIST digits and uniform noise, within 1e-5, same digit', async () => {
     const model = await loadBundled({ name: 'digits', bytes: new Uint8Array(digitsOnnx) });
-    expect(model.inputShape).toEqual([784]);
+    expect(model.inputShape).toEqual([1, 28, 28]);
     const engines = new Engines(ortApi);
     const key = `${model.name}@${model.version}`;
     const [ort, core] = await Promise.all([engines.ortFor(key, model), engines.coreFor(key, model)]);
     expect([ort.kind, core.kind]).toEqual(['onnxruntime', 'core']);
     expect(await compare(ort, core, [...mnistInputs(300), ...uniformInputs(50)])).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("on the article's MLP [784] (models/digits-mlp.onnx), within 1e-5, same digit", async () => {
+    const model = await loadBundled({ name: 'digits-mlp', bytes: new Uint8Array(mlpOnnx) });
+    expect(model.inputShape).toEqual([784]);
+    const engines = new Engines(ortApi);
+    const key = `${model.name}@${model.version}`;
+    const [ort, core] = await Promise.all([engines.ortFor(key, model), engines.coreFor(key, model)]);
+    expect(await compare(ort, core, [...mnistInputs(100), ...uniformInputs(20)])).toBeLessThanOrEqual(1e-5);
   });
 
   it('on a CNN taking [1, 28, 28] (LeNet-5, seeded weights), within 1e-5, same digit', async () => {

@@ -169,10 +169,14 @@ describe('body size limits, enforced before the body is read whole', () => {
 
 describe('unknown routes and methods', () => {
   it('404 for an unknown path', async () => {
-    for (const path of ['/', '/v1', '/v1/predictions', '/v2/predict', '/healthz/x']) {
+    for (const path of ['/', '/v1', '/v1/predictions', '/v3/predict', '/healthz/x']) {
       const e = await expectError(await call(new Request(`${ORIGIN}${path}`)), 404, 'not_found');
       expect(e.message).toContain(path);
     }
+    // Under /v2 the Open Inference Protocol's shape: { "error": "message" }.
+    const v2 = await call(new Request(`${ORIGIN}/v2/predict`));
+    expect(v2.status).toBe(404);
+    expect(await v2.json()).toEqual({ error: 'no route for GET /v2/predict' });
   });
 
   it('405 with Allow for a known path and the wrong method', async () => {

@@ -63,7 +63,7 @@ describe('POST /v1/feedback', () => {
   it('switched off by FEEDBACK_ENABLED=false (503 feedback_disabled), and off for a value that is not true or false', async () => {
     for (const value of ['false', 'FALSE', 'no', 'off']) {
       const { res, sent } = await recorded(feedback(pixelsExample(0)), { FEEDBACK_ENABLED: value });
-      await expectError(res, 503, 'feedback_disabled');
+      await expectError(res, 503, 'feedback_disabled', null);
       expect(sent).toHaveLength(0);
     }
     for (const value of ['true', ' true ', undefined]) {
@@ -84,10 +84,45 @@ describe('POST /v1/feedback', () => {
     expect(statuses.slice(0, 20)).toEqual(new Array(20).fill(202)); // wrangler.toml: 20 a minute
     expect(statuses.slice(20)).toEqual(new Array(5).fill(429));
     expect(limited!.headers.get('retry-after')).toBe(String(FEEDBACK_RETRY_AFTER_SECONDS));
-    await expectError(limited!, 429, 'rate_limited');
+    await expectError(limited!, 429, 'rate_limited', null);
     // Invalid requests count too (the limit comes before any work); another client is unaffected.
     expect((await recorded(feedback('not json', client))).res.status).toBe(429);
     expect((await recorded(feedback(pixelsExample(0)))).res.status).toBe(202);
+  });
+
+  it('is rate-limited per IPv6 /64: every address of one block shares a bucket, the next block has its own', async () => {
+    const block = `2001:db8:${(++clients).toString(16)}:1`;
+    const statuses: number[] = [];
+    for (let k = 0; k < 20; k++) statuses.push((await recorded(feedback(pixelsExample(k), `${block}:${k.toString(16)}::${k + 1}`))).res.status);
+    expect(statuses).toEqual(new Array(20).fill(202));
+    await expectError((await recorded(feedback(pixelsExample(0), `${block.toUpperCase()}:ffff:ffff:ffff:fffe`))).res, 429, 'rate_limited', null);
+    expect((await recorded(feedback(pixelsExample(0), `2001:db8:${clients.toString(16)}:2::1`))).res.status).toBe(202);
+    // An IPv4-mapped address is its IPv4 address.
+    const v4 = newClient();
+    for (let k = 0; k < 20; k++) expect((await recorded(feedback(pixelsExample(k), k % 2 ? v4 : `::ffff:${v4}`))).res.status).toBe(202);
+    expect((await recorded(feedback(pixelsExample(0), v4))).res.status).toBe(429);
+  });
+
+  it('takes corrections from the page\'s own origin only: another origin\'s preflight gets no CORS grant, its POST a 403, nothing queued', async () => {
+    const preflight = (origin: string, overrides: Record<string, unknown> = {}) =>
+      callWith(new Request(`${ORIGIN}/v1/feedback`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } }), overrides);
+    expect((await preflight('https://elsewhere.example')).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await preflight(ORIGIN)).headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    const from = (origin: string) => feedback(pixelsExample(0), newClient(), { 'content-type': 'application/json', origin });
+    const other = await recorded(from('https://elsewhere.example'));
+    expect((await expectError(other.res, 403, 'origin_not_allowed', null)).message).toContain('https://elsewhere.example');
+    expect(other.sent).toHaveLength(0);
+    const own = await recorded(from(ORIGIN));
+    expect(own.res.status).toBe(202);
+    expect(own.res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    // FEEDBACK_ORIGINS adds origins (a custom domain serving the page, say); predict keeps CORS for any origin.
+    const listed = await recorded(from('https://digits.example'), { FEEDBACK_ORIGINS: 'https://digits.example' });
+    expect(listed.res.status).toBe(202);
+    expect(listed.res.headers.get('access-control-allow-origin')).toBe('https://digits.example');
+    expect((await preflight('https://digits.example', { FEEDBACK_ORIGINS: 'https://digits.example' })).headers.get('access-control-allow-origin')).toBe('https://digits.example');
+    const predicted = await call(new Request(`${ORIGIN}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://elsewhere.example' }, body: JSON.stringify({ pixels: pixelsExample(0).pixels }) }));
+    expect(predicted.status).toBe(200);
+    expect(predicted.headers.get('access-control-allow-origin')).toBe('*');
   });
 
   const invalid: Array<[string, () => Request, number, string, RegExp]> = [
@@ -105,7 +140,7 @@ describe('POST /v1/feedback', () => {
   ];
   it.each(invalid)('%s: refused with its status, nothing queued', async (_name, make, status, code, message) => {
     const { res, sent } = await recorded(make());
-    expect((await expectError(res, status, code)).message).toMatch(message);
+    expect((await expectError(res, status, code, null)).message).toMatch(message);
     expect(sent).toHaveLength(0);
   });
 

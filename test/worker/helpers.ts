@@ -31,12 +31,15 @@ export function predictRequest(body: unknown, headers: Record<string, string> = 
 
 export { SELF };
 
-/** Checks the API's error shape (JSON, CORS, only `error`) and returns the error. */
-export async function expectError(res: Response, status: number, code?: string): Promise<{ code: string; message: string }> {
+/**
+ * Checks the API's error shape (JSON, CORS, only `error`) and returns the error. `allowOrigin` is
+ * the Access-Control-Allow-Origin expected: `*` on the API, none on corrections sent without an Origin.
+ */
+export async function expectError(res: Response, status: number, code?: string, allowOrigin: string | null = '*'): Promise<{ code: string; message: string }> {
   const text = await res.text();
   expect(res.status, text).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  expect(res.headers.get('access-control-allow-origin')).toBe(allowOrigin);
   const body = JSON.parse(text) as { error: { code: string; message: string } };
   expect(Object.keys(body)).toEqual(['error']);
   expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);

@@ -4,6 +4,9 @@ import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { call, expectError, ORIGIN, predictRequest } from './helpers.ts';
 import { readFixture } from './mnist-fixture.ts';
+import { MAX_IMAGE_PIXELS } from '../../functions/limits.ts';
+import { MAX_JPEG_SCANS } from '../../src/image/limits.ts';
+import { ancillaryBomb, largestJpegSide, ringJpeg, ringPng } from '../../scripts/lib/worst-images.ts';
 
 interface Prediction {
   digit: number;
@@ -101,5 +104,24 @@ describe('POST /v1/predict with images (decoded and preprocessed inside the Work
     new DataView(big.buffer).setUint32(16, 4000);
     new DataView(big.buffer).setUint32(20, 3000);
     expect((await expectError(await call(predictRequest(big, { 'content-type': 'image/png' })), 413)).message).toMatch(/pixel/);
+  });
+
+  it('skips a color profile or compressed text that inflates to 256 MiB, and reads the digit', async () => {
+    for (const type of ['iCCP', 'zTXt', 'iTXt'] as const) {
+      const bomb = ancillaryBomb(type, 256);
+      expect((await predict(bomb.bytes, 'image/png')).digit).toBe(0);
+    }
+  });
+
+  it('takes the costliest images within the limits: the most pixels at 16 bits, JPEGs at the edge of the decoding memory', async () => {
+    const side = Math.sqrt(MAX_IMAGE_PIXELS);
+    expect((await predict(ringPng(side, side, 6, 16), 'image/png')).digit).toBe(0);
+    expect((await predict(ringPng(side, side, 2, 16, { interlaced: true }), 'image/png')).digit).toBe(0);
+    for (const layout of ['4:2:0', '4:4:4'] as const) {
+      const fits = largestJpegSide(layout);
+      expect((await predict(ringJpeg(fits, fits, layout, MAX_JPEG_SCANS), 'image/jpeg')).digit).toBe(0);
+      const over = ringJpeg(fits + 32, fits + 32, layout);
+      expect((await expectError(await call(predictRequest(over, { 'content-type': 'image/jpeg' })), 413, 'too_many_pixels')).message).toMatch(/decoding it takes about \d+ MB/);
+    }
   });
 });

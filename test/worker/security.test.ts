@@ -7,7 +7,7 @@ import { newId, pixelsExample, recordingQueue, resetOnline, signedRequest, train
 // Refusals leave no trace, and secrets leave no trace either. The signature refusals themselves
 // (which request gets which 401) are webhook.test.ts's, admin's 401/403 admin.test.ts's; here: a
 // refused delivery changes nothing anywhere (nothing queued, nothing in R2, nothing in the trainer
-// object's storage, where the replay ledger lives), and no secret reaches a log line or an answer.
+// object's storage, where the ledger of signed attempts lives), and no secret reaches a log line or an answer.
 
 const MINUTE = 60_000;
 const body = () => ({ examples: [pixelsExample(0), pixelsExample(1)] });
@@ -62,7 +62,7 @@ describe('a refused delivery leaves no trace', () => {
     expect(await traces()).toEqual(before);
   });
 
-  it('a replay (the same signed request again): 401, nothing queued, nothing added to what the first delivery stored', async () => {
+  it('the same signed request again (a retry after a lost answer): 202 duplicate, nothing queued, nothing added to what the first delivery stored', async () => {
     const id = newId();
     const payload = JSON.stringify(body());
     const at = new Date(Date.now() - 10_000);
@@ -73,9 +73,24 @@ describe('a refused delivery leaves no trace', () => {
     expect(before.trainer.filter((k) => k.startsWith('attempt:'))).toHaveLength(1); // the ledger holds the first attempt
     for (let k = 0; k < 3; k++) {
       const q = recordingQueue();
-      await expectError(await callWith(signedRequest(null, { id, raw: payload, timestamp: at }), { TRAINING_QUEUE: q.queue }), 401, 'replayed_delivery');
+      const res = await callWith(signedRequest(null, { id, raw: payload, timestamp: at }), { TRAINING_QUEUE: q.queue });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: 2, delivery: id, duplicate: true });
       expect(q.sent).toEqual([]);
     }
+    expect(await traces()).toEqual(before);
+  });
+
+  it('another body signed under the same webhook-id and timestamp: 409, nothing queued, the ledger unchanged', async () => {
+    const id = newId();
+    const at = new Date(Date.now() - 10_000);
+    const first = recordingQueue();
+    expect((await callWith(signedRequest(body(), { id, timestamp: at }), { TRAINING_QUEUE: first.queue })).status).toBe(202);
+    const before = await traces();
+    const q = recordingQueue();
+    const other = { examples: [{ ...pixelsExample(0), label: 9 }] };
+    await expectError(await callWith(signedRequest(other, { id, timestamp: at }), { TRAINING_QUEUE: q.queue }), 409, 'delivery_conflict');
+    expect(q.sent).toEqual([]);
     expect(await traces()).toEqual(before);
   });
 

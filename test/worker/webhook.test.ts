@@ -4,7 +4,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_BYTES, MAX_WEBHOOK_IMAGE_BYTES } from '../../functions/limits.ts';
 import { call, callWith, expectError, predictRequest } from './helpers.ts';
-import { mnistTrain, newId, pixelsExample, recordingQueue, signedRequest } from './online-helpers.ts';
+import { mnistTrain, newId, pixelsExample, recordingQueue, signedRequest, trainerOf } from './online-helpers.ts';
+import { ancillaryBomb, ringPng } from '../../scripts/lib/worst-images.ts';
 
 // The webhook's front door, with a recording queue in place of TRAINING_QUEUE: what was queued (or
 // not) is seen exactly. Requests are signed by the `standardwebhooks` library, as a sender's would be.
@@ -15,7 +16,7 @@ const send = (request: Request) => {
   return callWith(request, { TRAINING_QUEUE: q.queue }).then((res) => ({ res, sent: q.sent }));
 };
 const examples = (n: number) => Array.from({ length: n }, (_, i) => pixelsExample(i));
-const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const base64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
 const MINUTE = 60_000;
 
 /** Dark ink on white paper, enlarged 3x on a 100 x 90 sheet, as PNG bytes: what a phone or a scanner gives. */
@@ -88,20 +89,49 @@ describe('POST /v1/webhooks/training: the signature (Standard Webhooks)', () => 
     for (const spy of logged) for (const args of spy.mock.calls) expect(JSON.stringify(args.map(String))).not.toContain(secret);
   });
 
-  it('a replay (the very same signed request again) is 401 with nothing queued; a redelivery, signed anew, is 202', async () => {
+  it('the very same signed request again is 202 with "duplicate": true and nothing queued; a redelivery, signed anew, is queued', async () => {
     const id = newId();
     const payload = JSON.stringify(body);
     const at = new Date(Date.now() - 30_000);
     const first = await send(signedRequest(null, { id, raw: payload, timestamp: at }));
     expect(first.res.status).toBe(202);
+    expect(await first.res.json()).toEqual({ accepted: body.examples.length, delivery: id });
     expect(first.sent).toHaveLength(1);
-    const replay = await send(signedRequest(null, { id, raw: payload, timestamp: at }));
-    expect((await expectError(replay.res, 401, 'replayed_delivery')).message).toContain('already received');
-    expect(replay.sent).toHaveLength(0);
-    // The sender's retry: same id, its own timestamp and signature. Accepted (and applied once, by id).
+    // A sender's retry after a lost answer: the same bytes, headers and signature.
+    const retry = await send(signedRequest(null, { id, raw: payload, timestamp: at }));
+    expect(retry.res.status).toBe(202);
+    expect(await retry.res.json()).toEqual({ accepted: body.examples.length, delivery: id, duplicate: true });
+    expect(retry.sent).toHaveLength(0);
+    // A redelivery: same id, its own timestamp and signature. Queued (and applied once, by id).
     const redelivery = await send(signedRequest(null, { id, raw: payload, timestamp: new Date(at.getTime() + 5000) }));
     expect(redelivery.res.status).toBe(202);
+    expect(await redelivery.res.json()).toEqual({ accepted: body.examples.length, delivery: id });
     expect(redelivery.sent).toHaveLength(1);
+  });
+
+  it('the same signed request while its first attempt is still being queued: 409 delivery_in_progress with Retry-After, nothing queued', async () => {
+    const id = newId();
+    const payload = JSON.stringify(body);
+    const at = new Date(Date.now() - 30_000);
+    const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(payload))), (b) => b.toString(16).padStart(2, '0')).join('');
+    // The first attempt admitted, its queueing not yet done (as while an isolate awaits the queue).
+    expect(await trainerOf().admitAttempt(id, Math.floor(at.getTime() / 1000), digest)).toBe('new');
+    const retry = await send(signedRequest(null, { id, raw: payload, timestamp: at }));
+    await expectError(retry.res, 409, 'delivery_in_progress');
+    expect(retry.res.headers.get('retry-after')).toBe('1');
+    expect(retry.sent).toHaveLength(0);
+    await trainerOf().attemptQueued(id, Math.floor(at.getTime() / 1000));
+    const again = await send(signedRequest(null, { id, raw: payload, timestamp: at }));
+    expect(await again.res.json()).toMatchObject({ delivery: id, duplicate: true });
+    expect(again.sent).toHaveLength(0);
+  });
+
+  it('an image whose color profile inflates to 128 MiB is read without it: the same pixels as the image alone', async () => {
+    const bomb = ancillaryBomb('iCCP', 128).bytes;
+    const { res, sent } = await send(signedRequest({ examples: [{ label: 0, image: base64(bomb) }, { label: 0, image: base64(ringPng(64, 64, 0, 8)) }] }));
+    expect(res.status, await res.clone().text()).toBe(202);
+    expect(sent).toHaveLength(1);
+    expect(Array.from(sent[0].records.subarray(0, 785))).toEqual(Array.from(sent[0].records.subarray(785, 1570)));
   });
 
   it('without a configured secret every delivery is refused (503), logged without a value', async () => {

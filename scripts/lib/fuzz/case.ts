@@ -25,8 +25,8 @@ export interface Expectation {
   statuses: readonly number[];
   /** When given, the error codes allowed for a 4xx. */
   codes?: readonly string[];
-  /** A valid delivery: the 202 must say this id and count. */
-  accepts?: { delivery: string; examples: number };
+  /** A valid delivery: the 202 must say this id and count, and whether it is a duplicate (absent: not one). */
+  accepts?: { delivery: string; examples: number; duplicate?: boolean };
 }
 
 export interface FuzzStep {
@@ -34,7 +34,7 @@ export interface FuzzStep {
   expect: Expectation;
 }
 
-/** What a builder makes: usually one request; a replay case is a delivery, its replays and a redelivery, in order. */
+/** What a builder makes: usually one request; a replay case is a delivery, its retries, a conflict and a redelivery, in order. */
 export interface BuiltCase {
   /** What was done to the input, in words (for a failure report). */
   detail: string;

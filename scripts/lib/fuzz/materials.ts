@@ -5,11 +5,11 @@
  * APIs only: it runs in workerd and in Node.
  */
 import { encode as encodePng } from 'fast-png';
-import { Deflate, zlibSync } from 'fflate';
+import { zlibSync } from 'fflate';
 import { Webhook } from 'standardwebhooks';
 import { handwrite, randomHand } from '../digit-strokes.ts';
 import { canvasRgba, drawStrokes, inkToGray, jpegGray, jpegRgba, pngGray, pngRgba, rng, type Plane } from '../digit-synth.ts';
-import { chunk, concat, ihdr, SIGNATURE } from '../png-chunks.ts';
+import { chunk, concat, ihdr, SIGNATURE, zlibOfZeros } from '../png-chunks.ts';
 import { WEBHOOK, json, type FuzzRequest } from './case.ts';
 import { int, pick, type Random } from './mutate.ts';
 
@@ -33,7 +33,7 @@ export class FuzzMaterials {
   private readonly prefix: string;
   private readonly inks: Array<{ digit: number; ink: Plane }> = [];
   private readonly images: PoolImage[] = [];
-  private zlibBombCache: Uint8Array<ArrayBuffer> | null = null;
+  private readonly built = new Map<string, Uint8Array<ArrayBuffer>>();
 
   constructor(opts: { seed: number; secret: string; now?: () => number; deliveryPrefix?: string }) {
     this.secret = opts.secret;
@@ -89,15 +89,14 @@ export class FuzzMaterials {
 
   /** A 64 x 64 gray PNG whose IDAT inflates to 64 MiB (a zlib bomb of about 64 KiB). */
   zlibBomb(): Uint8Array<ArrayBuffer> {
-    if (this.zlibBombCache) return this.zlibBombCache;
-    const parts: Uint8Array[] = [];
-    const deflate = new Deflate({ level: 9 }, (c) => parts.push(c));
-    deflate.push(new Uint8Array(1 << 20), false);
-    deflate.flush();
-    const megabyte = concat(...parts);
-    const z = concat(new Uint8Array([0x78, 0xda]), ...Array.from({ length: 64 }, () => megabyte), new Uint8Array([0x03, 0x00]));
-    this.zlibBombCache = concat(SIGNATURE, ihdr(64, 64), chunk('IDAT', z), chunk('IEND', new Uint8Array(0)));
-    return this.zlibBombCache;
+    return this.kept('zlib bomb', () => concat(SIGNATURE, ihdr(64, 64), chunk('IDAT', zlibOfZeros(64)), chunk('IEND', new Uint8Array(0))));
+  }
+
+  /** An image costly to build (the largest allowed, a bomb), built once per `key` and kept. */
+  kept(key: string, build: () => Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+    let bytes = this.built.get(key);
+    if (!bytes) this.built.set(key, (bytes = build()));
+    return bytes;
   }
 
   /** A valid delivery body, correctly labelled (as a labelling tool sends it): 1 to 5 examples as pixels, base64 images or data: URLs. */

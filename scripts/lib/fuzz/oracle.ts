@@ -81,14 +81,19 @@ function predictionShape(value: unknown): string[] {
   return out;
 }
 
-/** `{ "accepted": n, "delivery": id }`, and the id and count of a delivery known to be valid. */
+/**
+ * `{ "accepted": n, "delivery": id }`, with `"duplicate": true` when the same signed request had been
+ * accepted before; and the id, count and duplicate flag of a delivery known to be valid.
+ */
 function acceptedShape(value: unknown, expect: Expectation): string[] {
-  const v = value as { accepted?: unknown; delivery?: unknown };
-  if (typeof v.accepted !== 'number' || !Number.isInteger(v.accepted) || v.accepted < 1 || typeof v.delivery !== 'string') {
-    return [`a 202 that is not { accepted, delivery }: ${JSON.stringify(value).slice(0, 200)}`];
+  const v = value as { accepted?: unknown; delivery?: unknown; duplicate?: unknown };
+  const keys = Object.keys(value as object).sort().join(',');
+  if (typeof v.accepted !== 'number' || !Number.isInteger(v.accepted) || v.accepted < 1 || typeof v.delivery !== 'string' || (keys !== 'accepted,delivery' && keys !== 'accepted,delivery,duplicate') || (v.duplicate !== undefined && v.duplicate !== true)) {
+    return [`a 202 that is not { accepted, delivery, duplicate? }: ${JSON.stringify(value).slice(0, 200)}`];
   }
-  if (expect.accepts && (v.accepted !== expect.accepts.examples || v.delivery !== expect.accepts.delivery)) {
-    return [`accepted ${v.accepted} as ${v.delivery}, sent ${expect.accepts.examples} as ${expect.accepts.delivery}`];
+  const a = expect.accepts;
+  if (a && (v.accepted !== a.examples || v.delivery !== a.delivery || (v.duplicate === true) !== (a.duplicate === true))) {
+    return [`accepted ${v.accepted} as ${v.delivery}${v.duplicate ? ' (a duplicate)' : ''}, sent ${a.examples} as ${a.delivery}${a.duplicate ? ', a duplicate' : ''}`];
   }
   return [];
 }

@@ -1,12 +1,16 @@
 /**
- * Cases for POST /v1/predict: valid images (PNG, JPEG, multipart) and JSON pixels, and everything
- * wrong with them: mutated and truncated images, pixel and zlib bombs, huge and streamed bodies,
+ * Cases for POST /v1/predict: valid images (PNG, JPEG, multipart) and JSON pixels, the costliest
+ * images within the limits (16-bit PNGs of the most pixels, JPEGs at the decoding memory's edge),
+ * and everything wrong with them: mutated and truncated images, pixel and zlib bombs, color
+ * profiles and compressed text that inflate to a GiB, huge and streamed bodies,
  * wrong content types, malformed multipart, JSON of the wrong types, bare NaN and Infinity,
  * 783 and 785 pixels, unicode and binary in the body, the query, the headers, the method and path.
  */
 import {
   MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_JSON_BYTES, MAX_MULTIPART_OVERHEAD_BYTES, PIXELS,
 } from '../../../functions/limits.ts';
+import { MAX_JPEG_SCANS } from '../../../src/image/limits.ts';
+import { ancillaryBomb, JPEG_LAYOUTS, largestJpegSide, ringJpeg, ringPng } from '../worst-images.ts';
 import { ab, ANY_ANSWER, json, OK, one, post, PREDICT, utf8, WEBHOOK, type BuiltCase, type Expectation } from './case.ts';
 import { bombSize, imagePart, jpegHeaderOnly, multipart, percentEncode, pngHeaderOnly, type FuzzMaterials } from './materials.ts';
 import { headerValue, int, jsonValue, mutateBytes, pick, unicodeString, utf8AsLatin1, type Random } from './mutate.ts';
@@ -76,6 +80,41 @@ export const PREDICT_CASES = {
   'predict/zlib-bomb'(m, random) {
     const bytes = ab(m.zlibBomb());
     return one(`a ${bytes.length}-byte 64 x 64 PNG inflating to 64 MiB`, post(PREDICT, pick(random, ['image/png', 'application/octet-stream']), bytes), { statuses: [400], codes: ['corrupt_image'] });
+  },
+
+  'predict/iccp-bomb'(m, random) {
+    const mib = pick(random, [64, 256, 1024]);
+    const bytes = m.kept(`iCCP ${mib}`, () => ancillaryBomb('iCCP', mib).bytes);
+    return one(`a ${bytes.length}-byte 64 x 64 PNG whose color profile (iCCP) inflates to ${mib} MiB: skipped, the digit read`, post(PREDICT, 'image/png', bytes), { statuses: OK });
+  },
+
+  'predict/ztxt-bomb'(m, random) {
+    const type = pick(random, ['zTXt', 'iTXt'] as const);
+    const mib = pick(random, [64, 256, 1024]);
+    const bytes = m.kept(`${type} ${mib}`, () => ancillaryBomb(type, mib).bytes);
+    return one(`a ${bytes.length}-byte 64 x 64 PNG whose compressed text (${type}) inflates to ${mib} MiB: skipped, the digit read`, post(PREDICT, 'image/png', bytes), { statuses: OK });
+  },
+
+  'predict/16bit-max'(m, random) {
+    // The most pixels the Worker takes, 8 bytes each: a square, or a strip as wide as allowed.
+    const side = Math.floor(Math.sqrt(MAX_IMAGE_PIXELS));
+    const [name, width, height, colorType, interlaced] = pick(random, [
+      ['gray', side, side, 0, false], ['gray+alpha', side, side, 4, false], ['RGB', side, side, 2, false], ['RGBA', side, side, 6, false],
+      ['RGBA', side, side, 6, true], ['RGBA', 8192, Math.floor(MAX_IMAGE_PIXELS / 8192), 6, false],
+    ] as const);
+    const bytes = m.kept(`16-bit ${name} ${width} ${height} ${interlaced}`, () => ringPng(width, height, colorType, 16, { interlaced }));
+    return one(`a ${width} x ${height} 16-bit ${name} PNG${interlaced ? ', interlaced' : ''}`, post(PREDICT, 'image/png', bytes), { statuses: OK });
+  },
+
+  'predict/jpeg-memory'(m, random) {
+    const layout = pick(random, Object.keys(JPEG_LAYOUTS) as Array<keyof typeof JPEG_LAYOUTS>);
+    const fits = largestJpegSide(layout);
+    const kind = int(random, 3);
+    const side = kind === 2 ? fits + 32 : fits;
+    const scans = kind === 1 ? MAX_JPEG_SCANS : 0;
+    const bytes = m.kept(`JPEG ${layout} ${side} ${scans}`, () => ringJpeg(side, side, layout, scans));
+    const detail = `a ${side} x ${side} ${layout} JPEG${scans ? `, progressive in ${MAX_JPEG_SCANS} scans or fewer` : ''}: ${kind === 2 ? 'just over' : 'within'} the decoding memory`;
+    return one(detail, post(PREDICT, 'image/jpeg', bytes), kind === 2 ? { statuses: [413], codes: ['too_many_pixels'] } : { statuses: OK });
   },
 
   'predict/jpeg-scans'(m, random) {

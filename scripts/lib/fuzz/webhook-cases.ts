@@ -1,12 +1,14 @@
 /**
- * Cases for POST /v1/webhooks/training: valid signed deliveries; unsigned, mis-signed, stale,
- * modified and replayed ones (401 with nothing queued); and signed ones whose body is wrong
+ * Cases for POST /v1/webhooks/training: valid signed deliveries; unsigned, mis-signed, stale and
+ * modified ones (401 with nothing queued); the same signed request again (202, a duplicate, nothing
+ * queued) and another body under its id and timestamp (409); and signed ones whose body is wrong
  * (labels out of range, 783/785 pixels, bad images and bombs, unicode and binary in every field),
  * so that the parser behind the signature is reached.
  */
 import { MAX_DELIVERY_ID_CHARS, MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_BYTES, MAX_WEBHOOK_IMAGE_BYTES, MAX_WEBHOOK_IMAGE_PIXELS, PIXELS } from '../../../functions/limits.ts';
 import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../../../functions/training/message.ts';
 import { ab, json, one, post, utf8, WEBHOOK, type BuiltCase, type Expectation } from './case.ts';
+import { ancillaryBomb, ringPng } from '../worst-images.ts';
 import { base64, bombSize, pngHeaderOnly } from './materials.ts';
 import { headerValue, int, jsonValue, mutateBytes, pick, unicodeString, utf8AsLatin1 } from './mutate.ts';
 import type { CaseBuilder } from './predict-cases.ts';
@@ -73,17 +75,20 @@ export const WEBHOOK_CASES = {
     const original = m.signed(json(body), { id, at });
     const seconds = String(Math.floor(at / 1000));
     // The same signed request again, and again with its timestamp spelled otherwise (the library
-    // signs the parsed number, so these verify): each a replay. Then the sender's retry, signed anew.
+    // signs the parsed number, so these verify): each a retry, accepted as a duplicate. Another body
+    // signed under the same id and timestamp: a conflict. Then the sender's redelivery, signed anew.
     const respelled = pick(random, [seconds, `0${seconds}`, `${seconds}.9`, `${seconds}abc`, ` ${seconds}`]);
-    const replay = { ...original, headers: original.headers.map(([k, v]): [string, string] => [k, k === 'webhook-timestamp' ? respelled : v]) };
+    const retry = { ...original, headers: original.headers.map(([k, v]): [string, string] => [k, k === 'webhook-timestamp' ? respelled : v]) };
+    const other = m.signed(json({ examples: [{ label: 1, pixels: m.pixels(random) }] }), { id, at });
     const redelivery = m.signed(json(body), { id, at: at + 1000 * (1 + int(random, 30)) });
-    const replayed = { statuses: [401], codes: ['replayed_delivery'] } as const;
+    const duplicate = { statuses: [202], accepts: { delivery: id, examples, duplicate: true } } as const;
     return {
-      detail: `a delivery, replayed with timestamp ${JSON.stringify(respelled)}, then redelivered`,
+      detail: `a delivery, sent again with timestamp ${JSON.stringify(respelled)}, another body under its id and timestamp, then redelivered`,
       steps: [
         { request: original, expect: { statuses: [202], accepts: { delivery: id, examples } } },
-        { request: replay, expect: replayed },
-        { request: original, expect: replayed },
+        { request: retry, expect: duplicate },
+        { request: original, expect: duplicate },
+        { request: other, expect: { statuses: [409], codes: ['delivery_conflict'] } },
         { request: redelivery, expect: { statuses: [202], accepts: { delivery: id, examples } } },
       ],
     };
@@ -168,6 +173,20 @@ export const WEBHOOK_CASES = {
     if (kind === 7) return sign('a data: URL of the other format', `data:image/${img.format === 'png' ? 'jpeg' : 'png'};base64,${base64(img.bytes)}`, { statuses: [415], codes: ['content_type_mismatch'] });
     const spaced = base64(img.bytes).replace(/(.{76})/g, '$1\r\n');
     return sign(`${img.label}, base64 with line breaks`, spaced, { statuses: [202] });
+  },
+
+  'webhook/image-bomb'(m, random, index) {
+    // Inside a signed delivery: a PNG whose ancillary chunk inflates to hundreds of MiB (skipped),
+    // or the most pixels a delivery's image may have at 16 bits a sample. Both hold a "0".
+    const side = Math.floor(Math.sqrt(MAX_WEBHOOK_IMAGE_PIXELS));
+    const type = pick(random, ['iCCP', 'zTXt', 'iTXt', '16-bit'] as const);
+    const mib = pick(random, [64, 128]); // 128 MiB of zeros deflate to about 130 KiB, within a delivery's image limit
+    const bytes = type === '16-bit'
+      ? m.kept(`16-bit RGBA ${side}`, () => ringPng(side, side, 6, 16))
+      : m.kept(`${type} ${mib}`, () => ancillaryBomb(type, mib).bytes);
+    const id = m.deliveryId(index);
+    const detail = type === '16-bit' ? `a ${side} x ${side} 16-bit RGBA PNG` : `a PNG whose ${type} chunk inflates to ${mib} MiB`;
+    return one(`signed: ${detail}, in a delivery`, m.signed(json({ examples: [{ label: 0, image: base64(bytes) }] }), { id }), { statuses: [202], accepts: { delivery: id, examples: 1 } });
   },
 
   'webhook/id'(m, random) {

@@ -22,8 +22,8 @@ export interface DeliveryRunResult {
   deliveries: number;
   /** Deliveries answered 202: id -> examples. */
   accepted: Map<string, number>;
-  /** The very same signed request sent again: answered 401 replayed_delivery (as it must be). */
-  replaysRefused: number;
+  /** The very same signed request sent again (a retry after a lost answer): answered 202 with `"duplicate": true`, nothing queued again. */
+  duplicatesAccepted: number;
   /** Deliveries sent again with the same id, signed anew (a sender's retry): answered 202 (as they must be). */
   redeliveries: number;
   /** Answers that were not what they had to be. */
@@ -32,16 +32,16 @@ export interface DeliveryRunResult {
 
 /**
  * Sends signed webhook deliveries of correctly labelled MNIST digits at a steady rate, as a
- * labelling tool would while the Worker serves predictions: every fifth one is also replayed (the
- * same signed request again: 401) and every seventh sends an earlier id again, signed anew (202,
- * to be applied once).
+ * labelling tool would while the Worker serves predictions: every fifth one is also sent again as it
+ * was (the same signed request: 202, a duplicate) and every seventh sends an earlier id again,
+ * signed anew (202, to be applied once).
  *
  * @example
  * const r = await sendDeliveries({ url, secret, train, offset: 30_000, examplesPerDelivery: 10, intervalMs: 500, seconds: 60, prefix: 'soak' });
  */
 export async function sendDeliveries(o: DeliveryRunOptions): Promise<DeliveryRunResult> {
   const webhook = new Webhook(o.secret);
-  const result: DeliveryRunResult = { deliveries: 0, accepted: new Map(), replaysRefused: 0, redeliveries: 0, violations: [] };
+  const result: DeliveryRunResult = { deliveries: 0, accepted: new Map(), duplicatesAccepted: 0, redeliveries: 0, violations: [] };
   const bodies = new Map<string, string>();
   const post = async (id: string, body: string, at: Date, signature = webhook.sign(id, at, body)) => {
     const headers: Array<[string, string]> = [['content-type', 'application/json'], ['webhook-id', id], ['webhook-timestamp', String(Math.floor(at.getTime() / 1000))], ['webhook-signature', signature]];
@@ -67,9 +67,10 @@ export async function sendDeliveries(o: DeliveryRunOptions): Promise<DeliveryRun
       if (sent.status === 202) result.accepted.set(id, o.examplesPerDelivery);
       else result.violations.push(`${id}: ${sent.status} ${sent.text.slice(0, 200)}`);
       if (k % 5 === 4) {
-        const replay = await post(id, body, at, sent.signature);
-        if (replay.status === 401 && replay.text.includes('replayed_delivery')) result.replaysRefused++;
-        else result.violations.push(`${id} replayed: ${replay.status} ${replay.text.slice(0, 200)}`);
+        const retry = await post(id, body, at, sent.signature);
+        const answer = retry.status === 202 ? (JSON.parse(retry.text) as { accepted?: number; delivery?: string; duplicate?: boolean }) : {};
+        if (answer.duplicate === true && answer.delivery === id && answer.accepted === o.examplesPerDelivery) result.duplicatesAccepted++;
+        else result.violations.push(`${id} sent again: ${retry.status} ${retry.text.slice(0, 200)}`);
       }
       if (k % 7 === 6) {
         const again = `${o.prefix}_${k - 3}`;

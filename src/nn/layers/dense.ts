@@ -19,6 +19,12 @@ export class Dense extends Layer {
   weight!: Param;
   bias!: Param;
   mask: Tensor | null = null;
+  /**
+   * Leave dE/dW to the caller: backward then keeps its input and dE/dy in `deferred` instead.
+   * Data-parallel replicas set it, and each computes one slice of dE/dW over the whole batch.
+   */
+  deferWeightGrad = false;
+  deferred: { x: Tensor; dy: Tensor } | null = null;
   private x: Tensor | null = null;
 
   constructor(
@@ -62,8 +68,12 @@ export class Dense extends Layer {
     const B = this.backend;
     const x = this.x!;
     // dE/dW[j, i] = sum over the batch of dE/dy[j] * x[i]: the batch sums per-example derivatives.
-    B.matmul(dy, x, this.weight.grad, true, false, false);
-    if (this.mask) B.mul(this.weight.grad, this.mask, this.weight.grad);
+    if (this.deferWeightGrad) {
+      this.deferred = { x, dy };
+    } else {
+      B.matmul(dy, x, this.weight.grad, true, false, false);
+      if (this.mask) B.mul(this.weight.grad, this.mask, this.weight.grad);
+    }
     B.biasGrad(dy, this.bias.grad, 1);
     if (!needInputGrad) return null;
     const dx = this.buf('dx', x.shape[0], this.inputShape);

@@ -11,6 +11,7 @@ import { MAX_JSON_BYTES, PIXELS } from '../../../functions/limits.ts';
 import { ModelCatalog } from '../../../functions/models/catalog.ts';
 import { mnistDir } from '../../../scripts/lib/mnist.ts';
 import { labelledImages } from '../../../src/data/idx.ts';
+import { importOnnx } from '../../../src/onnx/import.ts';
 
 // The Worker's Hono app run by Node (the same routes test/worker runs inside workerd), with the
 // bundled model and both real engines: the core, and onnxruntime-web loading its wasm by itself.
@@ -60,13 +61,15 @@ describe('the Worker app in Node', () => {
   it('predicts like onnxruntime-node, first with the core, then with onnxruntime-web', async () => {
     const app = newApp();
     const seen = new Set<string>();
+    // The bundled model's own input shape: [1, 28, 28] for a CNN, [784] for an MLP.
+    const shape = [1, ...(await importOnnx(modelBytes)).network.inputShape];
     for (let i = 0; i < 60; i++) {
       const ctx = executionContext();
       const res = await post(app, JSON.stringify({ pixels: image(i) }), { 'content-type': 'application/json' }, {}, ctx);
       expect(res.status).toBe(200);
       const answer = (await res.json()) as { digit: number; probabilities: number[]; engine: string };
       seen.add(answer.engine);
-      const expected = (await oracle.run({ input: new ortNode.Tensor('float32', Float32Array.from(image(i)), [1, PIXELS]) })).output.data as Float32Array;
+      const expected = (await oracle.run({ input: new ortNode.Tensor('float32', Float32Array.from(image(i)), shape) })).output.data as Float32Array;
       answer.probabilities.forEach((p, k) => expect(Math.abs(p - expected[k])).toBeLessThanOrEqual(1e-5));
       expect(answer.digit).toBe(expected.indexOf(Math.max(...expected)));
       await Promise.all(ctx.pending);

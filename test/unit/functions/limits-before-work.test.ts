@@ -12,12 +12,19 @@ import { base64, jpegHeaderOnly, pngHeaderOnly } from '../../../scripts/lib/fuzz
 
 // Limits are enforced before the work they bound: an image's pixel count from its header before
 // the decoder is called (so before its pixels are allocated), a body's size from Content-Length
-// before a byte of it is read. The decoders (fast-png, jpeg-js) are wrapped to count their calls.
+// before a byte of it is read. The decoders are wrapped to count their calls: jpeg-js's decode, and
+// for PNG the inflater src/image's decoder starts with (pako's Inflate).
 
 const decoded = vi.hoisted(() => ({ png: 0, jpeg: 0 }));
-vi.mock('fast-png', async (original) => {
-  const m = await original<typeof import('fast-png')>();
-  return { ...m, decode: (...args: Parameters<typeof m.decode>) => (decoded.png++, m.decode(...args)) };
+vi.mock('pako', async (original) => {
+  const m = await original<typeof import('pako')>();
+  class Inflate extends m.Inflate {
+    constructor(...args: ConstructorParameters<typeof m.Inflate>) {
+      super(...args);
+      decoded.png++;
+    }
+  }
+  return { ...m, Inflate };
 });
 vi.mock('jpeg-js', async (original) => {
   const m = await original<typeof import('jpeg-js') & { default: typeof import('jpeg-js') }>();

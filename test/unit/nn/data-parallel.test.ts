@@ -1,5 +1,7 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rowsOf, sliceOf } from '../../../src/nn/backend/cpu/data-parallel.ts';
+import { rowsOf, sliceOf, unitsOf } from '../../../src/nn/backend/cpu/data-parallel.ts';
+import { Dense } from '../../../src/nn/layers/dense.ts';
 import { Network, type NetworkSpec } from '../../../src/nn/network.ts';
 import { mlp } from '../../../src/nn/presets.ts';
 import { Rng } from '../../../src/nn/rng.ts';
@@ -31,22 +33,41 @@ async function parallel(spec: NetworkSpec, threads: number, optimizer: 'sgd' | '
   return p;
 }
 
+/** Plain SGD with lr = 1 from the same start: the change of every weight is minus the step's gradient. */
+async function gradientsOfOneStep(net: Network, step: () => void): Promise<Float64Array[]> {
+  const values = () => Promise.all(net.params().map(({ param }) => net.backend.read(param.value)));
+  const w0 = await values();
+  step();
+  const w1 = await values();
+  return w1.map((w, i) => Float64Array.from(w, (v, j) => w0[i][j] - v));
+}
+
+function expectSameGradients(got: Float64Array[], want: Float64Array[], names: string[], tol = 1e-4): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => {
+    const scale = want[i].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(scale, names[i]).toBeGreaterThan(0);
+    expect(maxDiff(g, want[i]) / scale, names[i]).toBeLessThan(tol);
+  });
+}
+
 async function single(spec: NetworkSpec, optimizer: 'sgd' | 'momentum' | 'adam') {
   const net = new Network(spec, { backend: await nodeWasmBackend({ variant: 'simd' }), seed: 5 });
   return { net, trainer: new Trainer(net, { loss: 'xent', optimizer }) };
 }
 
 describe('splitting work across replicas', () => {
-  it('rows and parameter slices partition their range exactly, slices on 16-float boundaries', () => {
+  it('rows, parameter slices and dense units partition their range exactly, slices on 16-float and units on 4-unit boundaries', () => {
     for (const replicas of [1, 2, 3, 4]) {
-      for (const n of [1, 2, 17, 63, 64, 1000, 627_200]) {
-        for (const split of [rowsOf, sliceOf]) {
+      for (const n of [1, 2, 10, 17, 63, 64, 800, 1000, 627_200]) {
+        for (const split of [rowsOf, sliceOf, unitsOf]) {
           let next = 0;
           for (let r = 0; r < replicas; r++) {
             const { start, length } = split(n, r, replicas);
             expect(start).toBe(next);
             expect(length).toBeGreaterThanOrEqual(0);
             if (split === sliceOf && r < replicas - 1) expect((start + length) % 16 === 0 || start + length === n).toBe(true);
+            if (split === unitsOf && r < replicas - 1) expect((start + length) % 4 === 0 || start + length === n).toBe(true);
             next = start + length;
           }
           expect(next).toBe(n);
@@ -129,6 +150,107 @@ describe('data-parallel training on two threads', () => {
     for (const w of weights.slice(1)) w.forEach((p, i) => expect(maxDiff(p.data, weights[0][i].data), p.name).toBeLessThan(1e-5));
     await Promise.all(setups.map((s) => s.close()));
     await expect(createTraining(spec, { backend: 'reference', threads: 2, loss: 'xent' })).rejects.toThrow(/one thread/);
+  });
+
+  it('a convolutional network (conv, pool, dense) takes the one-thread step', async () => {
+    const spec: NetworkSpec = {
+      input: [2, 9, 9],
+      layers: [
+        { type: 'conv2d', filters: 5, kernel: 3, padding: 1 }, { type: 'activation', fn: 'relu' }, { type: 'maxpool', size: 2 },
+        { type: 'flatten' }, { type: 'dense', units: 13 }, { type: 'activation', fn: 'tanh' }, { type: 'dense', units: 4 }, { type: 'activation', fn: 'softmax' },
+      ],
+    };
+    const rng = new Rng(21);
+    for (const n of [16, 7]) {
+      const { x, t } = batch(rng, n, 2 * 9 * 9, 4);
+      const p = await parallel(spec, 2, 'sgd');
+      const s = await single(spec, 'sgd');
+      const gp = await gradientsOfOneStep(p.net, () => p.trainer.stepHost(x, t, n, 1));
+      const gs = await gradientsOfOneStep(s.net, () => s.trainer.stepHost(x, t, n, 1));
+      expectSameGradients(gp, gs, s.net.params().map((q) => `${q.name}, batch ${n}`));
+    }
+  });
+
+  it('with batch norm, each replica normalises its own rows: the step is the sum of one-thread gradients over each share', async () => {
+    const spec: NetworkSpec = {
+      input: [3, 6, 6],
+      layers: [
+        { type: 'conv2d', filters: 4, kernel: 3 }, { type: 'batchnorm' }, { type: 'activation', fn: 'relu' },
+        { type: 'flatten' }, { type: 'dense', units: 9 }, { type: 'batchnorm' }, { type: 'activation', fn: 'sigmoid' },
+        { type: 'dense', units: 3 }, { type: 'activation', fn: 'softmax' },
+      ],
+    };
+    const n = 12;
+    const { x, t } = batch(new Rng(22), n, 3 * 6 * 6, 3);
+    const p = await parallel(spec, 2, 'sgd');
+    const gp = await gradientsOfOneStep(p.net, () => p.trainer.stepHost(x, t, n, 1));
+    // One thread, by hand: backprop each replica's rows (scaled for the whole batch) and add.
+    const s = await single(spec, 'sgd');
+    const B = s.net.backend;
+    const want = s.net.params().map(({ param }) => new Float64Array(param.value.size));
+    for (const r of [0, 1]) {
+      const { start, length } = rowsOf(n, r, 2);
+      const xs = B.tensor([length, 3, 6, 6], x.subarray(start * 108, (start + length) * 108));
+      const ts = B.tensor([length, 3], t.subarray(start * 3, (start + length) * 3));
+      s.trainer.backprop(xs, ts, 1 / n, 0);
+      const grads = await Promise.all(s.net.params().map(({ param }) => B.read(param.grad)));
+      grads.forEach((g, i) => g.forEach((v, j) => (want[i][j] += v)));
+    }
+    expectSameGradients(gp, want, s.net.params().map((q) => q.name));
+  });
+
+  it('a dense layer with a connectivity mask keeps its cut weights at zero across threads', async () => {
+    const mask = Array.from({ length: 12 * 10 }, (_, i) => (i % 3 === 0 ? 0 : 1));
+    const spec: NetworkSpec = { input: [10], layers: [{ type: 'dense', units: 12, mask }, { type: 'activation', fn: 'tanh' }, { type: 'dense', units: 3 }, { type: 'activation', fn: 'softmax' }] };
+    const { x, t } = batch(new Rng(23), 20, 10, 3);
+    const p = await parallel(spec, 2, 'momentum');
+    const s = await single(spec, 'momentum');
+    for (let k = 0; k < 3; k++) {
+      p.trainer.stepHost(x, t, 20, 0.5);
+      s.trainer.stepHost(x, t, 20, 0.5);
+    }
+    const [wp, ws] = [await p.net.weights(), await s.net.weights()];
+    wp.forEach((w, i) => expect(maxDiff(w.data, ws[i].data), w.name).toBeLessThan(1e-5));
+    const w = wp.find((q) => q.name === 'dense0.weight')!;
+    mask.forEach((m, i) => m || expect(w.data[i]).toBe(0));
+  });
+
+  it("leaves the caller's network as it was: its dense layers compute their own weight gradient again", async () => {
+    const spec = mlp([6, 5, 2]);
+    const { x, t } = batch(new Rng(24), 8, 6, 2);
+    const p = await parallel(spec, 2, 'sgd');
+    p.trainer.stepHost(x, t, 8, 0.1);
+    const dense = p.net.layers.filter((l): l is Dense => l instanceof Dense);
+    expect(dense.map((d) => d.deferWeightGrad)).toEqual([false, false]);
+    // One thread on the same network now: the same step as a fresh single-threaded copy.
+    const s = await single(spec, 'sgd');
+    s.net.setWeights(await p.net.weights());
+    const alone = new Trainer(p.net, { loss: 'xent', optimizer: 'sgd' });
+    const gp = await gradientsOfOneStep(p.net, () => alone.stepHost(x, t, 8, 1));
+    const gs = await gradientsOfOneStep(s.net, () => s.trainer.stepHost(x, t, 8, 1));
+    expectSameGradients(gp, gs, ['w0', 'b0', 'w1', 'b1'], 1e-6);
+  });
+
+  it.runIf(existsSync('/proc/self/task'))('replicas sleep while no step comes: no thread of an idle trainer runs or waits to run', async () => {
+    const p = await parallel(mlp([784, 800, 10]), 2, 'momentum');
+    const { x, t } = batch(new Rng(25), 64, 784, 10);
+    for (let k = 0; k < 3; k++) p.trainer.stepHost(x, t, 64, 0.1);
+    await new Promise((r) => setTimeout(r, 50));
+    // Per thread (Linux schedstat): nanoseconds on a CPU plus nanoseconds runnable but waiting for
+    // one. A thread that spins is one or the other all the time, however busy the machine; a
+    // sleeping thread is neither.
+    const activity = () => new Map(readdirSync('/proc/self/task').filter((tid) => Number(tid) !== process.pid).map((tid) => {
+      try {
+        const [run, wait] = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        return [tid, run + wait] as const;
+      } catch {
+        return [tid, 0] as const; // a thread that ended meanwhile
+      }
+    }));
+    const before = activity();
+    await new Promise((r) => setTimeout(r, 400));
+    const busiest = Math.max(...[...activity()].map(([tid, ns]) => ns - (before.get(tid) ?? ns)));
+    expect(busiest / 1e6).toBeLessThan(100);
   });
 
   it('reports a replica that cannot start', async () => {

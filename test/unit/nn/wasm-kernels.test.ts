@@ -94,6 +94,39 @@ describe.each(variants)('WASM kernels (%s build)', (variant) => {
     }
   });
 
+  it('a product over a slice of columns of a transposed A (a slice of a dense weight gradient) matches exact sums', () => {
+    const rng = new Rng(12);
+    // [K, lda] x columns [col, col + M): the article's layer split in two, odd shapes, empty slices.
+    for (const [K, lda, col, M, N] of [[32, 800, 400, 400, 784], [32, 800, 0, 80, 784], [7, 33, 5, 17, 9], [1, 5, 4, 1, 3], [64, 10, 4, 6, 800], [5, 9, 3, 0, 4]]) {
+      for (const acc of [false, true]) {
+        const A = randomArray(rng, K * lda);
+        const B = randomArray(rng, K * N);
+        const C0 = randomArray(rng, M * N);
+        const a = W.tensor([K, lda], A);
+        const b = W.tensor([K, N], B);
+        const c = W.tensor([Math.max(M, 1), N], M ? C0 : randomArray(rng, N));
+        const before = read(c).slice();
+        W.matmulColumnsT(a, col, M, b, c, acc);
+        const Aslice = Float32Array.from({ length: K * M }, (_, i) => A[Math.floor(i / M) * lda + col + (i % M)]);
+        const { C, bound } = exactProduct(M, N, K, Aslice, B, true, false);
+        const got = read(c);
+        for (let i = 0; i < M * N; i++) {
+          const want = C[i] + (acc ? C0[i] : 0);
+          const tol = 4e-7 * (bound[i] + (acc ? Math.abs(C0[i]) : 0)) * Math.sqrt(K + 1) + 1e-30;
+          if (!(Math.abs(got[i] - want) <= tol)) expect.fail(`[${K}x${lda}] columns ${col}+${M} x N=${N} acc=${acc}: C[${i}] = ${got[i]}, want ${want}`);
+        }
+        if (!M) expect(Array.from(got)).toEqual(Array.from(before)); // nothing written for an empty slice
+        for (const t of [a, b, c]) W.dispose(t);
+      }
+    }
+    const a = W.tensor([4, 10]);
+    const b = W.tensor([4, 3]);
+    const c = W.tensor([6, 3]);
+    expect(() => W.matmulColumnsT(a, 5, 6, b, c, false)).toThrow(/do not fit/); // past a's last column
+    expect(() => W.matmulColumnsT(a, 0, 6, W.tensor([3, 3]), c, false)).toThrow(/do not fit/); // K differs
+    expect(() => W.matmulColumnsT(a, 0, 7, b, c, false)).toThrow(/do not fit/); // out too small
+  });
+
   it('a matrix product matches the reference gemm and rejects shapes that do not fit', () => {
     const rng = new Rng(5);
     const [a, ar] = pair([17, 63], randomArray(rng, 17 * 63));

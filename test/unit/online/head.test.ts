@@ -35,6 +35,41 @@ describe('which layers fine-tuning trains', () => {
   });
 });
 
+describe('fine-tuning by default follows the plan', () => {
+  const small = () =>
+    new Network({
+      input: [1, 28, 28],
+      layers: [
+        { type: 'conv2d', filters: 2, kernel: 3, padding: 'same' }, { type: 'batchnorm' }, { type: 'activation', fn: 'relu' },
+        { type: 'maxpool', size: 4 }, { type: 'flatten' },
+        { type: 'dense', units: 5 }, { type: 'activation', fn: 'relu' },
+        { type: 'dense', units: 10 }, { type: 'activation', fn: 'softmax' },
+      ],
+    }, { seed: 4 });
+  const changed = async (net: Network, run: () => Promise<unknown>) => {
+    const before = await net.weights();
+    await run();
+    const after = new Map((await net.weights()).map((w) => [w.name, w.data]));
+    return new Map(before.map((w) => [w.name, w.data.some((v, i) => v !== after.get(w.name)![i])]));
+  };
+
+  it('a convolutional network: its convolution and batch-norm statistics unchanged, its dense layers moved', async () => {
+    const net = small();
+    const rng = new Rng(9);
+    const replay = ReplayBuffer.seed(Array.from({ length: 40 }, (_, i) => random(rng, i % 10)), 4);
+    const moved = await changed(net, () => fineTune(net, Array.from({ length: 40 }, (_, i) => random(rng, i % 10)), replay, { epochs: 2, lr: 0.05, seed: 1 }));
+    for (const [name, m] of moved) expect(m, name).toBe(name.startsWith('dense'));
+  });
+
+  it('an MLP: every layer trains', async () => {
+    const net = new Network(parseArch('784-16-10'), { seed: 2 });
+    const rng = new Rng(3);
+    const replay = ReplayBuffer.seed(Array.from({ length: 40 }, (_, i) => random(rng, i % 10)), 4);
+    const moved = await changed(net, () => fineTune(net, Array.from({ length: 20 }, (_, i) => random(rng, i % 10)), replay, { epochs: 2, seed: 1 }));
+    expect([...moved.values()].every(Boolean)).toBe(true);
+  });
+});
+
 describe('training the head on the body\'s features', () => {
   it('features are the frozen layers\' outputs, exactly as the whole network computes them', async () => {
     const net = new Network(parseArch('lenet5'), { seed: 3 });

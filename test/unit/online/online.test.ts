@@ -35,7 +35,7 @@ describe('online learning', () => {
     expect(r.truncated).toBe(false);
     const decision = against(before, await answers(network));
     expect(decision.accepted, decision.reason).toBe(true);
-  });
+  }, 180_000);
 
   it('deliberately wrong labels make a candidate the gate rejects, naming the digit', async () => {
     const { network } = await importOnnx(modelBytes);

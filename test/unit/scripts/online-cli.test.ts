@@ -6,8 +6,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
+import * as ortWeb from 'onnxruntime-web/wasm';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../../functions/app.ts';
+import type { Bindings } from '../../../functions/context.ts';
+import { Engines } from '../../../functions/inference/engines.ts';
+import { ModelCatalog } from '../../../functions/models/catalog.ts';
 import { Network } from '../../../src/nn/network.ts';
 import { exportOnnx } from '../../../src/onnx/export.ts';
 import { ModelRegistry, type ObjectStore } from '../../../src/registry/index.ts';
@@ -47,6 +52,42 @@ describe('npm run publish', () => {
       expect(manifest.current).toBe('v1');
       expect(manifest.versions[0]).toMatchObject({ source: 'offline', note: 'from a test', metrics: { testAccuracy: 0.9511 }, sha256: await sha256Hex([bytes]) });
     } finally {
+      await mf.dispose();
+    }
+  });
+
+  it('with a Worker answering, publishes through its admin route (the typed client), as the Worker checks and stores it', async () => {
+    // The Worker's app itself, in this process, behind a plain HTTP server; its R2 is Miniflare's.
+    ortWeb.env.wasm.numThreads = 1;
+    const mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response(null); } }', r2Buckets: { MODELS: 'models' } });
+    const bytes = new Uint8Array(readFileSync(join(root, 'models/digits.onnx')));
+    const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(() => ortWeb) });
+    const env = { MODELS: (await mf.getR2Bucket('MODELS')) as unknown as Bindings['MODELS'], ADMIN_TOKEN: 'cli-admin-token' };
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const answer = await app.fetch(new Request(`http://worker${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined }), env);
+      const headers: Record<string, string> = {};
+      answer.headers.forEach((value, name) => (headers[name] = value));
+      res.writeHead(answer.status, headers).end(Buffer.from(await answer.arrayBuffer()));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const dir = project();
+      const model = join(dir, 'mine.onnx');
+      writeFileSync(model, bytes);
+      const refused = await script('publish.ts', [model, '--url', url], dir, { ADMIN_TOKEN: 'wrong' }).catch((e: { code: number; stderr: string }) => e);
+      expect(refused).toMatchObject({ code: 1 });
+      expect((refused as { stderr: string }).stderr).toMatch(/refused the model: 403 .*"forbidden".*set ADMIN_TOKEN/);
+
+      const { stdout } = await script('publish.ts', [model, '--url', url, '--note', 'through the Worker'], dir, { ADMIN_TOKEN: 'cli-admin-token' });
+      expect(stdout).toMatch(new RegExp(`published digits v1 \\(sha256 ${(await sha256Hex([bytes])).slice(0, 12)}\\.\\.\\.\\) to ${url}: now current`));
+      const { manifest } = await new ModelRegistry(env.MODELS as unknown as ObjectStore, 'digits').read();
+      expect(manifest.current).toBe('v1');
+      expect(manifest.versions[0]).toMatchObject({ source: 'offline', note: 'through the Worker', metrics: { testAccuracy: expect.any(Number) } });
+    } finally {
+      server.close();
       await mf.dispose();
     }
   });

@@ -13,7 +13,7 @@ describe('npm run train', () => {
   it('trains, evaluates on the 10,000 test images, and writes the model, its card and its curves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nutshell-train-'));
     const out = join(dir, 'tiny.onnx');
-    const { stdout } = await train(['--arch', '784-32-10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--limit', '2000', '--epochs', '2', '--validation', '0.1', '--patience', '3', '--out', out]);
+    const { stdout } = await train(['--arch', '784-32-10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--limit', '2000', '--epochs', '2', '--validation', '0.1', '--patience', '3', '--no-outside-mnist', '--out', out]);
     expect(stdout).toMatch(/test accuracy \d+\.\d\d%/);
     const card = JSON.parse(readFileSync(join(dir, 'tiny.json'), 'utf8'));
     expect(card.metrics.testAccuracy).toBeGreaterThan(0.8);
@@ -24,12 +24,27 @@ describe('npm run train', () => {
     expect(card.data.validationExamples).toBe(200);
     expect(card.hyperparameters).toMatchObject({ optimizer: 'adam', batch: 64, epochs: 2, seed: 1 });
     expect(existsSync(join(dir, 'tiny.curves.svg'))).toBe(true);
+    expect(card.command).toBe(`npm run train -- --arch 784-32-10 --activation relu --optimizer adam --lr 0.003 --limit 2000 --epochs 2 --validation 0.1 --patience 3 --no-outside-mnist --out ${out}`);
+    expect(card.metrics.mflopsPerPrediction).toBe(0.051); // (2 x 784 x 32 + 32 + 32 + 2 x 32 x 10 + 10 + 30) / 1e6, to 3 decimals
+    expect(card.metrics.validationAccuracy).toBeGreaterThan(0.8);
+    expect(card.metrics.outsideMnist).toBeNull();
     const { network, metadata } = await importOnnx(new Uint8Array(readFileSync(out)));
     expect(network.inputShape).toEqual([784]);
     expect(Number(metadata['nutshell.test_accuracy'])).toBeCloseTo(card.metrics.testAccuracy, 6);
   });
 
+  it('mixes synthetic handwritten digits into the training set, augmented by composed steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nutshell-train-'));
+    const out = join(dir, 'mixed.onnx');
+    const { stdout } = await train(['--arch', '784-16-10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--limit', '300', '--synthetic', '200', '--augment', 'affine+width+jpeg', '--epochs', '1', '--no-outside-mnist', '--out', out]);
+    expect(stdout).toMatch(/200 synthetic handwritten digits made/);
+    const card = JSON.parse(readFileSync(join(dir, 'mixed.json'), 'utf8'));
+    expect(card.data).toMatchObject({ trainExamples: 500, syntheticExamples: 200, augment: 'affine+width+jpeg' });
+  });
+
   for (const [args, message] of [
+    [['--augment', 'affine+warp'], /unknown augmentation 'warp'/],
+    [['--synthetic', '-3'], /--synthetic must be zero or a positive integer/],
     [['--lr', 'fast'], /--lr must be a positive number/],
     [['--optimizer', 'rmsprop'], /Allowed choices are sgd, momentum, adam/],
     [['--arch', 'huge'], /unknown architecture 'huge'/],

@@ -1,4 +1,5 @@
 import type { Tensor } from '../backend.ts';
+import { Dense } from '../../layers/dense.ts';
 import type { Param } from '../../layers/layer.ts';
 import { Network, type NetworkSpec } from '../../network.ts';
 import { createOptimizer, type Optimizer, type OptimizerName } from '../../optimizers/optimizer.ts';
@@ -8,11 +9,18 @@ import type { WasmBackend, WasmTensor } from './wasm-backend.ts';
 
 /**
  * Data-parallel training over one shared WebAssembly memory: every replica (one per thread)
- * holds the same network, bound to ONE copy of the weights. A step splits the batch by rows;
- * each replica backpropagates its rows into its own gradients (scaled for the whole batch), then,
- * after a barrier, reduces one slice of every parameter across the replicas and applies the
- * optimizer to that slice. So each batch costs one gradient reduction, spread over all threads,
- * and the update equals the single-threaded one up to float32 summation order.
+ * holds the same network, bound to ONE copy of the weights. A step splits the batch by rows:
+ * each replica runs the forward pass and backpropagates dE/dx through its rows. Then, after one
+ * barrier, each replica owns a slice of every parameter and finishes it:
+ * - a dense layer's weights are sliced by output units: the owner computes its rows of dE/dW
+ *   over the WHOLE batch (every replica's rows of the layer's input and of dE/dy, a product with
+ *   K = batch), a chunk at a time, and updates each chunk while it is still in cache. No replica
+ *   writes a full-size dE/dW and nothing is reduced;
+ * - every other parameter (biases, convolution kernels, batch-norm scales) is backpropagated by
+ *   each replica over its rows, as one thread would, and the owner of a slice sums the
+ *   replicas' gradients over it, then updates it.
+ * So a step costs one barrier, and the update equals the single-threaded one up to float32
+ * summation order.
  *
  * The coordinating thread is replica 0 (it trains on the first rows itself); the others run in
  * threads the host starts (Node: scripts/lib/parallel-trainer.ts). Only Web-standard APIs here:
@@ -39,8 +47,21 @@ const LR_BYTE = 64; // a float64
 const ERROR_BYTE = 128; // a failed replica's message, UTF-8, up to the end
 export const CONTROL_BYTES = 1024;
 
-/** Spins before sleeping: with one thread per core the partner usually arrives within microseconds. */
-const SPINS = 50_000;
+/**
+ * Polls before a thread sleeps, where its partner is known to be on its way: at the step's
+ * barrier and at its end (every replica has the same share of work and started at the same
+ * moment: the last one is typically tens of microseconds behind), and a worker waiting for the
+ * next step while the caller gathers and writes the next batch (30-40 us in `fit`). 4,000 polls
+ * with a pause each last about 100 us (measured on a 2-core AMD EPYC), more than those gaps, so
+ * in a training loop no thread sleeps and no wake-up is paid. That matters beyond the wake's own
+ * cost (a futex round trip took 6 us there): a woken thread is often placed on its waker's core,
+ * and on a machine with other work the two replicas then share one core for a scheduling slice
+ * (about 1 ms a step, measured). After the polls a thread sleeps on the futex: a trainer that
+ * gets no step costs at most 100 us of one core, then nothing.
+ */
+const SPINS = 4000;
+/** About 256 KiB of dE/dW per chunk: a chunk is updated while it is still in the core's L2. */
+const CHUNK_FLOATS = 65_536;
 
 export type ReplicaTrainerOptions = Omit<TrainerOptions, 'optimizer'> & { optimizer?: OptimizerName };
 
@@ -61,11 +82,22 @@ export interface ReplicaInit {
   params: number[];
 }
 
-/** What a replica tells the others once built: where its gradients and running sums live. */
+/** What a replica tells the others once built: where its gradients, running sums and step table live. */
 export interface ReplicaReport {
   grads: number[];
   lossSum: number;
   correct: number;
+  /** Int32 pairs, one per dense layer: where this step's input and dE/dy of the layer lie. */
+  table: number;
+}
+
+/** A dense layer whose dE/dW the replicas compute in slices over the whole batch. */
+interface SplitLayer {
+  layer: Dense;
+  units: number;
+  inputs: number;
+  /** This replica's chunks of output units, each with its slice of the weight as a parameter. */
+  chunks: Array<{ unit: number; units: number; param: Param; mask: Tensor | null }>;
 }
 
 /** One replica's share of the work: backprop on its rows, then reduce and update its slice. */
@@ -76,6 +108,9 @@ export class Replica {
   private optimizer!: Optimizer;
   private slices: Param[] = [];
   private reductions: Array<{ own: Tensor; peers: Tensor[] }> = [];
+  private readonly split: SplitLayer[];
+  private readonly table: Tensor;
+  private tables: number[] = [];
 
   constructor(
     readonly net: Network,
@@ -87,6 +122,9 @@ export class Replica {
     this.ctrl = new Int32Array(control, 0, LR_BYTE / 4);
     this.lr = new Float64Array(control, LR_BYTE, 1);
     this.trainer = new Trainer(net, opts);
+    const dense = net.layers.filter((l): l is Dense => l instanceof Dense);
+    this.split = dense.map((layer) => ({ layer, units: layer.units, inputs: layer.inputShape[0], chunks: [] }));
+    this.table = this.B.tensor([Math.max(1, 2 * dense.length)]);
   }
 
   /** A worker's replica: the network built in its own arena, its parameters bound to the coordinator's. */
@@ -109,15 +147,37 @@ export class Replica {
       grads: this.net.params().map(({ param }) => (param.grad as WasmTensor).ptr),
       lossSum: (this.trainer.lossSum as WasmTensor).ptr,
       correct: (this.trainer.correct as WasmTensor).ptr,
+      table: (this.table as WasmTensor).ptr,
     };
   }
 
-  /** Takes this replica's slice of every parameter, reducing over the peers' gradients. */
+  /**
+   * Takes this replica's slice of every parameter: its chunks of output units of each dense
+   * layer's weight, and a slice of every other parameter, reduced over the peers' gradients.
+   */
   connect(peers: ReplicaReport[]): void {
     const B = this.B;
     this.slices = [];
     this.reductions = [];
+    this.tables = peers.map((p) => p.table);
+    const weights = new Set<Tensor>();
+    for (const s of this.split) {
+      const { layer, inputs } = s;
+      weights.add(layer.weight.value);
+      const { start, length } = unitsOf(s.units, this.index, this.replicas);
+      const per = Math.max(4, Math.floor(CHUNK_FLOATS / inputs / 4) * 4);
+      s.chunks = [];
+      for (let u = start; u < start + length; u += per) {
+        const m = Math.min(per, start + length - u);
+        const param = {
+          name: layer.weight.name, noDecay: layer.weight.noDecay,
+          value: B.slice(layer.weight.value, u * inputs, m * inputs), grad: B.slice(layer.weight.grad, u * inputs, m * inputs),
+        };
+        s.chunks.push({ unit: u, units: m, param, mask: layer.mask ? B.slice(layer.mask, u * inputs, m * inputs) : null });
+      }
+    }
     this.net.params().forEach(({ param }, p) => {
+      if (weights.has(param.value)) return;
       const { start, length } = sliceOf(param.value.size, this.index, this.replicas);
       if (!length) return;
       const grad = B.slice(param.grad, start, length);
@@ -152,22 +212,47 @@ export class Replica {
 
   /** This replica's part of the step described in the control block. */
   step(): void {
+    const B = this.B;
     const c = this.ctrl;
     const n = c[N];
     const step = c[STEP];
+    const lr = this.lr[0];
     const { start, length: rows } = rowsOf(n, this.index, this.replicas);
     const inSize = this.net.inputSize;
     const outSize = this.net.outputSize;
+    const table = new Int32Array(B.memory.buffer, (this.table as WasmTensor).ptr, 2 * this.split.length);
     if (rows > 0) {
-      const x = this.B.tensorAt(c[X_PTR] + 4 * start * inSize, [rows, ...this.net.inputShape]);
-      const t = this.B.tensorAt(c[T_PTR] + 4 * start * outSize, [rows, outSize]);
-      this.trainer.backprop(x, t, this.opts.reduction === 'sum' ? 1 : 1 / n, step);
+      const x = B.tensorAt(c[X_PTR] + 4 * start * inSize, [rows, ...this.net.inputShape]);
+      const t = B.tensorAt(c[T_PTR] + 4 * start * outSize, [rows, outSize]);
+      // Deferred only here: the coordinator's network is the caller's, who may train it alone later.
+      for (const { layer } of this.split) layer.deferWeightGrad = true;
+      try {
+        this.trainer.backprop(x, t, this.opts.reduction === 'sum' ? 1 : 1 / n, step);
+      } finally {
+        for (const { layer } of this.split) layer.deferWeightGrad = false;
+      }
+      this.split.forEach(({ layer }, l) => {
+        table[2 * l] = B.pointer(layer.deferred!.x);
+        table[2 * l + 1] = B.pointer(layer.deferred!.dy);
+      });
     } else {
-      for (const { param } of this.net.params()) this.B.fill(param.grad, 0);
+      for (const { param } of this.net.params()) B.fill(param.grad, 0);
     }
     this.barrier();
-    for (const { own, peers } of this.reductions) for (const g of peers) this.B.add(own, g, own);
-    this.optimizer.update(this.slices, this.lr[0], step + 1);
+    // The dense layers' weights: this replica's rows of dE/dW over every replica's rows of the batch.
+    const sources = this.tables.map((ptr, q) => ({ rows: rowsOf(n, q, this.replicas).length, table: new Int32Array(B.memory.buffer, ptr, 2 * this.split.length) }));
+    this.split.forEach(({ units, inputs, chunks }, l) => {
+      const parts = sources.filter((s) => s.rows > 0).map(({ rows, table }) => ({
+        x: B.tensorAt(table[2 * l], [rows, inputs]), dy: B.tensorAt(table[2 * l + 1], [rows, units]),
+      }));
+      for (const { unit, units: m, param, mask } of chunks) {
+        parts.forEach(({ x, dy }, q) => B.matmulColumnsT(dy, unit, m, x, param.grad, q > 0));
+        if (mask) B.mul(param.grad, mask, param.grad);
+        this.optimizer.update([param], lr, step + 1);
+      }
+    });
+    for (const { own, peers } of this.reductions) for (const g of peers) B.add(own, g, own);
+    this.optimizer.update(this.slices, lr, step + 1);
   }
 
   /** Every replica waits here until all have arrived (a reusable, generation-counted barrier). */
@@ -188,9 +273,15 @@ export class Replica {
   }
 }
 
-/** Returns once c[i] !== value: spinning first, then sleeping on the futex. */
+/** A spin-wait hint to the CPU where the runtime has one (Atomics.pause, ES2025). */
+const pause: () => void = (Atomics as { pause?: () => void }).pause?.bind(Atomics) ?? (() => {});
+
+/** Returns once c[i] !== value: up to SPINS polls, then asleep on the futex. */
 function waitWhile(c: Int32Array, i: number, value: number): void {
-  for (let k = 0; k < SPINS; k++) if (Atomics.load(c, i) !== value) return;
+  for (let k = 0; k < SPINS; k++) {
+    if (Atomics.load(c, i) !== value) return;
+    pause();
+  }
   while (Atomics.load(c, i) === value) Atomics.wait(c, i, value);
 }
 
@@ -198,6 +289,13 @@ function waitWhile(c: Int32Array, i: number, value: number): void {
 export function rowsOf(n: number, r: number, replicas: number): { start: number; length: number } {
   const start = Math.floor((n * r) / replicas);
   return { start, length: Math.floor((n * (r + 1)) / replicas) - start };
+}
+
+/** Replica r's output units of a dense layer: contiguous, cut at multiples of 4 (the product's row tile). */
+export function unitsOf(units: number, r: number, replicas: number): { start: number; length: number } {
+  const cut = (k: number) => (k === replicas ? units : Math.min(units, Math.round((units * k) / replicas / 4) * 4));
+  const start = cut(r);
+  return { start, length: cut(r + 1) - start };
 }
 
 /** Replica r's slice of a parameter of `size` elements, cut at multiples of 16 floats (cache lines). */

@@ -150,6 +150,18 @@ export class WasmBackend extends CpuBackend {
     }
     this.kernels.gemm(M, N, K, wt(a).ptr, wt(b).ptr, wt(out).ptr, +transA, +transB, +accumulate);
   }
+  /**
+   * out[M, N] (+)= a[:, col : col + M]^T x b, with a [K, lda] and b [K, N]: the product over a slice
+   * of a's columns. Data-parallel replicas compute their rows of a dense layer's dE/dW this way.
+   */
+  matmulColumnsT(a: Tensor, col: number, M: number, b: Tensor, out: Tensor, accumulate: boolean): void {
+    const [K, lda] = a.shape;
+    const N = b.shape[1];
+    if (a.shape.length !== 2 || b.shape.length !== 2 || b.shape[0] !== K || col < 0 || M < 0 || col + M > lda || out.size < M * N) {
+      throw new Error(`matmulColumnsT: columns [${col}, ${col + M}) of [${a.shape}]T x [${b.shape}] -> ${out.size} values do not fit`);
+    }
+    this.kernels.gemmTransALd(M, N, K, wt(a).ptr + 4 * col, lda, wt(b).ptr, wt(out).ptr, +accumulate);
+  }
   override addBias(x: Tensor, bias: Tensor, inner: number): void {
     const C = bias.size;
     this.kernels.addBias(wt(x).ptr, wt(bias).ptr, C, x.size / (C * inner), inner);

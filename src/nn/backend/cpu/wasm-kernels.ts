@@ -13,6 +13,8 @@ type Ptr = number;
 
 export interface Kernels {
   gemm(M: number, N: number, K: number, a: Ptr, b: Ptr, c: Ptr, transA: number, transB: number, accumulate: number): void;
+  /** C[M,N] (+)= A[0:K, 0:M]^T x B[K,N], A's rows lda floats apart. */
+  gemmTransALd(M: number, N: number, K: number, a: Ptr, lda: number, b: Ptr, c: Ptr, accumulate: number): void;
   /** Bytes of the work area where gemm packs panels of B (one per instance: per thread). */
   packAreaBytes(): number;
   setPackArea(p: Ptr): void;

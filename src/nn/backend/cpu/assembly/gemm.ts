@@ -45,6 +45,20 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, trans
   }
 }
 
+/**
+ * C[M,N] (+)= A[0:K, 0:M]^T x B[K,N] where A's rows lie `lda` floats apart: the product over
+ * columns [j, j + M) of a wider A (pass a + 4j). Data-parallel training computes one slice of a
+ * dense layer's weight gradient this way, from every replica's rows of dE/dy.
+ */
+export function gemmTransALd(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, c: usize, accumulate: i32): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>(M * N) << 2);
+    return;
+  }
+  outerProduct(M, N, K, a, 1, lda, b, c, accumulate);
+}
+
 // --- outer-product kernel: op(B) = B, [K, N] row-major ------------------------------------------
 
 function outerProduct(M: i32, N: i32, K: i32, a: usize, rs: i32, ks: i32, b: usize, c: usize, accumulate: i32): void {

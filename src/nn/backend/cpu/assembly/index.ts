@@ -1,6 +1,6 @@
 // The WASM kernels of the fast float32 CPU backend, compiled from AssemblyScript by
 // `npm run build:wasm`. Pointers are byte offsets into the (imported) linear memory.
-export { gemm, packAreaBytes, setPackArea } from './gemm';
+export { gemm, gemmTransALd, packAreaBytes, setPackArea } from './gemm';
 export { addBias, biasGrad, addInto, mul, activation, activationGrad, softmax, softmaxGrad, expVec } from './elementwise';
 export { softmaxCrossEntropy, sigmoidCrossEntropy, squaredError, countCorrect } from './losses';
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizers';

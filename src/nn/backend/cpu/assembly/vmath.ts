@@ -1,22 +1,31 @@
 // Vector transcendental functions for the element-wise kernels (4 floats at a time).
 
+/** acc + x * y, fused where the build has relaxed SIMD. */
+// @ts-ignore: decorator
+@inline function madd(acc: v128, x: v128, y: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, y, acc);
+  return f32x4.add(acc, f32x4.mul(x, y));
+}
+
 /**
  * e^x to about 2 ulp: Cody-Waite range reduction x = n ln2 + r, a degree-6 polynomial for e^r
- * (Cephes' expf coefficients), and 2^n built in the exponent bits.
+ * (Cephes' expf coefficients, fused multiply-adds in the relaxed build), and 2^n built in the
+ * exponent bits. The clamp uses pmin/pmax (one instruction each on x64; f32x4.min/max cost
+ * several for their NaN and signed-zero rules): a NaN input still comes out NaN.
  */
 // @ts-ignore: decorator
 @inline export function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.33654)), f32x4.splat(88.72283));
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.33654)), f32x4.splat(88.72283));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  p = madd(f32x4.splat(1.3981999507e-3), p, r);
+  p = madd(f32x4.splat(8.3334519073e-3), p, r);
+  p = madd(f32x4.splat(4.1665795894e-2), p, r);
+  p = madd(f32x4.splat(1.6666665459e-1), p, r);
+  p = madd(f32x4.splat(5.0000001201e-1), p, r);
+  p = f32x4.add(madd(r, f32x4.mul(p, r), r), f32x4.splat(1));
   // 2^n for n in [-126, 128]: split in two factors so that n = 128 and n = -126 stay finite.
   const ni = i32x4.trunc_sat_f32x4_s(n);
   const half = i32x4.shr_s(ni, 1);

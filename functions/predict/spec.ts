@@ -1,0 +1,62 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errors, json } from '../http/openapi.ts';
+import { IMAGE_FIELD, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_JSON_BYTES, PIXELS } from '../limits.ts';
+import { ModelRef } from '../models/spec.ts';
+import { PredictQuery } from './include.ts';
+import { PixelsBody } from './pixels.ts';
+
+/** An image as the body's bytes. */
+const imageBytes = (type: string) => ({ schema: { type: 'string' as const, contentMediaType: type } });
+
+/** The answer of POST /v1/predict. */
+export const PredictionSchema = z
+  .object({
+    digit: z.number().int().min(0).max(9).openapi({ description: 'the most probable digit' }),
+    probabilities: z.array(z.number().min(0).max(1)).length(10).openapi({ minItems: 10, maxItems: 10, description: 'softmax output, one per digit 0-9' }),
+    model: ModelRef,
+    engine: z.enum(['core', 'onnxruntime']).openapi({ description: 'which implementation computed it: the core while onnxruntime sets up in a fresh isolate, then onnxruntime' }),
+    input: z.array(z.number().min(0).max(1)).length(PIXELS).optional()
+      .openapi({ minItems: PIXELS, maxItems: PIXELS, description: 'only with `?include=input`: the 28 x 28 the model saw, row-major, ink high' }),
+  })
+  .openapi('Prediction');
+
+export type Prediction = z.infer<typeof PredictionSchema>;
+
+/** POST /v1/predict (route.ts). */
+export const predict = createRoute({
+  method: 'post',
+  path: '/v1/predict',
+  tags: ['predict'],
+  summary: 'Classify one digit',
+  description:
+    `One image in, the digit and its 10 probabilities out, with the model version that answered (\`?model=\`: a personal model instead of \`digits\`). ` +
+    `Images are decoded and made into what MNIST models expect (alpha over white, grayscale, polarity, cropped to the ink, ` +
+    `20 x 20 in 28 x 28 centred by mass). \`image/apng\`, \`image/jpg\` and \`image/pjpeg\` are taken as PNG and JPEG; ` +
+    `\`application/octet-stream\` lets the bytes decide. Limits: JSON ${MAX_JSON_BYTES} bytes; an image ${MAX_IMAGE_BYTES} bytes ` +
+    `and ${MAX_IMAGE_PIXELS} pixels (read from its header before decoding).`,
+  request: {
+    query: PredictQuery,
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: PixelsBody },
+        'image/png': imageBytes('image/png'),
+        'image/jpeg': imageBytes('image/jpeg'),
+        'application/octet-stream': { schema: { type: 'string', description: 'PNG or JPEG bytes' } },
+        'multipart/form-data': {
+          schema: z.object({ [IMAGE_FIELD]: z.custom<Blob>().openapi({ type: 'string', format: 'binary', description: 'a PNG or JPEG file' }) }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(PredictionSchema, 'The digit'),
+    ...errors({
+      400: '`invalid_query`, `empty_body`, `malformed_json`, `malformed_multipart`, `corrupt_image`, `truncated_image`',
+      413: '`payload_too_large`, `too_many_bytes`, `too_many_pixels`',
+      415: '`unsupported_media_type`, `content_type_mismatch` (the bytes are the other format)',
+      422: '`invalid_pixels`, `missing_image`, `invalid_image_field`, `no_digit`, `image_too_small`, `invalid_model_name`, `unknown_model`',
+      503: '`model_unavailable` (a personal model whose first version is not readable yet; with Retry-After)',
+    }),
+  },
+});
