@@ -139,7 +139,7 @@ export class ModelCatalog {
     }
     if (!manifest?.current) return this.fallback(name);
 
-    const key = `${name}@${manifest.current}`;
+    const key = currentKey(name, manifest);
     let version = touch(this.versions, key);
     if (!version) {
       version = this.serving(new ModelRegistry(source.bucket!, name), manifest);
@@ -177,7 +177,7 @@ export class ModelCatalog {
     const manifest = await this.manifest(name, source);
     const registry = new ModelRegistry(source.bucket, name);
     if (version === undefined) {
-      return manifest.current ? this.cached(`${name}@${manifest.current}`, () => this.serving(registry, manifest)) : null;
+      return manifest.current ? this.cached(currentKey(name, manifest), () => this.serving(registry, manifest)) : null;
     }
     const entry = await registry.find(manifest, version);
     if (!entry) return null;
@@ -311,6 +311,14 @@ function touch<V>(map: Map<string, V>, key: string): V | undefined {
     map.set(key, value);
   }
   return value;
+}
+
+/**
+ * Where the bytes served for a manifest's current version are kept: with its sha256, as a wiped
+ * registry names other bytes v1 again.
+ */
+function currentKey(name: string, manifest: Manifest): string {
+  return `${name}@${manifest.current}#${manifest.versions.find((v) => v.version === manifest.current)?.sha256}`;
 }
 
 function registryInfo(name: string, v: RegistryEntry): ModelInfo {

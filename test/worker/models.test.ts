@@ -104,6 +104,21 @@ describe('the registry in R2 (local R2 of workerd), written by src/registry', ()
     expect((await predict(a)).model.version).toBe(v1.version);
   });
 
+  it('a wiped registry that names other bytes v1 again: the new bytes answer, not the ones this isolate kept', async () => {
+    const a = app();
+    const first = await registry().publish(await other(3), { source: 'offline' });
+    const before = await predict(a);
+    expect(before.model.version).toBe(first.version);
+    const listed = await env.MODELS.list({ prefix: 'models/' });
+    await env.MODELS.delete(listed.objects.map((o) => o.key));
+    const again = await registry().publish(await other(8), { source: 'offline' });
+    expect(again.version).toBe(first.version);
+    const after = await predict(a);
+    expect(after.model.version).toBe(again.version);
+    expect(after.probabilities).toEqual((await predict(app())).probabilities);
+    expect(after.probabilities).not.toEqual(before.probabilities);
+  });
+
   it('a manifest that does not parse leaves the bundled model answering', async () => {
     const a = app();
     await env.MODELS.put(manifestKey('digits'), '{"current": 3, "versions": "no"}');

@@ -1,13 +1,13 @@
 import { env } from 'cloudflare:test';
 import { encode as encodePng } from 'fast-png';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_INFER_BATCH, MAX_INFER_BYTES } from '../../functions/limits.ts';
 import { Network } from '../../src/nn/network.ts';
 import type { NetworkSpec } from '../../src/nn/network.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
 import { call, ORIGIN, predictRequest } from './helpers.ts';
 import { readFixture } from './mnist-fixture.ts';
-import { registry, resetOnline } from './online-helpers.ts';
+import { registry, resetOnline, resetToBundled } from './online-helpers.ts';
 
 // The Open Inference Protocol v2 REST data plane as its specification words it
 // (github.com/kserve/open-inference-protocol, specification/protocol/inference_rest.md): the health,
@@ -25,8 +25,13 @@ const CLOSE = 1e-5;
 const get = (path: string) => call(new Request(`${ORIGIN}${path}`));
 const infer = (path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   call(new Request(`${ORIGIN}${path}`, { method: 'POST', headers, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) }));
+/** The digits as one FP32 tensor in the bundled model's shape, [N, 1, 28, 28]. */
 const fp32 = (digits: number[], data: unknown = digits.flatMap((i) => mnist.pixels(i))) => ({ name: 'input', shape: [digits.length, 1, 28, 28], datatype: 'FP32', data });
+/** The same digits as [N, 784]: the shape of a dense network's input. */
+const flat = (digits: number[]) => ({ ...fp32(digits), shape: [digits.length, 784] });
 const png = (i: number) => encodePng({ width: 28, height: 28, data: Uint8Array.from(mnist.pixels(i), (v) => Math.round(v * 255)), channels: 1 });
+/** Image i as its 28 rows of 28 pixels. */
+const rowsOf = (i: number) => Array.from({ length: 28 }, (_, r) => mnist.pixels(i).slice(r * 28, r * 28 + 28));
 const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
 interface Output { name: string; shape: number[]; datatype: string; data: Array<number | string> }
@@ -69,10 +74,12 @@ describe('the Open Inference Protocol v2 (REST)', () => {
   let bundled: string;
   let fromPixels: number[][];
   beforeAll(async () => {
-    await resetOnline();
+    await resetToBundled();
     bundled = ((await (await get('/v1/models/digits')).json()) as { version: string }).version;
     fromPixels = await predicted((i) => predictRequest({ pixels: mnist.pixels(i) }));
   });
+  // Every test starts with the bundled model current, whatever an earlier one published.
+  beforeEach(() => resetToBundled());
   afterAll(async () => {
     await resetOnline();
     await new Promise((r) => setTimeout(r, 1100));
@@ -133,7 +140,7 @@ describe('the Open Inference Protocol v2 (REST)', () => {
     it('no id, no id in the answer; the same tensor nested as its shape gives the same answer', async () => {
       const flat = await ok(await infer('/v2/models/digits/infer', { inputs: [fp32(DIGITS)] }));
       expect('id' in flat).toBe(false);
-      const nested = await ok(await infer('/v2/models/digits/infer', { inputs: [fp32(DIGITS, DIGITS.map((i) => mnist.pixels(i)))] }));
+      const nested = await ok(await infer('/v2/models/digits/infer', { inputs: [fp32(DIGITS, DIGITS.map((i) => [rowsOf(i)]))] }));
       expectRows(nested.outputs[0], fromPixels);
       const one = await ok(await infer('/v2/models/digits/infer', { inputs: [fp32([3])], outputs: [{ name: 'output' }] }));
       expectRows(one.outputs[0], [fromPixels[3]]);
@@ -179,37 +186,41 @@ describe('the Open Inference Protocol v2 (REST)', () => {
 
       const meta = await ok(await get('/v2/models/digits/versions/v1'));
       expect(meta).toMatchObject({ versions: ['v1', 'v2', bundled], inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28] }] });
-      const v1 = await ok(await infer('/v2/models/digits/versions/v1/infer', { inputs: [{ name: 'input', shape: [8, 1, 28, 28], datatype: 'FP32', data: Array.from(x) }] }));
+      expect(await ok(await get('/v2/models/digits/versions/v2'))).toMatchObject({ versions: ['v1', 'v2', bundled], inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 784] }] });
+      const v1 = await ok(await infer('/v2/models/digits/versions/v1/infer', { inputs: [fp32(DIGITS)] }));
       expect(v1.model_version).toBe('v1');
       expectRows(v1.outputs[0], rows(await cnn.predict(x)));
-      // The CNN takes [N, 1, 28, 28]: [N, 784] is the wrong shape for it.
-      await expectProtocolError(await infer('/v2/models/digits/versions/v1/infer', { inputs: [fp32(DIGITS)] }), 400, /the model takes \[N, 1, 28, 28\]/);
+      // The CNN takes [N, 1, 28, 28]: [N, 784] is the wrong shape for it; and the other way round for the dense v2.
+      await expectProtocolError(await infer('/v2/models/digits/versions/v1/infer', { inputs: [flat(DIGITS)] }), 400, /has shape \[8, 784\]; the model takes \[N, 1, 28, 28\]/);
+      await expectProtocolError(await infer('/v2/models/digits/versions/v2/infer', { inputs: [fp32(DIGITS)] }), 400, /has shape \[8, 1, 28, 28\]; the model takes \[N, 784\]/);
 
-      const v2 = await ok(await infer('/v2/models/digits/versions/v2/infer', { inputs: [fp32(DIGITS)] }));
+      const v2 = await ok(await infer('/v2/models/digits/versions/v2/infer', { inputs: [flat(DIGITS)] }));
       expect(v2.model_version).toBe('v2');
       expectRows(v2.outputs[0], rows(await dense.predict(x)));
       const old = await ok(await infer(`/v2/models/digits/versions/${bundled}/infer`, { inputs: [fp32(DIGITS)] }));
       expect(old.model_version).toBe(bundled);
       expectRows(old.outputs[0], fromPixels);
-      // Unversioned: the current version (v2, the last published).
-      const current = await ok(await infer('/v2/models/digits/infer', { inputs: [fp32(DIGITS)] }));
+      // Unversioned: the current version (v2, the last published), with v2's answers.
+      const current = await ok(await infer('/v2/models/digits/infer', { inputs: [flat(DIGITS)] }));
       expect(current.model_version).toBe('v2');
+      expectRows(current.outputs[0], rows(await dense.predict(x)));
       expect(await ok(await get('/v2/models/digits/versions/v1/ready'))).toEqual({ name: 'digits', ready: true });
     });
   });
 
+  // Against the bundled model, which takes [N, 1, 28, 28]: each input is right but for what its case names.
   describe('refusals: an HTTP error status and { "error": message }', () => {
     const path = '/v2/models/digits/infer';
     const cases: Array<[string, unknown, RegExp]> = [
       ['a wrong shape', { inputs: [{ ...fp32([0, 1]), shape: [2, 784] }] }, /has shape \[2, 784\]; the model takes \[N, 1, 28, 28\]/],
-      ['a shape without the batch', { inputs: [{ ...fp32([0]), shape: [784] }] }, /has shape \[784\]/],
+      ['a shape without the batch', { inputs: [{ ...fp32([0]), shape: [1, 28, 28] }] }, /has shape \[1, 28, 28\]; the model takes \[N, 1, 28, 28\]/],
       ['an empty batch', { inputs: [{ ...fp32([]), shape: [0, 1, 28, 28] }] }, /first dimension is the batch/],
       [`a batch of ${MAX_INFER_BATCH + 1}`, { inputs: [fp32(Array.from({ length: MAX_INFER_BATCH + 1 }, (_, i) => i))] }, new RegExp(`at most ${MAX_INFER_BATCH} examples`)],
       ['a datatype other than FP32 or BYTES', { inputs: [{ ...fp32([0]), datatype: 'INT64' }] }, /inputs\[0\]\.datatype/],
       ['FP64', { inputs: [{ ...fp32([0]), datatype: 'FP64' }] }, /inputs\[0\]\.datatype/],
       ['fewer elements than the shape', { inputs: [{ ...fp32([0, 1]), data: mnist.pixels(0) }] }, /holds 784 elements; its shape \[2, 1, 28, 28\] has 1568/],
       ['more elements than the shape', { inputs: [{ ...fp32([0]), data: [...mnist.pixels(0), 0] }] }, /more than the 784 elements/],
-      ['data nested deeper than the shape', { inputs: [{ ...fp32([0]), data: [[mnist.pixels(0).map((v) => [v])]] }] }, /nested deeper than its shape/],
+      ['data nested deeper than the shape', { inputs: [{ ...fp32([0]), data: [[rowsOf(0).map((row) => row.map((v) => [v]))]] }] }, /nested deeper than its shape \[1, 1, 28, 28\]/],
       ['a string among FP32 elements', { inputs: [{ ...fp32([0]), data: ['0.5', ...mnist.pixels(0).slice(1)] }] }, /element 0 is "0.5", not an FP32 number/],
       ['a number beyond FP32', { inputs: [{ ...fp32([0]), data: [1e300, ...mnist.pixels(0).slice(1)] }] }, /not an FP32 number/],
       ['two inputs', { inputs: [fp32([0]), fp32([1])] }, /takes one input/],

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import type { ModelTrainer } from '../../functions/trainer/object.ts';
 import { parseTrainingMessage, type TrainingMessage } from '../../functions/training/message.ts';
 import { ModelRegistry, type Manifest } from '../../src/registry/index.ts';
-import { ORIGIN } from './helpers.ts';
+import { call, ORIGIN } from './helpers.ts';
 import { readFixture, type MnistFixture } from './mnist-fixture.ts';
 
 /** MNIST training digits the bundled model has not rehearsed (vitest.config.ts MNIST_TRAIN). */
@@ -89,6 +89,19 @@ export async function resetOnline(model = 'digits'): Promise<void> {
     await state.storage.deleteAlarm();
     await state.storage.deleteAll();
   });
+}
+
+/**
+ * resetOnline, then waits until this isolate's Worker serves the bundled model again: it trusts a
+ * manifest it read for MODEL_REFRESH_SECONDS (1 s in these tests), so versions published a moment
+ * ago may still be current there. Returns at once when its manifest is already the empty one.
+ */
+export async function resetToBundled(model = 'digits'): Promise<void> {
+  await resetOnline(model);
+  await waitFor(`the Worker to serve the bundled '${model}' again`, async () => {
+    const details = (await (await call(new Request(`${ORIGIN}/v1/models/${model}`))).json()) as { current: string; versions: unknown[] };
+    return details.current.startsWith('bundled-') && details.versions.length === 1;
+  }, 5_000, 100);
 }
 
 /** A stand-in for TRAINING_QUEUE that keeps what it is sent (decoded), to prove what was or was not queued. */

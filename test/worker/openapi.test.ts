@@ -1,13 +1,13 @@
 import { Validator, type Schema } from '@cfworker/json-schema';
 import { env } from 'cloudflare:test';
 import { encode as encodePng } from 'fast-png';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import digitsOnnx from '../../models/digits.onnx';
 import { encodeTrainingMessage } from '../../functions/training/message.ts';
 import { storeDeadLetter } from '../../functions/training/dead-letters.ts';
 import { call, callWith, ORIGIN } from './helpers.ts';
 import { readFixture } from './mnist-fixture.ts';
-import { pixelsExample, recordingQueue, resetOnline, signedRequest } from './online-helpers.ts';
+import { pixelsExample, recordingQueue, resetOnline, resetToBundled, signedRequest } from './online-helpers.ts';
 
 // Every route's real answers, from the Worker inside workerd with its real bindings (R2, the trainer),
 // checked against GET /openapi.json: the status must be one the document lists for that operation,
@@ -65,9 +65,10 @@ describe('the answers of every route, against /openapi.json', () => {
   }
 
   beforeAll(async () => {
-    await resetOnline();
     doc = (await (await call(get('/openapi.json'))).json()) as Document;
   });
+  // Every test starts with an empty registry and the bundled model current.
+  beforeEach(() => resetToBundled());
   afterAll(async () => {
     await resetOnline();
     await new Promise((r) => setTimeout(r, 1100)); // past MODEL_REFRESH_SECONDS: the next file sees the bundled model
@@ -114,7 +115,10 @@ describe('the answers of every route, against /openapi.json', () => {
     await exchange('post /v1/models/{name}/promote', post('/v1/models/digits/promote', json({ version: 'v1' })), 401);
     await exchange('post /v1/models/{name}/promote', post('/v1/models/digits/promote', { ...json({ version: 'v1' }), headers: { authorization: 'Bearer wrong' } }), 403);
     await exchange('post /v1/models/{name}/rollback', post('/v1/models/digits/rollback', { headers: ADMIN }), 503, { ADMIN_TOKEN: undefined });
-    const details = (await exchange('get /v1/models/{name}', get('/v1/models/digits'), 200)) as { versions: unknown[]; events: unknown[] };
+    // This isolate trusts the manifest it read at the start for MODEL_REFRESH_SECONDS (1 s here).
+    await new Promise((r) => setTimeout(r, 1100));
+    const details = (await exchange('get /v1/models/{name}', get('/v1/models/digits'), 200)) as { current: string; versions: unknown[]; events: unknown[] };
+    expect(details.current).toBe('v2');
     expect(details.versions).toHaveLength(2);
     expect(details.events).toHaveLength(4);
     await exchange('get /v1/models', get('/v1/models'), 200);
