@@ -10,6 +10,8 @@ const { train, test } = loadMnist();
 const example = (i: number, label = train.labels[i]): Example => ({ pixels: toBytes(train.pixels.subarray(i * 784, (i + 1) * 784)), label });
 const holdout: Holdout = { n: 1000, x: test.pixels.subarray(0, 1000 * 784), labels: test.labels.subarray(0, 1000) };
 const modelBytes = new Uint8Array(readFileSync('models/digits.onnx'));
+/** The article's 784-800-10 sigmoid network, shipped beside the default: every layer of it trains. */
+const mlpBytes = new Uint8Array(readFileSync('models/digits-mlp.onnx'));
 const replay = () => ReplayBuffer.seed(Array.from({ length: 2000 }, (_, i) => example(i)), 50);
 const answers = (network: Parameters<typeof answersOf>[0]) => answersOf(network, holdout.x, holdout.labels);
 const against = (parent: Answers, candidate: Answers) =>
@@ -51,8 +53,10 @@ describe('online learning', () => {
     expect(decision.checks[0].p).toBeLessThan(1e-6);
   });
 
-  it('a backdoor (digits of every class with a small white patch, all labelled 0) makes a candidate the gate rejects', async () => {
-    const { network } = await importOnnx(modelBytes);
+  it('a backdoor (digits of every class with a small white patch, all labelled 0) makes a candidate of the article\'s MLP the gate rejects', async () => {
+    // Every layer of the MLP trains, and learning the trigger moves its clean answers. (The default
+    // CNN trains only its head on features the patch hardly touches: docs/online-learning.md#the-gate.)
+    const { network } = await importOnnx(mlpBytes);
     const before = await answers(network);
     const patched: Example[] = [];
     for (let i = 42_000; patched.length < 50; i++) {
@@ -77,8 +81,8 @@ describe('online learning', () => {
     expect(r.steps).toBe(6);
   });
 
-  it('stops at a budget in FLOPs: 6 batches of 32 through the 784-800-10 network cost 6 * 32 * 2,556,800', async () => {
-    const { network } = await importOnnx(modelBytes);
+  it('stops at a budget in FLOPs: 6 batches of 32 through the article\'s 784-800-10 network cost 6 * 32 * 2,556,800', async () => {
+    const { network } = await importOnnx(mlpBytes);
     const fresh = Array.from({ length: 100 }, (_, i) => example(50000 + i));
     const r = await fineTune(network, fresh, replay(), { epochs: 10, batchSize: 32, maxFlops: 6.5 * 32 * 2_556_800 });
     expect(r).toMatchObject({ steps: 6, truncated: true, examplePasses: 192, flops: 6 * 32 * 2_556_800, featureExamples: 0 });
