@@ -24,7 +24,9 @@ import { fixed, table, type BenchContext, type BenchSection } from './section.ts
  * then one delivery of 50 sevens labelled 1. Each recipe (which layers train, learning rate,
  * passes, replay mix) is scored by: deliveries accepted, the writer's accuracy on 1,200 other
  * digits of the same hand, MNIST digits moved and scaled on a canvas (what must not be lost), the
- * poisoned delivery's fate, and the time per round. Rerun it on a new default model: the models are
+ * poisoned delivery's fate, how many small batches of 10 corrections pass the gate on their own
+ * (30 correct ones, which should, and 10 of ones labelled 7, which should not: a recipe's steps must
+ * suit a handful of examples too), and the time per round. Rerun it on a new default model: the models are
  * models/digits.onnx (the default), models/digits-mlp.onnx and models/digits-cnn.onnx, or
  * ONLINE_LEARN_MODELS=a.onnx,b.onnx.
  */
@@ -54,6 +56,7 @@ const RECIPES: Recipe[] = [
   { name: 'head, lr 0.003, 10 passes, 1/2 replay', layers: 'head', lr: 0.003, epochs: 10, replayShare: 0.5, cnn: true, ...RECIPE },
   { name: 'head, lr 0.003, 20 passes, 1/2 replay', layers: 'head', lr: 0.003, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
   { name: 'head, lr 0.01, 5 passes, 1/2 replay', layers: 'head', lr: 0.01, epochs: 5, replayShare: 0.5, cnn: true, ...RECIPE },
+  { name: 'head, lr 0.01, 10 passes, 1/2 replay', layers: 'head', lr: 0.01, epochs: 10, replayShare: 0.5, cnn: true, ...RECIPE },
   { name: 'head, lr 0.01, 20 passes, 1/2 replay', layers: 'head', lr: 0.01, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
   { name: 'head, lr 0.03, 20 passes, 1/2 replay', layers: 'head', lr: 0.03, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
   { name: 'last layer, lr 0.01, 20 passes, 1/2 replay', layers: 'last', lr: 0.01, epochs: 20, replayShare: 0.5, cnn: true, ...RECIPE },
@@ -61,8 +64,10 @@ const RECIPES: Recipe[] = [
 ];
 
 /** The measurement's size, and --quick's (a check that the section works, in about a minute: figures not for quoting). */
-const FULL = { deliveries: 12, perDelivery: 50, check: 1200, moved: 1000, anchor: 1000 };
-const QUICK = { deliveries: 3, perDelivery: 20, check: 100, moved: 100, anchor: 200 };
+const FULL = { deliveries: 12, perDelivery: 50, check: 1200, moved: 1000, anchor: 1000, corrections: 30 };
+const QUICK = { deliveries: 3, perDelivery: 20, check: 100, moved: 100, anchor: 200, corrections: 2 };
+/** Corrections in one batch of the small-batch check (the trainer's FEEDBACK_BATCH_SIZE in the Worker tests). */
+const CORRECTIONS_PER_BATCH = 10;
 type Size = typeof FULL;
 
 interface Sets {
@@ -72,6 +77,10 @@ interface Sets {
   anchor: { x: Float32Array; labels: Uint8Array };
   replaySeed: Example[];
   poison: Example[];
+  /** Batches of correctly labelled MNIST training digits, as a stream of corrections makes them. */
+  corrections: Example[][];
+  /** Batches of wrong corrections: MNIST ones labelled 7 (a third as many batches). */
+  wrongCorrections: Example[][];
 }
 
 /** The sets of each writer (what is sent, what is checked), and those common to all. */
@@ -108,13 +117,15 @@ async function run(ctx: BenchContext): Promise<void> {
       const trainFrom = recipe.layers === 'all' ? 0 : recipe.layers === 'last' ? lastDense(network) : planned.trainFrom;
       network.setWeights(base);
       const r = await simulate(network, base, sets, { ...recipe, trainFrom }, budget);
+      const small = await smallBatches(network, base, sets.corrections, sets, { ...recipe, trainFrom }, budget);
+      const wrong = await smallBatches(network, base, sets.wrongCorrections, sets, { ...recipe, trainFrom }, budget);
       rows.push([
         recipe.name, `${r.accepted}/${size.deliveries}`, pct(r.writer[0]), ...after.map((k) => pct(r.writer[k])),
-        pct(r.movedBefore), pct(r.movedAfter), pct(r.anchorAfter), r.poison, fixed(r.msPerRound, 0),
+        pct(r.movedBefore), pct(r.movedAfter), pct(r.anchorAfter), r.poison, `${small}/${sets.corrections.length}`, `${wrong}/${sets.wrongCorrections.length}`, fixed(r.msPerRound, 0),
       ]);
       ctx.log(`  ${recipe.name}: ${r.log}`);
     }
-    ctx.log(table(['recipe', 'accepted', 'writer before', ...after.map((k) => `after ${k}`), 'moved MNIST before', 'after', 'anchor after', `poison (${size.perDelivery} sevens as 1)`, 'ms/round'], rows));
+    ctx.log(table(['recipe', 'accepted', 'writer before', ...after.map((k) => `after ${k}`), 'moved MNIST before', 'after', 'anchor after', `poison (${size.perDelivery} sevens as 1)`, `batches of ${CORRECTIONS_PER_BATCH} corrections accepted`, `of ${CORRECTIONS_PER_BATCH} ones as 7`, 'ms/round'], rows));
   }
 }
 
@@ -169,6 +180,26 @@ async function simulate(net: Network, base: NamedTensor[], sets: Sets, plan: Fin
   return { accepted, writer, movedBefore, movedAfter, anchorAfter, poison, msPerRound: ms / (sets.deliveries.length + 1), log };
 }
 
+/**
+ * Small rounds: each batch of corrections trained into the offline model on its own and judged
+ * against it; how many were accepted. A recipe whose steps are too large for a handful of
+ * examples costs a digit on the anchor even when every label is right; one whose steps are too
+ * small lets a batch of wrong labels through.
+ */
+async function smallBatches(net: Network, base: NamedTensor[], batches: Example[][], sets: Sets, plan: Recipe & { trainFrom: number }, budget: number): Promise<number> {
+  net.setWeights(base);
+  const offline = await answersOf(net, sets.anchor.x, sets.anchor.labels);
+  let accepted = 0;
+  for (const [k, batch] of batches.entries()) {
+    net.setWeights(base);
+    const { train } = holdOut(batch, HELD_OUT_SHARE, 500 + k);
+    await fineTune(net, train, ReplayBuffer.seed(sets.replaySeed, REPLAY_PER_CLASS), { ...plan, maxFlops: budget, seed: 500 + k });
+    if (judge([compare('anchor', 'parent', offline, await answersOf(net, sets.anchor.x, sets.anchor.labels))], DEFAULT_GATE).accepted) accepted++;
+  }
+  net.setWeights(base);
+  return accepted;
+}
+
 function compare(set: Comparison['set'], against: Comparison['against'], reference: Answers, candidate: Answers): Comparison {
   return { set, against, version: against, labels: reference.labels, reference: reference.predicted, candidate: candidate.predicted };
 }
@@ -188,6 +219,8 @@ function makeSets(size: Size): AllSets {
   const mnistExample = (k: number, label = mnist.labels[k]): Example => ({ label, pixels: toBytes(mnist.pixels.subarray(k * 784, (k + 1) * 784)) });
   const sevens: number[] = [];
   for (let k = 40_000; sevens.length < size.perDelivery; k++) if (mnist.labels[k] === 7) sevens.push(k);
+  const ones: number[] = [];
+  for (let k = 50_000; ones.length < size.corrections * CORRECTIONS_PER_BATCH; k++) if (mnist.labels[k] === 1) ones.push(k);
   const writer = (name: WriterName) => {
     const foreign = foreignSets(size.deliveries * size.perDelivery, size.check, name);
     const examples = asExamples(foreign.train);
@@ -199,6 +232,8 @@ function makeSets(size: Size): AllSets {
     anchor: mnistSet(balancedIndices(mnist, size.anchor, 58_000)),
     replaySeed: balancedIndices(mnist, 1000, 0).map((k) => mnistExample(k)),
     poison: sevens.map((k) => mnistExample(k, 1)),
+    corrections: Array.from({ length: size.corrections }, (_, b) => Array.from({ length: CORRECTIONS_PER_BATCH }, (_, i) => mnistExample(45_000 + b * CORRECTIONS_PER_BATCH + i))),
+    wrongCorrections: Array.from({ length: Math.ceil(size.corrections / 3) }, (_, b) => ones.slice(b * CORRECTIONS_PER_BATCH, (b + 1) * CORRECTIONS_PER_BATCH).map((k) => mnistExample(k, 7))),
   };
 }
 

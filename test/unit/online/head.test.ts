@@ -23,6 +23,8 @@ describe('which layers fine-tuning trains', () => {
     expect(headStart(new Network(mlp([784, 800, 10])))).toBe(0);
     expect(planFineTune(new Network(parseArch('cnn')))).toMatchObject({ trainFrom: 15 });
     expect(planFineTune(new Network(mlp([784, 800, 10])))).toMatchObject({ trainFrom: 0, layers: 'all layers' });
+    expect(planFineTune(new Network(parseArch('edge-cnn')))).toMatchObject({ trainFrom: 12, lr: 0.01, epochs: 5 }); // a linear head: fewer passes
+    expect(planFineTune(new Network(parseArch('cnn')))).toMatchObject({ lr: 0.01, epochs: 20 });
   });
 
   it('counts the FLOPs of training from a layer up, and of the frozen body\'s forward pass', () => {
