@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps) {
     .route('/', predictRoute(deps))
     .route('/', modelsRoute(deps))
     .route('/', webhookRoute(deps))
-    .route('/', feedbackRoute())
+    .route('/', feedbackRoute(deps))
     .route('/', adminRoute(deps))
     .route('/', inferenceRoute(deps));
   // Last, so that the document holds every route above.

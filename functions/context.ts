@@ -1,6 +1,8 @@
 import type { Engines } from './inference/engines.ts';
 import { DEFAULT_MODEL_REFRESH_SECONDS } from './limits.ts';
 import type { ModelCatalog, RegistrySource } from './models/catalog.ts';
+import type { Holdout } from '../src/online/gate.ts';
+import type { TrainerStatus } from './trainer/trainer.ts';
 import type { ObjectStore } from '../src/registry/object-store.ts';
 import type { ImageToPixels } from './predict/image.ts';
 import type { TrainingQueue } from './training/message.ts';
@@ -12,6 +14,8 @@ export interface AppDeps {
   engines: Engines;
   /** Image bytes to 784 pixels (predict/image.ts); a test may pass its own. */
   imageToPixels?: ImageToPixels;
+  /** The anchor holdout an uploaded model is scored on (the trainer's); without it, uploads are not made current unless forced. */
+  holdout?: () => Promise<Holdout>;
 }
 
 /**
@@ -34,10 +38,12 @@ export interface Bindings {
   ADMIN_TOKEN?: string;
   /** `true` (default) | `false`: whether the public POST /v1/feedback takes corrections. */
   FEEDBACK_ENABLED?: string;
+  /** The most models a deployment holds, bundled and personal (default 100). */
+  MAX_MODELS?: string;
   /** Origins besides the Worker's own whose pages may send corrections (comma- or space-separated). */
   FEEDBACK_ORIGINS?: string;
   /** The trainer of each model (a Durable Object); the webhook also keeps its replay ledger there. */
-  TRAINER?: { idFromName(name: string): object; get(id: object): AttemptLedger };
+  TRAINER?: { idFromName(name: string): object; get(id: object): TrainerStub };
   /** Workers' rate-limiting binding for POST /v1/feedback, keyed by client. */
   FEEDBACK_LIMITER?: { limit(options: { key: string }): Promise<{ success: boolean }> };
 }
@@ -49,11 +55,15 @@ export interface Bindings {
  */
 export type Admission = 'new' | 'duplicate' | 'pending' | 'conflict';
 
-/** Signed webhook attempts seen (functions/trainer/object.ts): a retry of the same signed request is known. */
-export interface AttemptLedger {
+/**
+ * What the routes call on a model's trainer (functions/trainer/object.ts): the signed webhook
+ * attempts seen (a retry of the same signed request is known), and its state for the admin.
+ */
+export interface TrainerStub {
   admitAttempt(id: string, timestamp: number, digest: string): Promise<Admission>;
   attemptQueued(id: string, timestamp: number): Promise<void>;
   forgetAttempt(id: string, timestamp: number): Promise<void>;
+  status(model: string): Promise<TrainerStatus>;
 }
 
 /** The Hono environment of the app. */

@@ -8,13 +8,13 @@ import { coreBackend } from './inference/kernels.ts';
 import { useCompiledOrtWasm } from './inference/ort-runtime.ts';
 import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
 import { ModelCatalog } from './models/catalog.ts';
-import type { ModelTrainer } from './trainer/object.ts';
+import { bundledHoldout, type ModelTrainer } from './trainer/object.ts';
 import { consume } from './training/consumer.ts';
 
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
 const engines = new Engines(() => useCompiledOrtWasm(ortWasm), MODEL_VERSIONS_KEPT, coreBackend);
-const app = createApp({ catalog, engines });
+const app = createApp({ catalog, engines, holdout: bundledHoldout });
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env satisfies Bindings, ctx),

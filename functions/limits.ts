@@ -34,8 +34,12 @@ export const IMAGE_FIELD = 'image';
 /** Default model name: the bundled MNIST classifier and its registry entry. */
 export const DEFAULT_MODEL = 'digits';
 
-/** Model versions (their bytes and engines) an isolate keeps at once: the current and the one before. */
-export const MODEL_VERSIONS_KEPT = 2;
+/**
+ * Model versions (their bytes and engines) an isolate keeps at once, the least recently used let go
+ * first: the current and the previous version of `digits` and of one personal model, or the current
+ * versions of four models, so that predictions alternating between models do not reload each time.
+ */
+export const MODEL_VERSIONS_KEPT = 4;
 
 /** Default seconds an isolate trusts the R2 manifest it read (the `MODEL_REFRESH_SECONDS` var). */
 export const DEFAULT_MODEL_REFRESH_SECONDS = 10;
@@ -86,6 +90,47 @@ export const DEFAULT_TRAIN_CPU_BUDGET_MS = 20_000;
  * passes then take about a quarter of it.
  */
 export const TRAIN_FLOPS_PER_CPU_MS = 8e6;
+
+/**
+ * Corrections (POST /v1/feedback) wait in their model's trainer and make one round together when
+ * `FEEDBACK_BATCH_SIZE` have arrived or the oldest has waited `FEEDBACK_BATCH_SECONDS` (vars; these
+ * are their defaults), so that a stream of corrections does not publish a version each.
+ */
+export const DEFAULT_FEEDBACK_BATCH_SIZE = 20;
+export const DEFAULT_FEEDBACK_BATCH_SECONDS = 600;
+
+/** The most corrections one round takes (as many examples as one webhook delivery). */
+export const MAX_CORRECTIONS_PER_ROUND = 100;
+
+/** Default most models a deployment holds, bundled and personal together (the `MAX_MODELS` var). */
+export const DEFAULT_MAX_MODELS = 100;
+
+/**
+ * Retention defaults (vars `VERSION_RETENTION_DAYS`, `DELIVERY_RETENTION_DAYS`): online versions no
+ * longer current are deleted after 30 days; a decided delivery's id is remembered for 7 days, the
+ * window in which a redelivery or a dead letter's replay is recognised (shorter than the versions',
+ * whose manifest entries also name their deliveries).
+ */
+export const DEFAULT_VERSION_RETENTION_DAYS = 30;
+export const DEFAULT_DELIVERY_RETENTION_DAYS = 7;
+
+/** Retention runs at most this often per model, after a round. */
+export const RETENTION_EVERY_MS = 24 * 3600 * 1000;
+
+/** An object no manifest names is deleted only when older than this: it may belong to a publish in progress. */
+export const ORPHAN_GRACE_MS = 3600 * 1000;
+
+/** Examples per class the replay buffer keeps (its seed is 100 per class from MNIST's training set). */
+export const REPLAY_PER_CLASS = 100;
+
+/**
+ * Examples per class a model's validation share keeps: the most recent held out of accepted
+ * deliveries (at most 500 in all, 392 KB in the trainer's storage).
+ */
+export const VALIDATION_PER_CLASS = 50;
+
+/** The share of each delivery's examples held out for the validation share (never trained on). */
+export const HELD_OUT_SHARE = 0.1;
 
 // --- Admin ---------------------------------------------------------------------------------------
 

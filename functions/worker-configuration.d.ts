@@ -9,6 +9,11 @@ declare namespace Cloudflare {
 		MODELS: R2Bucket;
 		TRAINING_QUEUE: Queue;
 		FEEDBACK_LIMITER: RateLimit;
+		FEEDBACK_BATCH_SIZE: string;
+		FEEDBACK_BATCH_SECONDS: string;
+		MAX_MODELS: string;
+		VERSION_RETENTION_DAYS: string;
+		DELIVERY_RETENTION_DAYS: string;
 		INFERENCE_ENGINE: string;
 		MODEL_REFRESH_SECONDS: string;
 		TRAIN_CPU_BUDGET_MS: string;

@@ -12,6 +12,9 @@
  * - `--remote <url>`: the deployed Worker, through the same admin route; ADMIN_TOKEN must be set in
  *   the environment (the Worker's secret). The Worker checks the model again in onnxruntime-web and
  *   updates the manifest in the real bucket by compare-and-swap.
+ * Through the Worker, the model becomes current only if it is not significantly worse than the
+ * current version on the anchor holdout (the online gate's test); otherwise it is stored and the
+ * reason printed. `--force` makes it current anyway.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -36,12 +39,13 @@ const program = new Command('npm run publish --')
   .option('--url <url>', 'the local Worker (npm start); when it does not answer, its local R2 is written directly', 'http://127.0.0.1:8787')
   .option('--remote <url>', 'the deployed Worker (needs ADMIN_TOKEN in the environment)')
   .option('--note <text>', 'a note kept with the version')
+  .option('--force', 'make it current even if it scores significantly worse than the current version on the anchor holdout')
   .showHelpAfterError();
 
 async function main(): Promise<void> {
   program.parse();
   const [path] = program.args;
-  const o = program.opts<{ name: string; url: string; remote?: string; note?: string }>();
+  const o = program.opts<{ name: string; url: string; remote?: string; note?: string; force?: boolean }>();
   if (!MODEL_NAME.test(o.name)) fail(`--name '${o.name}' must be lowercase letters, digits and dashes`);
   if (!existsSync(path)) fail(`cannot read '${path}'`);
   const bytes = new Uint8Array(readFileSync(path));
@@ -62,7 +66,7 @@ async function main(): Promise<void> {
   let res;
   try {
     res = await api.v1.models[':name'].versions.$post(
-      { param: { name: o.name }, query: { metrics: JSON.stringify(metrics), ...(o.note ? { note: o.note } : {}) } },
+      { param: { name: o.name }, query: { metrics: JSON.stringify(metrics), ...(o.note ? { note: o.note } : {}), ...(o.force ? { force: 'true' as const } : {}) } },
       { headers: { 'content-type': 'application/octet-stream' }, init: { body: bytes } },
     );
   } catch (e) {
@@ -74,7 +78,11 @@ async function main(): Promise<void> {
     const hint = res.status === 401 || res.status === 403 ? (o.remote ? ' (set ADMIN_TOKEN to the Worker\'s secret)' : ' (set ADMIN_TOKEN, or put it in .dev.vars as the Worker has it)') : '';
     fail(`${target} refused the model: ${res.status} ${await res.text()}${hint}`);
   }
-  const { version } = await res.json();
+  const { version, promoted, message } = await res.json();
+  if (!promoted) {
+    console.log(`published ${o.name} ${version.version} (sha256 ${version.sha256.slice(0, 12)}...) to ${target}, NOT current: ${message}`);
+    return;
+  }
   console.log(`published ${o.name} ${version.version} (sha256 ${version.sha256.slice(0, 12)}...) to ${target}: now current; predictions switch within MODEL_REFRESH_SECONDS`);
 }
 

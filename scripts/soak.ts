@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   if (!workerPid) fail(`could not find the Worker's workerd among wrangler's processes:\n${server.log()}`);
   const report: Record<string, unknown> = { startedAt: started.toISOString(), machine, options: o };
   const accepted = new Map<string, number>();
-  const decisions = watchDecisions(server.url, 'digits', 2000);
+  const decisions = watchDecisions(server.url, adminToken, 'digits', 2000);
   const drain = async (what: string) => {
     const t0 = Date.now();
     const until = t0 + positive('drain-seconds', o.drainSeconds) * 1000;

@@ -5,7 +5,9 @@
  *
  * Signs labelled digits as a Standard Webhooks delivery (the `standardwebhooks` package, with
  * WEBHOOK_SECRET from the environment or .dev.vars) and sends it to POST /v1/webhooks/training.
- * Prints the answer; with --wait, polls GET /v1/models/:name until the trainer has decided on it.
+ * Prints the answer; with --wait, polls the admin's GET /v1/admin/models/:name (ADMIN_TOKEN from the
+ * environment or .dev.vars: the public route counts deliveries, it does not name them) until the
+ * trainer has decided on it. `--model writer-a --base digits` creates a personal model.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -38,6 +40,7 @@ const program = new Command('npm run webhook --')
   .usage('[options] --label <digit> <image> [--label <digit> <image> ...]')
   .option('--url <url>', 'the Worker', 'http://127.0.0.1:8787')
   .option('--model <name>', 'the model to train', DEFAULT_MODEL)
+  .option('--base <name>', 'for a model that does not exist yet: the model to fork it from (a personal model)')
   .option('--id <id>', 'the webhook-id (default: a new msg_<uuid>); send one twice to see it applied once')
   .option('--pixels-from-mnist <n>', 'also send n MNIST training digits as pixels (from --offset on)')
   .option('--offset <i>', 'first MNIST training image for --pixels-from-mnist (30000: outside the replay buffer\'s seed)', '30000')
@@ -49,7 +52,7 @@ const program = new Command('npm run webhook --')
 async function main(): Promise<void> {
   const { rest, images } = takeLabelledImages(process.argv.slice(2));
   program.parse(rest, { from: 'user' });
-  const o = program.opts<{ url: string; model: string; id?: string; pixelsFromMnist?: string; offset: string; relabel?: string; wait?: boolean }>();
+  const o = program.opts<{ url: string; model: string; base?: string; id?: string; pixelsFromMnist?: string; offset: string; relabel?: string; wait?: boolean }>();
   const examples: Delivery['examples'] = [];
   for (const { label, path } of images) {
     if (!existsSync(path)) fail(`cannot read '${path}'`);
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
   const secret = devVar('WEBHOOK_SECRET');
   if (!secret) fail('WEBHOOK_SECRET is not set (environment or .dev.vars; see .dev.vars.example)');
   const id = o.id ?? `msg_${crypto.randomUUID()}`;
-  const delivery: Delivery = { model: o.model, examples };
+  const delivery: Delivery = { model: o.model, ...(o.base ? { base: o.base } : {}), examples };
   // The signature covers these exact bytes, so they are what is sent (`init.body`).
   const payload = JSON.stringify(delivery);
   const now = new Date();
@@ -98,21 +101,23 @@ async function main(): Promise<void> {
 type Delivery = InferRequestType<Client['v1']['webhooks']['training']['$post']>['json'];
 
 async function waitForDecision(api: Client, model: string, id: string): Promise<void> {
-  const until = Date.now() + 120_000;
+  const adminToken = devVar('ADMIN_TOKEN');
+  if (!adminToken) fail('--wait reads the decision from the admin route: set ADMIN_TOKEN (environment or .dev.vars)');
+  const until = Date.now() + 300_000;
   while (Date.now() < until) {
-    const res = await api.v1.models[':name'].$get({ param: { name: model } });
-    if (res.status !== 200) fail(`GET /v1/models/${model} answered ${res.status}: ${await res.text()}`);
+    const res = await api.v1.admin.models[':name'].$get({ param: { name: model } }, { headers: { authorization: `Bearer ${adminToken}` } });
+    if (res.status !== 200) fail(`GET /v1/admin/models/${model} answered ${res.status}: ${await res.text()}`);
     const details = await res.json();
-    const decision = details.decisions.find((d) => d.deliveries.includes(id));
+    const decision = details.decisions.find((d) => !d.split && d.deliveries.includes(id));
     if (decision) {
       console.log(decision.accepted
-        ? `accepted: ${decision.candidate} (parent ${decision.parent}) is current; ${decision.reason}`
+        ? `accepted: ${decision.candidate} is current; ${decision.reason}`
         : `rejected: ${decision.reason}; ${details.current} stays current`);
       return;
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  fail('no decision within 2 minutes (is the queue consumer running? see the Worker\'s log)');
+  fail('no decision within 5 minutes (is the queue consumer running? see the Worker\'s log)');
 }
 
 runMain(main);

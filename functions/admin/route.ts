@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { RECORD_BYTES } from '../../src/online/example.ts';
+import { GATE_TEST, type GateVerdict } from '../../src/online/gate.ts';
 import { ModelRegistry, RegistryError } from '../../src/registry/index.ts';
-import type { AppDeps, AppEnv, Bindings } from '../context.ts';
+import { registrySource, type AppDeps, type AppEnv, type Bindings } from '../context.ts';
 import { mediaType, readBody } from '../http/body.ts';
 import { ApiError, type ClientErrorStatus } from '../http/errors.ts';
 import { formatIssues, parseJson } from '../http/json.ts';
@@ -9,11 +10,12 @@ import { ApiApp } from '../http/openapi.ts';
 import { MAX_JSON_BYTES, MAX_MODEL_UPLOAD_BYTES, MAX_NOTE_CHARS } from '../limits.ts';
 import { describeOnnx, metricsOf } from '../models/model.ts';
 import { unknownModel, unknownModelHook } from '../models/route.ts';
+import { judgeUpload } from '../models/upload-gate.ts';
 import { checkModel } from '../models/verify.ts';
 import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../training/dead-letters.ts';
 import { sendTrainingMessage } from '../training/message.ts';
 import { requireAdmin } from './auth.ts';
-import { listDeadLetters as listRoute, promote, PromoteBody, publish, replayDeadLetter, rollback } from './spec.ts';
+import { getAdminModel, listDeadLetters as listRoute, promote, PromoteBody, publish, replayDeadLetter, rollback } from './spec.ts';
 
 /** Content types a model upload may declare (none at all is taken as bytes too). */
 const MODEL_TYPES = new Set(['', 'application/octet-stream', 'application/onnx', 'application/x-onnx']);
@@ -22,9 +24,14 @@ const MODEL_TYPES = new Set(['', 'application/octet-stream', 'application/onnx',
  * The admin routes, behind `Authorization: Bearer <ADMIN_TOKEN>` (401 without, 403 wrong):
  * - POST /v1/models/:name/promote `{ "version": "v3" }`: make an existing version current;
  * - POST /v1/models/:name/rollback: make the current version's parent current;
- * - POST /v1/models/:name/versions (body: ONNX bytes; `?note=`, `?metrics={"testAccuracy":0.98}`):
- *   publish a model trained offline, after proving it loads in onnxruntime, takes 784 pixels,
- *   answers 10 values and imports into the core (422 naming the failed check otherwise);
+ * - POST /v1/models/:name/versions (body: ONNX bytes; `?note=`, `?metrics={"testAccuracy":0.98}`,
+ *   `?force=true`): publish a model trained offline, after proving it loads in onnxruntime, takes
+ *   784 pixels, answers 10 values and imports into the core (422 naming the failed check
+ *   otherwise); it becomes current only if it is not significantly worse than the current version
+ *   on the anchor holdout (the online gate's test), or when forced; otherwise it is stored, and
+ *   the answer says why it is not current;
+ * - GET /v1/admin/models/:name: the model as GET /v1/models/:name shows it, with the deliveries
+ *   each decision names, and its trainer's state (recent rounds, the inbox);
  * - GET /v1/admin/deadletters (`?cursor=`): deliveries whose training failed every attempt;
  * - POST /v1/admin/deadletters/:id/replay: queue one again (applied once, like any delivery).
  * Predicting isolates serve a new current version within MODEL_REFRESH_SECONDS.
@@ -40,15 +47,25 @@ export function adminRoute(deps: AppDeps) {
   }
   app.get('/v1/admin/*', guard);
 
-  const registryOf = (env: Bindings | undefined, name: string) => {
-    if (!deps.catalog.has(name)) throw unknownModel(name);
+  const registryOf = async (env: Bindings | undefined, name: string) => {
+    if (!(await deps.catalog.exists(name, registrySource(env)))) throw unknownModel(name);
     if (!env?.MODELS) throw new ApiError(503, 'registry_unavailable', 'this deployment has no model registry (the MODELS bucket)');
     return new ModelRegistry(env.MODELS, name, { verify: (bytes) => checkModel(deps.engines.onnxruntime(), bytes) });
   };
 
   return app
+  .openapi(getAdminModel, async (c) => {
+    const { name } = c.req.valid('param');
+    const source = registrySource(c.env);
+    if (!(await deps.catalog.exists(name, source))) throw unknownModel(name);
+    const details = await deps.catalog.details(name, { ...source, refreshMs: 0 }, { ids: true });
+    const trainers = c.env?.TRAINER;
+    const trainer = trainers ? await trainers.get(trainers.idFromName(name)).status(name).catch((e: Error) => ({ error: e.message })) : null;
+    return c.json({ ...details, trainer }, 200);
+  }, unknownModelHook)
+
   .openapi(promote, async (c) => {
-    const registry = registryOf(c.env, c.req.valid('param').name);
+    const registry = await registryOf(c.env, c.req.valid('param').name);
     const type = mediaType(c.req.header('content-type'));
     if (type !== 'application/json') throw new ApiError(415, 'unsupported_media_type', 'send application/json { "version": "vN" }');
     const body = PromoteBody.safeParse(parseJson(await readBody(c.req.raw, MAX_JSON_BYTES, 'JSON body'), '{ "version": "vN" }'));
@@ -58,16 +75,17 @@ export function adminRoute(deps: AppDeps) {
   }, unknownModelHook)
 
   .openapi(rollback, async (c) => {
-    const registry = registryOf(c.env, c.req.valid('param').name);
+    const registry = await registryOf(c.env, c.req.valid('param').name);
     const manifest = await registryCall(() => registry.rollback());
     return c.json({ name: registry.name, current: manifest.current!, event: manifest.events.at(-1) }, 200);
   }, unknownModelHook)
 
   .openapi(publish, async (c) => {
-    const registry = registryOf(c.env, c.req.valid('param').name);
+    const registry = await registryOf(c.env, c.req.valid('param').name);
     const type = mediaType(c.req.header('content-type'));
     if (!MODEL_TYPES.has(type)) throw new ApiError(415, 'unsupported_media_type', `content type "${type}" is not accepted; send the .onnx bytes as application/octet-stream`);
-    const { note, metrics } = c.req.valid('query');
+    const { note, metrics, force: forced } = c.req.valid('query');
+    const force = forced === 'true' || forced === '';
     const given = parseMetrics(metrics);
     const bytes = await readBody(c.req.raw, MAX_MODEL_UPLOAD_BYTES, 'model');
     if (bytes.length === 0) throw new ApiError(400, 'empty_body', 'the body is empty; send the bytes of an .onnx model');
@@ -77,12 +95,24 @@ export function adminRoute(deps: AppDeps) {
     } catch {
       // not ONNX: checkModel (the registry's verify) names the problem below
     }
-    const version = await registryCall(() => registry.publish(bytes, { source: 'offline', metrics: { ...metadataMetrics, ...given }, note }));
-    return c.json({ name: registry.name, current: version.version, version }, 201);
+    await registryCall(() => registry.check(bytes));
+    const gate = await scoreUpload(deps, registry, bytes);
+    const promoted = force || gate.accepted;
+    const version = await registryCall(() => registry.publish(bytes, { source: 'offline', metrics: { ...metadataMetrics, ...given }, note, makeCurrent: promoted, verified: true }));
+    const { manifest } = await registry.read();
+    // Nothing current in the registry yet: the bundled model is still what is served.
+    const current = manifest.current ?? (await deps.catalog.bundledVersion(registry.name)).version;
+    const message = promoted
+      ? `${version.version} is current${force && !gate.accepted ? ' (forced)' : ''}`
+      : `${version.version} is stored but not current: ${gate.reason}. Serve it anyway with POST /v1/models/${registry.name}/promote {"version":"${version.version}"}, or upload with ?force=true`;
+    return c.json({ name: registry.name, current, version, promoted, gate, message }, 201);
   }, (result, c) => {
-    // A `:name` that is no model name is an unknown model; a note over its length is invalid.
+    // A `:name` that is no model name is an unknown model; a note over its length is invalid; so is a `force` other than true or false.
     if (result.success) return undefined;
     if (result.target === 'param') throw unknownModel(c.req.param('name'));
+    if (c.req.query('force') !== undefined && !['true', 'false', ''].includes(c.req.query('force')!)) {
+      throw new ApiError(422, 'invalid_query', `force must be "true" or "false"; got ${JSON.stringify(c.req.query('force')!.slice(0, 50))}`);
+    }
     throw new ApiError(422, 'invalid_note', `the note may hold at most ${MAX_NOTE_CHARS} characters`);
   })
 
@@ -101,6 +131,21 @@ export function adminRoute(deps: AppDeps) {
     await store.delete(deadLetterKey(id));
     return c.json({ replayed: id, examples: message.records.length / RECORD_BYTES }, 202);
   });
+}
+
+/**
+ * An upload's verdict: scored on the anchor holdout against the version being served (the bundled
+ * model while the registry has none), with the online gate's test. Without a holdout in this
+ * deployment it cannot be scored, and is not made current unless forced.
+ */
+async function scoreUpload(deps: AppDeps, registry: ModelRegistry, bytes: Uint8Array): Promise<GateVerdict & { holdoutAccuracy?: number; currentHoldoutAccuracy?: number; test: string }> {
+  if (!deps.holdout) return { accepted: false, reason: 'this deployment has no anchor holdout to score an upload on', checks: [], test: GATE_TEST };
+  const served = await registry.serving();
+  const bundled = deps.catalog.bundledBytes()[registry.name];
+  const current = served ? { version: served.version.version, bytes: served.bytes } : bundled ? { version: 'the bundled model', bytes: bundled } : null;
+  if (!current) return { accepted: true, reason: 'nothing is served yet to compare it with', checks: [], test: GATE_TEST };
+  const verdict = await judgeUpload(bytes, current, await deps.holdout(), () => deps.engines.backend());
+  return { ...verdict, test: GATE_TEST };
 }
 
 function deadLetters(env: Bindings | undefined): DeadLetterStore {
@@ -123,7 +168,7 @@ function parseMetrics(text: string | undefined): Record<string, number> {
 }
 
 const REGISTRY_STATUS: Record<RegistryError['code'], ClientErrorStatus> = {
-  invalid_name: 404, not_found: 404, invalid_model: 422, corrupt: 409, conflict: 409, stale: 409, no_parent: 409,
+  invalid_name: 404, not_found: 404, invalid_model: 422, corrupt: 409, conflict: 409, stale: 409, no_parent: 409, limit: 409,
 };
 
 /** Runs a registry operation, answering its refusals with their HTTP status (the message names what is wrong). */

@@ -1,10 +1,11 @@
 import { toBytes } from '../../src/online/example.ts';
-import type { AppEnv, Bindings } from '../context.ts';
+import type { AppDeps, AppEnv, Bindings } from '../context.ts';
 import { mediaType, readBody } from '../http/body.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatIssues, parseJson } from '../http/json.ts';
 import { ApiApp } from '../http/openapi.ts';
 import { DEFAULT_MODEL, FEEDBACK_RETRY_AFTER_SECONDS, MAX_FEEDBACK_BYTES, PIXELS } from '../limits.ts';
+import { requireModel } from '../models/personal.ts';
 import { enqueueDelivery } from '../training/enqueue.ts';
 import { FEEDBACK_ID_PREFIX } from '../training/message.ts';
 import type { Accepted } from '../webhooks/route.ts';
@@ -14,7 +15,7 @@ import { feedback, FeedbackBody } from './spec.ts';
 
 export { FeedbackBody };
 
-const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9 }`;
+const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9, "model"?: name }`;
 
 /**
  * POST /v1/feedback: a correction from the public page ("Wrong? It was a ..."). Unauthenticated,
@@ -22,15 +23,17 @@ const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9 }`;
  * the page's own origin only (and FEEDBACK_ORIGINS: 403 `origin_not_allowed` for another Origin; its
  * CORS, app.ts, lets no other page send one), rate-limited per client (CF-Connecting-IP, an IPv6
  * address by its /64; Workers' rate-limiting binding: 429 with Retry-After) before anything is
- * read, validated like the webhook (413/415/400/422), and fed into the same queue, trainer and
- * holdout gate: a correction can change the served model only through a candidate that does not
- * do worse on the holdout, so wrong labels sent on purpose are rejected.
+ * read, validated like the webhook (413/415/400/422), and fed into the same queue and trainer (of
+ * `model`, default digits; 422 for an unknown one), where corrections wait to make a round together
+ * (FEEDBACK_BATCH_SIZE or FEEDBACK_BATCH_SECONDS) and pass the same gate: a correction can change
+ * the served model only through a candidate that is not significantly worse, so wrong labels sent
+ * on purpose are rejected.
  *
  * @example
  * curl -s localhost:8787/v1/feedback -H 'content-type: application/json' -d '{"pixels":[...784],"label":7}'
  * // 202 { "accepted": 1, "delivery": "fb_0b6c..." }
  */
-export function feedbackRoute() {
+export function feedbackRoute(deps: AppDeps) {
   return new ApiApp<AppEnv>().openapi(feedback, async (c) => {
     if (!feedbackEnabled(c.env)) throw new ApiError(503, 'feedback_disabled', 'corrections are switched off on this server');
     // Simple cross-origin POSTs skip the preflight: the Origin a browser sends is checked here too.
@@ -46,9 +49,11 @@ export function feedbackRoute() {
     }
     const parsed = FeedbackBody.safeParse(parseJson(body, EXPECTED));
     if (!parsed.success) throw new ApiError(422, 'invalid_feedback', `expected ${EXPECTED}; ${formatIssues(parsed.error.issues)}`);
+    const model = parsed.data.model ?? DEFAULT_MODEL;
+    await requireModel(deps, c.env, model);
     const delivery = `${FEEDBACK_ID_PREFIX}${crypto.randomUUID()}`;
     const example = { label: parsed.data.label, pixels: toBytes(parsed.data.pixels) };
-    await enqueueDelivery(c.env, { delivery, model: DEFAULT_MODEL, source: 'feedback', examples: [example] });
+    await enqueueDelivery(c.env, { delivery, model, source: 'feedback', examples: [example] });
     return c.json({ accepted: 1, delivery } satisfies Accepted, 202);
   });
 }

@@ -78,7 +78,7 @@ const ERROR_HEADERS: Partial<Record<ClientErrorStatus | UnavailableStatus, Recor
   405: { Allow: { description: 'the methods the path serves', schema: { type: 'string' } } },
   409: { 'Retry-After': { description: 'seconds to wait, when the first attempt of the same signed delivery is still being queued', schema: { type: 'integer' } } },
   429: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
-  503: { 'Retry-After': { description: 'seconds to wait, when the queue refused a delivery', schema: { type: 'integer' } } },
+  503: { 'Retry-After': { description: 'seconds to wait, when the queue refused a delivery or a personal model has no version to serve yet', schema: { type: 'integer' } } },
 };
 
 /** A JSON answer of a route, for its `responses`. */

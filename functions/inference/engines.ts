@@ -1,5 +1,6 @@
 import type { ModelVersion } from '../models/model.ts';
 import type { Backend } from '../../src/nn/backend/backend.ts';
+import { createCpuBackend } from '../../src/nn/backend/cpu/create.ts';
 import { createCoreEngine } from './core-engine.ts';
 import type { Engine } from './engine.ts';
 import { createOrtEngine, type OrtApi } from './ort-engine.ts';
@@ -47,6 +48,11 @@ export class Engines {
     private readonly coreBackend?: () => Promise<Backend>,
   ) {}
 
+  /** A compute backend of the core: the one its engine uses (for scoring an uploaded model on the holdout). */
+  backend(): Promise<Backend> {
+    return this.coreBackend ? this.coreBackend() : createCpuBackend({});
+  }
+
   /** onnxruntime, set up for this runtime (also what checks an uploaded model: models/verify.ts). */
   onnxruntime(): OrtApi {
     return this.ortApi();
@@ -58,7 +64,10 @@ export class Engines {
     if (mode === 'core') return this.coreFor(key, model);
     if (mode === 'onnxruntime') return this.ortFor(key, model);
     const ready = this.ready.get(key);
-    if (ready) return ready;
+    if (ready) {
+      touch(this.ort, key);
+      return ready;
+    }
     if (!this.ort.has(key)) waitUntil(this.warmOrt(key, model));
     // A model the core cannot represent is still served, by onnxruntime.
     return this.coreFor(key, model).catch(() => this.ortFor(key, model));
@@ -98,8 +107,9 @@ export class Engines {
     return engine;
   }
 
+  /** The engine of `key` in `map`, created if needed; the least recently used beyond `keep` are dropped. */
   private once(map: Map<string, Promise<Engine>>, key: string, create: () => Promise<Engine>): Promise<Engine> {
-    let engine = map.get(key);
+    let engine = touch(map, key);
     if (!engine) {
       engine = create();
       map.set(key, engine);
@@ -111,4 +121,14 @@ export class Engines {
     }
     return engine;
   }
+}
+
+/** A map's entry moved to the end (most recently used), so that eviction from the front drops the least recently used. */
+function touch<V>(map: Map<string, V>, key: string): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
 }

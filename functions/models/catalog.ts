@@ -1,5 +1,9 @@
-import { MODEL_NAME, ModelRegistry, type GateDecision, type Manifest, type ModelVersion as RegistryEntry, type ObjectStore, type RegistryEvent } from '../../src/registry/index.ts';
+import {
+  MODEL_NAME, ModelList, ModelRegistry, type GateDecision, type Manifest, type ModelEntry, type ModelVersion as RegistryEntry, type ObjectStore, type RegistryEvent,
+} from '../../src/registry/index.ts';
+import { ApiError } from '../http/errors.ts';
 import { loadBundled, type BundledModel } from './bundled.ts';
+import type { BundledBytes } from './fork.ts';
 import { describeOnnx, type ModelInfo, type ModelVersion } from './model.ts';
 
 /** Where the current versions come from on one request: the R2 bucket (if bound) and how fresh to keep it. */
@@ -14,21 +18,31 @@ export type VersionInfo = ModelInfo & {
   parent: string | null;
   createdAt: string | null;
   note?: string;
-  /** Webhook and feedback deliveries this version was trained on (online versions). */
+  /** A fork's origin: the model and version it was copied from. */
+  base?: { model: string; version: string };
+  /** How many webhook and feedback deliveries this version was trained on (online versions). */
   deliveries: number;
 };
 
+/** A gate decision as the public route shows it: how many deliveries it decided, not their ids (the admin route has those). */
+export type PublicDecision = Omit<GateDecision, 'deliveries'> & { deliveries: number };
+
 /**
  * A model's current version (its fields at the top level), every version the registry holds (just
- * the bundled one without it), the holdout gate's decisions and the promote/rollback/publish events.
+ * the bundled one without it), the gate's decisions and the promote/rollback/publish events.
+ * `Ids` is true for the admin route, whose decisions name their deliveries.
  */
-export type ModelDetails = ModelInfo & {
+export type ModelDetails<Ids extends boolean = false> = ModelInfo & {
   current: string;
+  /** The model a personal model was forked from (null for a bundled model). */
+  base: string | null;
   versions: VersionInfo[];
-  decisions: GateDecision[];
+  decisions: Ids extends true ? GateDecision[] : PublicDecision[];
   events: RegistryEvent[];
   /** How many older versions, decisions and events moved from the manifest to its archive pages in R2. */
   archived: { versions: number; decisions: number; events: number };
+  /** Online versions numbered below this were deleted by retention (except the current one and its parent). */
+  retiredBelow: number;
 };
 
 /**
@@ -49,6 +63,8 @@ export class ModelCatalog {
   private readonly manifests = new Map<string, { at: number; manifest: Promise<Manifest> }>();
   private readonly versions = new Map<string, Promise<ModelVersion | null>>();
   private readonly lastServed = new Map<string, ModelVersion>();
+  private list: { at: number; models: Promise<ModelEntry[]> } | null = null;
+  private lastList: ModelEntry[] = [];
 
   constructor(
     bundled: BundledModel[],
@@ -58,13 +74,58 @@ export class ModelCatalog {
     for (const m of bundled) this.bundledModels.set(m.name, m);
   }
 
-  /** Names of the models served (the bundled ones; each may have registry versions). */
-  get names(): string[] {
+  /** Names of the bundled models: those that must load for the server to be ready. */
+  get bundledNames(): string[] {
     return [...this.bundledModels.keys()];
   }
 
+  /** Whether `name` is a bundled model. */
   has(name: string): boolean {
     return this.bundledModels.has(name);
+  }
+
+  /** The bundled models' bytes, by name (what first versions and forks start from). */
+  bundledBytes(): BundledBytes {
+    return Object.fromEntries([...this.bundledModels].map(([name, m]) => [name, m.bytes]));
+  }
+
+  /** Names of the models served: the bundled ones, then the personal models of the registry's list. */
+  async names(source: RegistrySource): Promise<string[]> {
+    return [...this.bundledModels.keys(), ...(await this.listed(source)).map((m) => m.name)];
+  }
+
+  /** Whether a model of that name is served (bundled, or in the registry's list). */
+  async exists(name: string, source: RegistrySource): Promise<boolean> {
+    return this.has(name) || (await this.listed(source)).some((m) => m.name === name);
+  }
+
+  /** A personal model's entry (null for a bundled model or an unknown name). */
+  async entry(name: string, source: RegistrySource): Promise<ModelEntry | null> {
+    return (await this.listed(source)).find((m) => m.name === name) ?? null;
+  }
+
+  /** Forgets the cached list of models (after this isolate added one). */
+  forgetList(): void {
+    this.list = null;
+  }
+
+  /** The registry's list of personal models, re-read at most every `refreshMs`; the last one read if R2 fails. */
+  private async listed(source: RegistrySource): Promise<ModelEntry[]> {
+    if (!source.bucket) return [];
+    if (!this.list || this.now() - this.list.at >= source.refreshMs) {
+      const models = new ModelList(source.bucket, [...this.bundledModels.keys()]).read().then((r) => r.models);
+      const entry = { at: this.now(), models };
+      this.list = entry;
+      models.catch(() => {
+        if (this.list === entry) this.list = null;
+      });
+    }
+    try {
+      this.lastList = await this.list.models;
+    } catch (e) {
+      console.error('model registry: reading the list of models failed; using the last one read', e);
+    }
+    return this.lastList;
   }
 
   /** The current version of a model, with its bytes. */
@@ -74,12 +135,12 @@ export class ModelCatalog {
       manifest = source.bucket ? await this.manifest(name, source) : null;
     } catch (e) {
       console.error(`model registry: reading the manifest of '${name}' failed; serving the last version served`, e);
-      return this.lastServed.get(name) ?? this.bundledVersion(name);
+      return this.lastServed.get(name) ?? this.fallback(name);
     }
-    if (!manifest?.current) return this.bundledVersion(name);
+    if (!manifest?.current) return this.fallback(name);
 
     const key = currentKey(name, manifest);
-    let version = this.versions.get(key);
+    let version = touch(this.versions, key);
     if (!version) {
       version = this.serving(new ModelRegistry(source.bucket!, name), manifest);
       this.remember(key, version);
@@ -90,9 +151,9 @@ export class ModelCatalog {
     } catch (e) {
       this.versions.delete(key); // a transient failure: the next request tries again
       console.error(`model registry: loading ${key} failed; serving the last version served`, e);
-      return this.lastServed.get(name) ?? this.bundledVersion(name);
+      return this.lastServed.get(name) ?? this.fallback(name);
     }
-    if (!model) return this.bundledVersion(name);
+    if (!model) return this.fallback(name);
     this.lastServed.set(name, model);
     return model;
   }
@@ -146,28 +207,35 @@ export class ModelCatalog {
     return names.length ? names : null;
   }
 
-  /** What the API says about a model: its current version and the versions, without fetching bytes. */
-  async details(name: string, source: RegistrySource): Promise<ModelDetails> {
+  /**
+   * What the API says about a model: its current version and the versions, without fetching bytes.
+   * Decisions name their deliveries only when `ids` (the admin route); publicly they count them.
+   */
+  async details<Ids extends boolean = false>(name: string, source: RegistrySource, o: { ids?: Ids } = {}): Promise<ModelDetails<Ids>> {
+    const base = (await this.entry(name, source))?.base ?? null;
     try {
       const manifest = source.bucket ? await this.manifest(name, source) : null;
       const current = manifest?.versions.find((v) => v.version === manifest.current);
       if (manifest && current) {
         return {
-          ...registryInfo(name, current), current: current.version,
+          ...registryInfo(name, current), current: current.version, base,
           versions: manifest.versions.map((v) => ({
-            ...registryInfo(name, v), parent: v.parent, createdAt: v.createdAt, ...(v.note ? { note: v.note } : {}), deliveries: v.deliveries.length,
+            ...registryInfo(name, v), parent: v.parent, createdAt: v.createdAt, ...(v.note ? { note: v.note } : {}),
+            ...(v.base ? { base: { model: v.base.model, version: v.base.version } } : {}), deliveries: v.deliveries.length,
           })),
-          decisions: manifest.decisions, events: manifest.events,
+          decisions: (o.ids ? manifest.decisions : manifest.decisions.map((d) => ({ ...d, deliveries: d.deliveries.length }))) as ModelDetails<Ids>['decisions'],
+          events: manifest.events,
           archived: { versions: manifest.archive.versions, decisions: manifest.archive.decisions, events: manifest.archive.events },
+          retiredBelow: manifest.retired.below,
         };
       }
     } catch (e) {
       console.error(`model registry: reading the manifest of '${name}' failed`, e);
     }
-    const { bytes: _bytes, inputShape: _inputShape, ...info } = await this.bundledVersion(name);
+    const { bytes: _bytes, inputShape: _inputShape, ...info } = await this.fallback(name);
     return {
-      ...info, current: info.version, versions: [{ ...info, parent: null, createdAt: null, deliveries: 0 }], decisions: [], events: [],
-      archived: { versions: 0, decisions: 0, events: 0 },
+      ...info, current: info.version, base, versions: [{ ...info, parent: null, createdAt: null, deliveries: 0 }], decisions: [], events: [],
+      archived: { versions: 0, decisions: 0, events: 0 }, retiredBelow: 0,
     };
   }
 
@@ -183,7 +251,14 @@ export class ModelCatalog {
     return { ...registryInfo(registry.name, served.version), bytes, inputShape: describeOnnx(bytes).inputShape };
   }
 
-  private bundledVersion(name: string): Promise<ModelVersion> {
+  /** What a model serves when its registry has nothing to serve: its bundled model; a personal model has none (503). */
+  private fallback(name: string): Promise<ModelVersion> {
+    if (this.has(name)) return this.bundledVersion(name);
+    return Promise.reject(new ApiError(503, 'model_unavailable', `model '${name}' has no version to serve yet; try again shortly`, { 'Retry-After': '5' }));
+  }
+
+  /** A bundled model's own version (what it serves while its registry has none). */
+  bundledVersion(name: string): Promise<ModelVersion> {
     let v = this.bundled.get(name);
     if (!v) {
       const model = this.bundledModels.get(name);
@@ -210,7 +285,7 @@ export class ModelCatalog {
 
   /** A version's bytes, loaded once for concurrent requests and kept (a failed load is tried again next time). */
   private async cached(key: string, load: () => Promise<ModelVersion | null>): Promise<ModelVersion | null> {
-    let version = this.versions.get(key);
+    let version = touch(this.versions, key);
     if (!version) {
       version = load();
       this.remember(key, version);
@@ -221,11 +296,21 @@ export class ModelCatalog {
     return version;
   }
 
-  /** Keeps the newest `keep` versions' bytes; older ones are dropped (their engines go with them). */
+  /** Keeps the `keep` most recently used versions' bytes; the others are dropped (their engines go with them). */
   private remember(key: string, version: Promise<ModelVersion | null>): void {
     this.versions.set(key, version);
     while (this.versions.size > this.keep) this.versions.delete(this.versions.keys().next().value!);
   }
+}
+
+/** A map's entry moved to the end (most recently used): versions of other models are let go first. */
+function touch<V>(map: Map<string, V>, key: string): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
 }
 
 /**

@@ -6,8 +6,8 @@ import { valueShape } from '../../src/onnx/proto.ts';
 export interface ModelInfo {
   name: string;
   version: string;
-  /** Where it came from: the Worker's bundle, or the registry (trained offline and published, or online). */
-  source: 'bundled' | 'offline' | 'online';
+  /** Where it came from: the Worker's bundle, or the registry (trained offline and published, online, or a personal model's fork). */
+  source: 'bundled' | 'offline' | 'online' | 'fork';
   /** sha256 of the .onnx file, lower-case hex. */
   sha256: string;
   /** Figures measured on held-out data, e.g. `{ testAccuracy: 0.9842 }`. */

@@ -5,10 +5,13 @@ import { ApiApp } from '../http/openapi.ts';
 import { getModel, listModels } from './spec.ts';
 
 /**
- * GET /v1/models: every served model with its current version and metrics (from the registry's
- * manifest, or the bundled model's card and metadata). GET /v1/models/:name: one of them, with
- * its versions (sha256, parent, source, metrics, time), the holdout gate's decisions (accepted and
- * rejected candidates with their figures and reason) and the publish/promote/rollback events.
+ * GET /v1/models: every served model (the bundled ones, then personal models) with its current
+ * version and metrics (from the registry's manifest, or the bundled model's card and metadata).
+ * GET /v1/models/:name: one of them, with its versions (sha256, parent, source, metrics, time,
+ * how many deliveries each was trained on), the gate's decisions (accepted, rejected and split
+ * candidates with their tests, figures and reasons, and how many deliveries each decided: the
+ * deliveries' ids are the senders' and are shown only to the admin, GET /v1/admin/models/:name)
+ * and the publish/promote/rollback events.
  *
  * @example
  * curl -s localhost:8787/v1/models
@@ -18,13 +21,21 @@ export function modelsRoute(deps: AppDeps) {
   return new ApiApp<AppEnv>()
     .openapi(listModels, async (c) => {
       const source = registrySource(c.env);
-      const models = await Promise.all(deps.catalog.names.map((name) => deps.catalog.details(name, source)));
-      return c.json({ models: models.map(({ name, version, source, sha256, metrics }) => ({ name, version, source, sha256, metrics })) }, 200);
+      // A personal model whose first version is not readable yet is left out rather than failing the list.
+      const names = await deps.catalog.names(source);
+      const settled = await Promise.allSettled(names.map((name) => deps.catalog.details(name, source)));
+      const models = settled.flatMap((r, i) => {
+        if (r.status === 'fulfilled') return [r.value];
+        if (deps.catalog.has(names[i])) throw r.reason;
+        return [];
+      });
+      return c.json({ models: models.map(({ name, version, source, sha256, metrics, base }) => ({ name, version, source, sha256, metrics, ...(base ? { base } : {}) })) }, 200);
     })
     .openapi(getModel, async (c) => {
       const { name } = c.req.valid('param');
-      if (!deps.catalog.has(name)) throw unknownModel(name);
-      return c.json(await deps.catalog.details(name, registrySource(c.env)), 200);
+      const source = registrySource(c.env);
+      if (!(await deps.catalog.exists(name, source))) throw unknownModel(name);
+      return c.json(await deps.catalog.details(name, source), 200);
     }, unknownModelHook);
 }
 

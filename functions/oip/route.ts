@@ -97,7 +97,7 @@ export function inferenceRoute(deps: AppDeps) {
     .openapi(spec.serverReady, async (c) => {
       const source = registrySource(c.env);
       try {
-        await Promise.all(deps.catalog.names.map((name) => deps.catalog.current(name, source)));
+        await Promise.all(deps.catalog.bundledNames.map((name) => deps.catalog.current(name, source)));
       } catch (e) {
         console.error('not ready: a bundled model does not load', e);
         return c.json({ ready: false }, 503);

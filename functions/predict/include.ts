@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../http/errors.ts';
+import { ModelQuery } from './model-query.ts';
 
 /**
  * What a client may ask /v1/predict to add to its answer, by `?include=...` (repeated or
@@ -33,9 +34,11 @@ export function parseInclude(values: readonly string[]): Set<Includable> {
 
 /**
  * The query of /v1/predict. `include` arrives as one string, or an array when repeated; parseInclude
- * turns it into the set of parts (its ApiError goes straight to the app's error handler).
+ * turns it into the set of parts (its ApiError goes straight to the app's error handler). `model`
+ * names the model (model-query.ts).
  */
 export const PredictQuery = z.object({
+  model: ModelQuery,
   include: z
     .union([z.string(), z.array(z.string())])
     .optional()

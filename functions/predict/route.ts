@@ -3,15 +3,17 @@ import { registrySource } from '../context.ts';
 import { ApiApp } from '../http/openapi.ts';
 import { parseEngineMode } from '../inference/engines.ts';
 import { checkTakesPixels } from '../models/model.ts';
-import { DEFAULT_MODEL, PIXELS } from '../limits.ts';
+import { PIXELS } from '../limits.ts';
+import { requireModel } from '../models/personal.ts';
 import { imageToPixels } from './image.ts';
 import { readPredictInput } from './input.ts';
 import { predict, type Prediction } from './spec.ts';
 
 /**
  * POST /v1/predict: one image in (JSON pixels, a PNG/JPEG body, or a multipart field `image`), the
- * digit and the 10 class probabilities out, with the model version that answered. `?include=input`
- * adds the 784 pixels the model saw (an image's preprocessed form).
+ * digit and the 10 class probabilities out, with the model version that answered. `?model=NAME`
+ * predicts with another model (a personal one; default `digits`); `?include=input` adds the 784
+ * pixels the model saw (an image's preprocessed form).
  *
  * @example
  * curl -s localhost:8787/v1/predict -H 'content-type: application/json' -d '{"pixels":[0,0,...]}'
@@ -19,9 +21,10 @@ import { predict, type Prediction } from './spec.ts';
 export function predictRoute(deps: AppDeps) {
   const decode = deps.imageToPixels ?? imageToPixels;
   return new ApiApp<AppEnv>().openapi(predict, async (c) => {
-    const { include } = c.req.valid('query');
+    const { include, model: name } = c.req.valid('query');
     const pixels = await readPredictInput(c.req.raw, decode);
-    const model = await deps.catalog.current(DEFAULT_MODEL, registrySource(c.env));
+    await requireModel(deps, c.env, name);
+    const model = await deps.catalog.current(name, registrySource(c.env));
     checkTakesPixels(model, PIXELS);
     const waitUntil = (work: Promise<unknown>) => executionContext(c)?.waitUntil(work);
     const engine = await deps.engines.get(model, parseEngineMode(c.env?.INFERENCE_ENGINE), waitUntil);

@@ -29,7 +29,7 @@ export const predict = createRoute({
   tags: ['predict'],
   summary: 'Classify one digit',
   description:
-    `One image in, the digit and its 10 probabilities out, with the model version that answered. ` +
+    `One image in, the digit and its 10 probabilities out, with the model version that answered (\`?model=\`: a personal model instead of \`digits\`). ` +
     `Images are decoded and made into what MNIST models expect (alpha over white, grayscale, polarity, cropped to the ink, ` +
     `20 x 20 in 28 x 28 centred by mass). \`image/apng\`, \`image/jpg\` and \`image/pjpeg\` are taken as PNG and JPEG; ` +
     `\`application/octet-stream\` lets the bytes decide. Limits: JSON ${MAX_JSON_BYTES} bytes; an image ${MAX_IMAGE_BYTES} bytes ` +
@@ -55,7 +55,8 @@ export const predict = createRoute({
       400: '`invalid_query`, `empty_body`, `malformed_json`, `malformed_multipart`, `corrupt_image`, `truncated_image`',
       413: '`payload_too_large`, `too_many_bytes`, `too_many_pixels`',
       415: '`unsupported_media_type`, `content_type_mismatch` (the bytes are the other format)',
-      422: '`invalid_pixels`, `missing_image`, `invalid_image_field`, `no_digit`, `image_too_small`',
+      422: '`invalid_pixels`, `missing_image`, `invalid_image_field`, `no_digit`, `image_too_small`, `invalid_model_name`, `unknown_model`',
+      503: '`model_unavailable` (a personal model whose first version is not readable yet; with Retry-After)',
     }),
   },
 });

@@ -9,13 +9,20 @@ import type { Holdout } from '../../src/online/gate.ts';
 import type { Example } from '../../src/online/example.ts';
 import { coreBackend } from '../inference/kernels.ts';
 import { useCompiledOrtWasm } from '../inference/ort-runtime.ts';
-import { DEFAULT_MODEL, DEFAULT_TRAIN_CPU_BUDGET_MS, TRAIN_FLOPS_PER_CPU_MS } from '../limits.ts';
 import type { Admission } from '../context.ts';
+import {
+  DEFAULT_DELIVERY_RETENTION_DAYS, DEFAULT_FEEDBACK_BATCH_SECONDS, DEFAULT_FEEDBACK_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_TRAIN_CPU_BUDGET_MS,
+  DEFAULT_VERSION_RETENTION_DAYS, MAX_CORRECTIONS_PER_ROUND, RETENTION_EVERY_MS, TRAIN_FLOPS_PER_CPU_MS,
+} from '../limits.ts';
+import { firstVersion, type BundledBytes } from '../models/fork.ts';
 import { checkModel } from '../models/verify.ts';
+import { recordFailure, storeDeadLetter } from '../training/dead-letters.ts';
 import type { TrainingMessage } from '../training/message.ts';
+import { numberVar } from '../vars.ts';
+import { retain, type RetentionReport } from './retention.ts';
 import { readExamples, readHoldout } from './sets.ts';
-import type { Round } from './state.ts';
-import { OnlineTrainer, type TrainReport } from './trainer.ts';
+import { keys } from './state.ts';
+import { GROUP_ATTEMPTS, OnlineTrainer, type TrainerStatus, type TrainReport } from './trainer.ts';
 
 /** How long signed attempts are remembered: twice the Standard Webhooks tolerance of 5 minutes. */
 const ATTEMPT_MEMORY_MS = 10 * 60 * 1000;
@@ -32,18 +39,26 @@ interface Attempt {
   queued: boolean;
 }
 
-/** The models the trainer can start from when the registry holds none: the Worker's bundled ones. */
-const BUNDLED: Record<string, ArrayBuffer> = { [DEFAULT_MODEL]: digitsOnnx };
+/** The models bundled with the Worker: the first version of each, and what personal models fork from when their base has no versions. */
+export const BUNDLED: BundledBytes = { [DEFAULT_MODEL]: new Uint8Array(digitsOnnx) };
 
 // Per isolate: the fixed sets are unpacked once.
 let holdout: Promise<Holdout> | null = null;
 let replaySeed: Promise<Example[]> | null = null;
 
+/** The bundled anchor holdout (100 digits per class of MNIST's test set), unpacked once per isolate. */
+export function bundledHoldout(): Promise<Holdout> {
+  return (holdout ??= readHoldout({ images: holdoutImages, labels: holdoutLabels }));
+}
+
 /**
  * The trainer of one model (its name is the object's name: `TRAINER.idFromName(model)`), a
  * SQLite-backed Durable Object: one instance in the world per model, so rounds are serial and its
- * storage (applied deliveries, replay buffer, holdout scores, round log) is the single truth. The
- * round itself is OnlineTrainer's (trainer.ts); this class wires the Worker's pieces into it.
+ * storage (decided deliveries, the inbox, the replay buffer, the validation share, cached answers,
+ * the round log) is the single truth. Models train in parallel, each in its own object. The round
+ * itself is OnlineTrainer's (trainer.ts); this class wires the Worker's pieces into it and keeps
+ * the alarm that works through the inbox (batched corrections, halves of rejected rounds) and runs
+ * retention, one round per invocation.
  *
  * @example
  * const trainer = env.TRAINER.get(env.TRAINER.idFromName('digits'));
@@ -52,10 +67,30 @@ let replaySeed: Promise<Example[]> | null = null;
 export class ModelTrainer extends DurableObject<Env> {
   private trainer: OnlineTrainer | null = null;
 
-  /** Applies a batch of deliveries of one model as one round (see OnlineTrainer). */
+  /** Takes a batch of deliveries of one model: decides the webhook deliveries as one round, keeps the corrections for their batch. */
   async train(messages: TrainingMessage[]): Promise<TrainReport> {
-    if (!messages.length) return { applied: [], duplicates: [], round: null };
-    return this.trainerFor(messages[0].model).train(messages);
+    if (!messages.length) return { applied: [], duplicates: [], pending: [], round: null };
+    const model = messages[0].model;
+    if ((await this.ctx.storage.get<string>('model')) !== model) await this.ctx.storage.put('model', model);
+    const trainer = this.trainerFor(model);
+    try {
+      return await trainer.train(messages);
+    } finally {
+      await this.schedule(trainer);
+    }
+  }
+
+  /** The inbox's next round, or retention when it is due; then the next alarm. */
+  override async alarm(): Promise<void> {
+    const model = await this.ctx.storage.get<string>('model');
+    if (!model) return;
+    const trainer = this.trainerFor(model);
+    try {
+      const report = await trainer.runInbox();
+      if (!report && (await this.retentionDue())) await this.retainOrRetryLater();
+    } finally {
+      await this.schedule(trainer);
+    }
   }
 
   /**
@@ -93,6 +128,44 @@ export class ModelTrainer extends DurableObject<Env> {
     await this.ctx.storage.delete(attemptKey(id, timestamp));
   }
 
+  /** The newest rounds, how many deliveries were decided, the inbox, the replay buffer's and validation share's class sizes. */
+  async status(model: string, rounds = 20): Promise<TrainerStatus> {
+    return this.trainerFor(model).status(rounds);
+  }
+
+  /** One retention pass now (it also runs by itself at most daily, after rounds). */
+  async retain(): Promise<RetentionReport> {
+    const model = await this.ctx.storage.get<string>('model');
+    if (!model) throw new Error('this trainer has not trained any model yet');
+    return retain(this.trainerFor(model), this.env.MODELS, this.ctx.storage, {
+      now: new Date(),
+      versionDays: numberVar(this.env.VERSION_RETENTION_DAYS, 'VERSION_RETENTION_DAYS', DEFAULT_VERSION_RETENTION_DAYS, { min: 0 }),
+      deliveryDays: numberVar(this.env.DELIVERY_RETENTION_DAYS, 'DELIVERY_RETENTION_DAYS', DEFAULT_DELIVERY_RETENTION_DAYS, { min: 0 }),
+    });
+  }
+
+  /** Sets the alarm for the inbox's next round, or for retention when it is due, or clears it. */
+  private async schedule(trainer: OnlineTrainer): Promise<void> {
+    const wake = await trainer.wake();
+    const at = wake ?? ((await this.retentionDue()) ? Date.now() : null);
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(Date.now(), at));
+  }
+
+  private async retentionDue(): Promise<boolean> {
+    return Date.now() - ((await this.ctx.storage.get<number>(keys.retainedAt)) ?? 0) > RETENTION_EVERY_MS;
+  }
+
+  /** A retention pass; when it fails (R2 down), it is tried again in an hour rather than at once. */
+  private async retainOrRetryLater(): Promise<void> {
+    try {
+      await this.retain();
+    } catch (e) {
+      console.error('retention failed; trying again in an hour', e);
+      await this.ctx.storage.put(keys.retainedAt, Date.now() - RETENTION_EVERY_MS + 3600_000);
+    }
+  }
+
   private async forgetOldAttempts(): Promise<void> {
     const old = Date.now() - ATTEMPT_MEMORY_MS;
     const attempts = await this.ctx.storage.list<Attempt>({ prefix: 'attempt:' });
@@ -100,39 +173,33 @@ export class ModelTrainer extends DurableObject<Env> {
     for (let i = 0; i < expired.length; i += 128) await this.ctx.storage.delete(expired.slice(i, i + 128));
   }
 
-  /** The newest rounds, how many deliveries were applied, the replay buffer's class sizes. */
-  async status(model: string, rounds = 20): Promise<{ rounds: Round[]; applied: number; replay: number[] }> {
-    return this.trainerFor(model).status(rounds);
-  }
-
   private trainerFor(model: string): OnlineTrainer {
     if (this.trainer) return this.trainer;
-    const bundled = BUNDLED[model];
-    if (!bundled) throw new Error(`no bundled model named '${model}' to train`);
     const ort = useCompiledOrtWasm(ortWasm);
+    const env = this.env;
     this.trainer = new OnlineTrainer({
       model,
-      store: this.env.MODELS,
+      store: env.MODELS,
       storage: this.ctx.storage,
-      bundled: new Uint8Array(bundled),
-      holdout: () => (holdout ??= readHoldout({ images: holdoutImages, labels: holdoutLabels })),
+      firstVersion: (registry) => firstVersion(env.MODELS, registry.name, BUNDLED),
+      holdout: bundledHoldout,
       replaySeed: () => (replaySeed ??= readExamples({ images: replayImages, labels: replayLabels })),
       backend: coreBackend,
       verify: (bytes) => checkModel(ort, bytes),
-      budgetMs: cpuBudgetMs(this.env.TRAIN_CPU_BUDGET_MS),
+      budgetMs: numberVar(env.TRAIN_CPU_BUDGET_MS, 'TRAIN_CPU_BUDGET_MS', DEFAULT_TRAIN_CPU_BUDGET_MS),
       flopsPerMs: TRAIN_FLOPS_PER_CPU_MS,
+      batching: {
+        size: numberVar(env.FEEDBACK_BATCH_SIZE, 'FEEDBACK_BATCH_SIZE', DEFAULT_FEEDBACK_BATCH_SIZE, { min: 1 }),
+        seconds: numberVar(env.FEEDBACK_BATCH_SECONDS, 'FEEDBACK_BATCH_SECONDS', DEFAULT_FEEDBACK_BATCH_SECONDS),
+        max: MAX_CORRECTIONS_PER_ROUND,
+      },
+      deadLetter: async (message, error) => {
+        await recordFailure(env.MODELS, message.delivery, new Error(error), GROUP_ATTEMPTS);
+        await storeDeadLetter(env.MODELS, message);
+      },
     });
     return this.trainer;
   }
 }
 
 const attemptKey = (id: string, timestamp: number) => `attempt:${id}:${timestamp}`;
-
-/** TRAIN_CPU_BUDGET_MS as a number; a value that is not one is logged and the default used. */
-export function cpuBudgetMs(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return DEFAULT_TRAIN_CPU_BUDGET_MS;
-  const ms = Number(value);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  console.error(`TRAIN_CPU_BUDGET_MS is '${value}', not a number of milliseconds; using ${DEFAULT_TRAIN_CPU_BUDGET_MS}`);
-  return DEFAULT_TRAIN_CPU_BUDGET_MS;
-}

@@ -21,13 +21,17 @@ export const ImageExample = z
   .strictObject({ label: Label, image: z.string().min(1).openapi({ description: `a base64 PNG or JPEG, or a data: URL; at most ${MAX_WEBHOOK_IMAGE_BYTES} bytes and ${MAX_WEBHOOK_IMAGE_PIXELS} pixels` }) })
   .openapi('ImageExample');
 
+/** A model's name, as a URL and an object key may hold it. */
+export const ModelName = z.string().regex(MODEL_NAME, 'must be 1-63 lowercase letters, digits and dashes, starting with a letter or digit');
+
 /**
  * The webhook's body; each example is checked on its own below (PixelsExample or ImageExample, as
  * the document says), so that errors name its index.
  */
 export const DeliveryBody = z
   .strictObject({
-    model: z.string().regex(MODEL_NAME, 'must be lowercase letters, digits and dashes').optional().openapi({ description: 'the model to train (default `digits`)' }),
+    model: ModelName.optional().openapi({ description: 'the model to train (default `digits`); one that does not exist is created when `base` is given' }),
+    base: ModelName.optional().openapi({ description: 'for a model that does not exist yet: the model to fork it from (a personal model, forked from the base\'s current version)' }),
     examples: z
       .array(z.unknown().openapi({ oneOf: [{ $ref: '#/components/schemas/PixelsExample' }, { $ref: '#/components/schemas/ImageExample' }] }))
       .min(1)
@@ -35,7 +39,7 @@ export const DeliveryBody = z
   })
   .openapi('Delivery');
 
-const EXPECTED = `{ "model"?: name, "examples": [1 to ${MAX_EXAMPLES_PER_DELIVERY} of { "label": 0-9, "image": base64 PNG/JPEG } or { "label": 0-9, "pixels": [${PIXELS} numbers in 0..1] }] }`;
+const EXPECTED = `{ "model"?: name, "base"?: name, "examples": [1 to ${MAX_EXAMPLES_PER_DELIVERY} of { "label": 0-9, "image": base64 PNG/JPEG } or { "label": 0-9, "pixels": [${PIXELS} numbers in 0..1] }] }`;
 
 /** Decodes and preprocesses one image of a delivery (tests may pass their own). */
 export type DeliveryImageDecoder = (bytes: Uint8Array, contentType: string | undefined) => Float32Array;
@@ -52,11 +56,11 @@ export const decodeDeliveryImage: DeliveryImageDecoder = (bytes, contentType) =>
  * @example
  * const { model, examples } = readDelivery(JSON.parse(body));
  */
-export function readDelivery(value: unknown, decodeImage: DeliveryImageDecoder = decodeDeliveryImage): { model?: string; examples: Example[] } {
+export function readDelivery(value: unknown, decodeImage: DeliveryImageDecoder = decodeDeliveryImage): { model?: string; base?: string; examples: Example[] } {
   const body = DeliveryBody.safeParse(value);
   if (!body.success) throw new ApiError(422, 'invalid_delivery', `expected ${EXPECTED}; ${formatIssues(body.error.issues)}`);
   const examples = body.data.examples.map((raw, i) => readExample(raw, i, decodeImage));
-  return { model: body.data.model, examples };
+  return { model: body.data.model, base: body.data.base, examples };
 }
 
 function readExample(raw: unknown, i: number, decodeImage: DeliveryImageDecoder): Example {

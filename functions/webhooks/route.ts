@@ -4,6 +4,7 @@ import { ApiError } from '../http/errors.ts';
 import { parseJson } from '../http/json.ts';
 import { ApiApp } from '../http/openapi.ts';
 import { DEFAULT_MODEL, MAX_WEBHOOK_BYTES } from '../limits.ts';
+import { ensureModel } from '../models/personal.ts';
 import { enqueueDelivery } from '../training/enqueue.ts';
 import { ImageExample, PixelsExample, readDelivery } from '../training/examples.ts';
 import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../training/message.ts';
@@ -19,7 +20,8 @@ const PENDING_RETRY_AFTER_SECONDS = 1;
  * POST /v1/webhooks/training: labelled examples from a system that holds the webhook secret.
  * In order: the body's size (413, from Content-Length or while reading), the Standard Webhooks
  * signature over the raw bytes (401, nothing else looked at), the content type (415), JSON (400),
- * the examples (422/413/415, naming the index), then the ledger of signed attempts, then the queue;
+ * the examples (422/413/415, naming the index), the model (422 unknown; a new personal model when
+ * the body names a `base`: 409 past MAX_MODELS), then the ledger of signed attempts, then the queue;
  * 202 only once the queue took it. The same signed request again (a sender's retry after a lost
  * answer) is answered 202 with `"duplicate": true` and nothing queued; while its first attempt is
  * still being queued, 409 `delivery_in_progress` with Retry-After. The webhook-id is the idempotency
@@ -44,13 +46,11 @@ export function webhookRoute(deps: AppDeps) {
     if (type !== 'application/json') {
       throw new ApiError(415, 'unsupported_media_type', `content type "${type || '(none)'}" is not accepted; send application/json`);
     }
-    const { model = DEFAULT_MODEL, examples } = readDelivery(parseJson(body, '{ "examples": [...] }'));
-    if (!deps.catalog.has(model)) {
-      throw new ApiError(422, 'unknown_model', `no model named '${model}' is served; GET /v1/models lists them`);
-    }
-    // The same signed request twice is a retry: accepted once, answered alike; a redelivery is signed anew.
+    const { model = DEFAULT_MODEL, base, examples } = readDelivery(parseJson(body, '{ "examples": [...] }'));
     const trainers = c.env?.TRAINER;
     if (!trainers) throw new ApiError(503, 'training_unavailable', 'this deployment has no trainer (TRAINER)');
+    await ensureModel(deps, c.env, model, base);
+    // The same signed request twice is a retry: accepted once, answered alike; a redelivery is signed anew.
     const trainer = trainers.get(trainers.idFromName(model));
     const admission = await trainer.admitAttempt(id, timestamp, await sha256Hex(body));
     if (admission === 'duplicate') return c.json({ accepted: examples.length, delivery: id, duplicate: true } satisfies Accepted, 202);

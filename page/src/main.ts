@@ -99,7 +99,7 @@ async function correct(label: number): Promise<void> {
         view.say(`The model was updated: version ${version} now answers (it was ${p.model.version}).`);
         if (!pad.isEmpty) predictor.now();
       },
-      () => view.say(`Your correction is queued; no new model version yet (still ${p.model.version}). A new version is served only when it passes the holdout test.`),
+      () => view.say(`Your correction is queued; no new model version yet (still ${p.model.version}). Corrections are trained on together, a batch at a time, and a new version is served only when it passes the gate.`),
     );
   } catch (e) {
     view.say(correctionRefused(e));

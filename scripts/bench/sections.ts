@@ -4,6 +4,8 @@ import { trainCpu } from './train-cpu.ts';
 import { trainGpu } from './train-gpu.ts';
 import { ingestWorkerd } from './ingest-workerd.ts';
 import { trainWorkerd } from './train-workerd.ts';
+import { onlineLearn } from './online-learn.ts';
+import { onlineWorkerd } from './online-workerd.ts';
 import { inferBatch } from './infer-batch.ts';
 
 /** Every section of `npm run bench`, in the order they run. Add a section with one line here. */
@@ -13,5 +15,7 @@ export const SECTIONS: BenchSection[] = [
   trainWorkerd,
   ingestWorkerd,
   predictHttp,
+  onlineLearn,
+  onlineWorkerd,
   inferBatch,
 ];

@@ -11,8 +11,8 @@ import { fixed, int, loadAverage, loadText, range, spread, table, type BenchCont
 /**
  * The rate that converts TRAIN_CPU_BUDGET_MS into example passes, measured where the trainer runs:
  * inside workerd (Miniflare), with the WASM kernels imported as a compiled module, fine-tuning as
- * the trainer does (functions/trainer/trainer.ts FINE_TUNING: batches of 32, a quarter new and
- * three quarters replayed). workerd's clock stands still while a request computes, so each request
+ * the trainer does (src/online plan.ts planFineTune: batches of 32, half new and half replayed),
+ * every layer training (the rate of a whole network's passes). workerd's clock stands still while a request computes, so each request
  * is timed from Node: the time of N passes less the time of N/4 cancels the request's fixed cost.
  * The models are measured one after another (workerd runs one request at a time), each repeated:
  * median, min..max and the load average before and after each model.
@@ -35,7 +35,7 @@ import { parseArch } from '${ROOT}src/nn/presets.ts';
 import { Rng } from '${ROOT}src/nn/rng.ts';
 import { importOnnx } from '${ROOT}src/onnx/import.ts';
 import { fineTune, ReplayBuffer, trainingFlopsPerExample } from '${ROOT}src/online/index.ts';
-import { FINE_TUNING } from '${ROOT}functions/trainer/trainer.ts';
+import { planFineTune } from '${ROOT}src/online/plan.ts';
 
 const models = new Map();
 async function model(name) {
@@ -56,7 +56,7 @@ export default {
     const url = new URL(request.url);
     const m = await model(url.searchParams.get('model'));
     const passes = Number(url.searchParams.get('passes'));
-    const r = passes ? await fineTune(m.network, m.fresh, m.replay, { ...FINE_TUNING, epochs: 1e6, maxExamplePasses: passes, seed: 3 }) : { examplePasses: 0 };
+    const r = passes ? await fineTune(m.network, m.fresh, m.replay, { ...planFineTune(m.network), trainFrom: 0, epochs: 1e6, maxExamplePasses: passes, seed: 3 }) : { examplePasses: 0 };
     return Response.json({ passes: r.examplePasses, flops: trainingFlopsPerExample(m.network), relaxed: relaxedSimdSupported(), spec: m.network.spec().layers.length });
   },
 };`;

@@ -51,14 +51,14 @@ export function randomHand(random: () => number): Hand {
 }
 
 /**
- * The skeleton of `digit` as written by `hand`, in the unit square (the digit's height spans 0..1,
+ * The skeleton of `digit` (from `skeletons`, by default these) as written by `hand`, in the unit square (the digit's height spans 0..1,
  * centred horizontally). Points are resampled every 1% of height and wobbled smoothly.
  */
-export function handwrite(digit: number, hand: Hand, random: () => number): Stroke[] {
+export function handwrite(digit: number, hand: Hand, random: () => number, skeletons: Record<number, Stroke[]> = SKELETONS): Stroke[] {
   const rad = (hand.slant * Math.PI) / 180;
   const [c, s] = [Math.cos(rad), Math.sin(rad)];
   const phase = [random() * 6.28, random() * 6.28, random() * 6.28, random() * 6.28];
-  const strokes = SKELETONS[digit].map((stroke) =>
+  const strokes = skeletons[digit].map((stroke) =>
     resample(stroke, 0.01).map(([x, y], i): Point => {
       const t = i * 0.01;
       const wx = hand.wobble * (Math.sin(7 * t + phase[0]) + 0.5 * Math.sin(17 * t + phase[1]));

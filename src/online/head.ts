@@ -1,53 +1,59 @@
 import { Network } from '../nn/network.ts';
 
-/** A convolutional network split for fine-tuning: its frozen features and the dense head trained on them. */
-export interface DenseHead {
-  /** The layers after the last flatten, as a network of their own (sharing the backend). */
-  head: Network;
-  /** The frozen layers' output for n inputs (inference mode: batch norm keeps its running statistics). */
-  features(x: Float32Array, n: number): Promise<Float32Array>;
-  /** Writes the head's trained weights back into the full network. */
-  commit(): Promise<void>;
+/**
+ * The top of a network, from layer `from` up, as a network of its own on the same backend: what
+ * fine-tuning trains when the layers below (the body) stay as they are. The body's outputs for an
+ * example (its features) are then computed once and reused by every pass over it.
+ */
+export interface Head {
+  network: Network;
+  /** Writes the head's trained weights (and batch-norm statistics) back into the whole network. */
+  commit(): void;
 }
 
 /**
- * Online rounds fine-tune a convolutional network's dense head only. A few hundred new examples
- * in small batches would move the convolutions' batch-norm statistics and filters away from what
- * the holdout needs (measured on the edge-cnn preset: digit 2 fell 3-4 points when every layer
- * trained); the head learns the new writers' shapes from features that stay as they were, and
- * costs a forward pass of the features plus the head's own training. Null for a network without
- * convolutions (every layer trains, as before).
+ * A copy of layers [from, end) of `net`, taking the body's output as its input.
  *
  * @example
- * const split = await denseHead(net);
- * if (split) trainer = new Trainer(split.head, ...); // feed split.features(x, n); then split.commit()
+ * const head = headOf(net, 2); // the MLP's output layer on the hidden units
+ * ... train head.network ...
+ * head.commit();
  */
-export async function denseHead(net: Network): Promise<DenseHead | null> {
-  const k = net.layers.findLastIndex((l) => l.type === 'flatten');
-  if (k < 0 || !net.layers.slice(0, k).some((l) => l.type === 'conv2d')) return null;
-  const B = net.backend;
+export function headOf(net: Network, from: number): Head {
+  if (!(Number.isInteger(from) && from > 0 && from < net.layers.length)) throw new Error(`a head starts at a layer in 1..${net.layers.length - 1}, got ${from}`);
   const spec = net.spec();
-  const head = new Network({ input: [...net.layers[k].outputShape], layers: spec.layers.slice(k + 1) }, { backend: B, init: 'zeros' });
-  const pairs = head.layers.map((l, i) => ({ mine: l, theirs: net.layers[k + 1 + i] }));
-  const tensors = (l: (typeof pairs)[number]['mine']) => [...l.params().map((p) => p.value), ...l.state().map((s) => s.value)];
-  for (const { mine, theirs } of pairs) {
-    const [a, b] = [tensors(mine), tensors(theirs)];
-    for (let j = 0; j < a.length; j++) B.write(a[j], await B.read(b[j]));
+  const network = new Network({ input: [...net.layers[from - 1].outputShape], layers: spec.layers.slice(from) }, { backend: net.backend, init: 'zeros' });
+  const pairs = network.layers.flatMap((layer, j) => {
+    const whole = net.layers[from + j];
+    return [
+      ...layer.params().map((p, k) => [whole.params()[k].value, p.value] as const),
+      ...layer.state().map((s, k) => [whole.state()[k].value, s.value] as const),
+    ];
+  });
+  for (const [src, dst] of pairs) net.backend.copy(src, dst);
+  return { network, commit: () => pairs.forEach(([dst, src]) => net.backend.copy(src, dst)) };
+}
+
+/**
+ * The outputs of layers [0, to) for n examples (inference mode), `n x size` values: the features a
+ * head is trained on.
+ *
+ * @example
+ * const features = await featuresOf(net, 2, pixels); // 800 hidden activities per example
+ */
+export async function featuresOf(net: Network, to: number, x: Float32Array, batchSize = 256): Promise<Float32Array> {
+  const n = x.length / net.inputSize;
+  if (!Number.isInteger(n)) throw new Error(`input of ${x.length} values is not a whole number of ${net.inputSize}-value examples`);
+  const size = to > 0 ? net.layers[to - 1].outputShape.reduce((a, d) => a * d, 1) : net.inputSize;
+  if (to === 0) return x;
+  const out = new Float32Array(n * size);
+  const o = { training: false, step: 0 };
+  for (let s = 0; s < n; s += batchSize) {
+    const m = Math.min(batchSize, n - s);
+    let h = net.inputTensor(m);
+    net.backend.write(h, x.subarray(s * net.inputSize, (s + m) * net.inputSize));
+    for (let i = 0; i < to; i++) h = net.layers[i].forward(h, o);
+    out.set(await net.backend.read(h), s * size);
   }
-  return {
-    head,
-    async features(x, n) {
-      const input = net.inputTensor(n);
-      B.write(input, x);
-      let h = input;
-      for (const layer of net.layers.slice(0, k + 1)) h = layer.forward(h, { training: false, step: 0 });
-      return Float32Array.from(await B.read(h));
-    },
-    async commit() {
-      for (const { mine, theirs } of pairs) {
-        const [a, b] = [tensors(mine), tensors(theirs)];
-        for (let j = 0; j < a.length; j++) B.write(b[j], await B.read(a[j]));
-      }
-    },
-  };
+  return out;
 }

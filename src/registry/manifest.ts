@@ -13,7 +13,8 @@ export const VersionSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().nonnegative(),
   parent: z.string().nullable(),
-  source: z.enum(['offline', 'online']),
+  /** `offline`: trained on a workstation and published; `online`: made by the trainer; `fork`: a copy of another model's version, the first of a personal model. */
+  source: z.enum(['offline', 'online', 'fork']),
   createdAt: z.string(),
   metrics: z.record(z.string(), z.number()).default({}),
   /** Webhook deliveries whose examples this version was trained on (online versions). */
@@ -21,6 +22,22 @@ export const VersionSchema = z.object({
   note: z.string().optional(),
   /** Its nearest offline ancestor (itself for an offline version): what the trainer's gate anchors to. */
   anchor: z.string().nullable().optional(),
+  /** A fork's origin: the model and version it was copied from. */
+  base: z.object({ model: z.string(), version: z.string(), sha256: z.string() }).optional(),
+});
+
+/** One paired test of a gate decision (src/online GateCheck). */
+export const CheckSchema = z.object({
+  set: z.enum(['anchor', 'validation']),
+  against: z.enum(['parent', 'offline', 'origin']),
+  version: z.string(),
+  scope: z.union([z.literal('all'), z.number().int()]),
+  n: z.number().int(),
+  b: z.number().int(),
+  c: z.number().int(),
+  p: z.number(),
+  alpha: z.number(),
+  worse: z.boolean(),
 });
 
 export const DecisionSchema = z.object({
@@ -31,9 +48,19 @@ export const DecisionSchema = z.object({
   reason: z.string(),
   holdoutAccuracy: z.number(),
   parentHoldoutAccuracy: z.number(),
-  tolerance: z.number(),
+  /** Decisions stored by earlier releases: the point tolerance they were judged with. */
+  tolerance: z.number().optional(),
+  /** The test, its false-rejection rate and the paired counts (the failed test first). */
+  test: z.string().optional(),
+  alpha: z.number().optional(),
+  checks: z.array(CheckSchema).optional(),
   examples: z.number().int(),
+  /** Examples held out of the deliveries for the validation share (never trained on). */
+  heldOut: z.number().int().optional(),
+  /** The deliveries decided: trained into the candidate, or rejected. */
   deliveries: z.array(z.string()),
+  /** Rejected as a group, not for good: its deliveries were retried in halves (decided by later decisions). */
+  split: z.boolean().optional(),
 });
 
 export const EventSchema = z.object({
@@ -54,6 +81,16 @@ export const ArchiveSchema = z.object({
   pages: z.array(z.string()),
 });
 
+/**
+ * Online versions deleted by retention: every online version numbered below `below`, except those
+ * in `kept` (the current version and its parent when they are that old). Their objects are gone,
+ * and archive pages that list them are immutable, so this is what says they are.
+ */
+export const RetiredSchema = z.object({
+  below: z.number().int().nonnegative(),
+  kept: z.array(z.string()),
+});
+
 export const ManifestSchema = z.object({
   name: z.string(),
   current: z.string().nullable(),
@@ -61,6 +98,7 @@ export const ManifestSchema = z.object({
   decisions: z.array(DecisionSchema).default([]),
   events: z.array(EventSchema).default([]),
   archive: ArchiveSchema.default(() => emptyArchive()),
+  retired: RetiredSchema.default(() => ({ below: 0, kept: [] })),
 });
 
 /** One archive page: entries moved out of the manifest together, never changed afterwards. */
@@ -77,12 +115,28 @@ export type GateDecision = z.infer<typeof DecisionSchema>;
 export type RegistryEvent = z.infer<typeof EventSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ArchivePage = z.infer<typeof ArchivePageSchema>;
+export type GateCheckRecord = z.infer<typeof CheckSchema>;
 
 /** Model names: what may appear in a URL and an object key. */
 export const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function emptyManifest(name: string): Manifest {
-  return { name, current: null, versions: [], decisions: [], events: [], archive: emptyArchive() };
+  return { name, current: null, versions: [], decisions: [], events: [], archive: emptyArchive(), retired: { below: 0, kept: [] } };
+}
+
+/** A version the gate may anchor to and retention never deletes: anything not made by the online trainer. */
+export function isAnchor(v: Pick<ModelVersion, 'source'>): boolean {
+  return v.source !== 'online';
+}
+
+/** Whether retention deleted this online version (its object is gone). */
+export function isRetired(m: Manifest, v: Pick<ModelVersion, 'version' | 'source'>): boolean {
+  return v.source === 'online' && versionNumber(v.version) < m.retired.below && !m.retired.kept.includes(v.version);
+}
+
+/** The number of `vN`. */
+export function versionNumber(version: string): number {
+  return Number(version.slice(1));
 }
 
 function emptyArchive(): z.infer<typeof ArchiveSchema> {
@@ -104,7 +158,8 @@ export function archiveKey(name: string, sha256: string): string {
 /**
  * The manifest keeps this many versions, decisions and events; when one list grows past
  * KEPT + ARCHIVE_BATCH, its oldest ARCHIVE_BATCH entries move to an archive page (offline versions
- * and the current one stay). At most about 250 KB of manifest with 10 deliveries a round.
+ * and the current one stay). At most about 550 KB of manifest with 10 deliveries a round (a decision
+ * records its tests: about 2 KB).
  */
 export const KEPT = 100;
 export const ARCHIVE_BATCH = 50;

@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import { sha256Hex } from '../util/sha256.ts';
 import {
-  ARCHIVE_BATCH, archiveKey, ArchivePageSchema, emptyManifest, KEPT, manifestKey, ManifestSchema, MODEL_NAME, versionKey,
+  ARCHIVE_BATCH, archiveKey, ArchivePageSchema, emptyManifest, isAnchor, isRetired, KEPT, manifestKey, ManifestSchema, MODEL_NAME, versionKey, versionNumber,
   type ArchivePage, type GateDecision, type Manifest, type ModelVersion,
 } from './manifest.ts';
 import type { ObjectStore } from './object-store.ts';
 
-export type RegistryErrorCode = 'invalid_name' | 'invalid_model' | 'not_found' | 'corrupt' | 'conflict' | 'no_parent' | 'stale';
+export type RegistryErrorCode = 'invalid_name' | 'invalid_model' | 'not_found' | 'corrupt' | 'conflict' | 'no_parent' | 'stale' | 'limit';
 
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -30,7 +30,9 @@ export interface RegistryOptions {
 }
 
 export interface PublishInfo {
-  source: 'offline' | 'online';
+  source: ModelVersion['source'];
+  /** A fork's origin (source `fork`). */
+  base?: ModelVersion['base'];
   /** The version this one was derived from (default: the current version). */
   parent?: string | null;
   metrics?: Record<string, number>;
@@ -38,6 +40,8 @@ export interface PublishInfo {
   note?: string;
   /** Make it the current version at once (default true). */
   makeCurrent?: boolean;
+  /** The caller ran `check` on these bytes already: `verify` is not run twice. */
+  verified?: boolean;
   /** A gate decision to record in the same manifest update. */
   decision?: Omit<GateDecision, 'candidate'>;
   /**
@@ -107,7 +111,7 @@ export class ModelRegistry {
    * (`verify`) and read back with the same sha256 before the manifest names them.
    */
   async publish(bytes: Uint8Array, info: PublishInfo): Promise<ModelVersion> {
-    await this.check(bytes);
+    if (!info.verified) await this.check(bytes);
     const sha256 = await sha256Hex([bytes]);
     const { manifest } = await this.read();
     const version = await this.allocate(bytes, nextNumber(manifest));
@@ -125,7 +129,7 @@ export class ModelRegistry {
         version, key: versionKey(this.name, version), sha256, bytes: bytes.length,
         parent, source: info.source, createdAt: this.now().toISOString(),
         metrics: info.metrics ?? {}, deliveries: info.deliveries ?? [], ...(info.note ? { note: info.note } : {}),
-        anchor: info.source === 'offline' ? version : anchorOf(m, parent),
+        anchor: isAnchor(info) ? version : anchorOf(m, parent), ...(info.base ? { base: info.base } : {}),
       };
       m.versions.push(entry);
       if (info.decision) m.decisions.push({ ...info.decision, candidate: version });
@@ -135,6 +139,50 @@ export class ModelRegistry {
       }
     });
     return entry!;
+  }
+
+  /**
+   * The first version of a personal model: a copy of another model's version (source `fork`, no
+   * parent here; `base` names where it came from). Only while the model has no current version:
+   * RegistryError 'stale' if another fork or publish got there first.
+   *
+   * @example
+   * await new ModelRegistry(bucket, 'writer-a').fork({ model: 'digits', version: 'v3', sha256, bytes });
+   */
+  async fork(base: { model: string; version: string; sha256: string; bytes: Uint8Array; metrics?: Record<string, number> }): Promise<ModelVersion> {
+    return this.publish(base.bytes, {
+      source: 'fork', parent: null, expectCurrent: null, metrics: base.metrics,
+      base: { model: base.model, version: base.version, sha256: base.sha256 }, note: `forked from ${base.model}@${base.version}`,
+    });
+  }
+
+  /**
+   * Retention, in the manifest: online versions created before `cutoff` are retired, except the
+   * current version and its parent (what one rollback reaches), and stop being listed. The walk
+   * goes up the version numbers and stops at the first online version younger than the cutoff,
+   * so everything rollback can reach within the window stays. Offline versions and forks are never
+   * retired. Returns the manifest and the versions retired now (their objects are deleted by
+   * `sweep`, retention.ts, which also deletes archived ones below the mark).
+   */
+  async retire(cutoff: Date): Promise<{ manifest: Manifest; retired: string[] }> {
+    let retired: string[] = [];
+    const manifest = await this.update((m) => {
+      const current = m.versions.find((v) => v.version === m.current);
+      const keep = new Set([m.current, current?.parent].filter((v): v is string => !!v));
+      let below = m.retired.below;
+      const online = m.versions.filter((v) => !isAnchor(v)).sort((a, b) => versionNumber(a.version) - versionNumber(b.version));
+      for (const v of online) {
+        if (versionNumber(v.version) < below) continue;
+        if (!(Date.parse(v.createdAt) < cutoff.getTime())) break;
+        below = versionNumber(v.version) + 1;
+      }
+      const under = (v: string) => versionNumber(v) < below;
+      const kept = [...keep].filter(under);
+      retired = [...new Set([...online.map((v) => v.version), ...m.retired.kept])].filter((v) => under(v) && !keep.has(v));
+      m.retired = { below, kept };
+      m.versions = m.versions.filter((v) => !isRetired(m, v));
+    });
+    return { manifest, retired };
   }
 
   /** Records a gate decision that produced no version (a rejected candidate). */
@@ -148,10 +196,13 @@ export class ModelRegistry {
   async promote(version: string): Promise<Manifest> {
     const { manifest } = await this.read();
     const v = await this.find(manifest, version);
+    if (!v && /^v\d+$/.test(version) && isRetired(manifest, { version, source: 'online' })) throw retiredError(this.name, version);
     if (!v) throw new RegistryError('not_found', `model '${this.name}' has no version '${version}'`);
+    if (isRetired(manifest, v)) throw retiredError(this.name, version);
     const bytes = await this.load(v);
     await this.check(bytes);
     return this.update((m) => {
+      if (isRetired(m, v)) throw retiredError(this.name, version);
       this.bringBack(m, v);
       m.events.push({ at: this.now().toISOString(), action: 'promote', from: m.current, to: version });
       m.current = version;
@@ -165,10 +216,13 @@ export class ModelRegistry {
     if (!current) throw new RegistryError('not_found', `model '${this.name}' has no current version to roll back from`);
     if (!current.parent) throw new RegistryError('no_parent', `version ${current.version} has no parent to roll back to`);
     const parent = await this.find(manifest, current.parent);
+    if (!parent && isRetired(manifest, { version: current.parent, source: 'online' })) throw retiredError(this.name, current.parent);
     if (!parent) throw new RegistryError('not_found', `parent ${current.parent} of ${current.version} is not in the registry`);
+    if (isRetired(manifest, parent)) throw retiredError(this.name, parent.version);
     await this.load(parent);
     return this.update((m) => {
       if (m.current !== current.version) throw new RegistryError('conflict', `the current version changed to ${m.current} meanwhile; nothing rolled back`);
+      if (isRetired(m, parent)) throw retiredError(this.name, parent.version);
       this.bringBack(m, parent);
       m.events.push({ at: this.now().toISOString(), action: 'rollback', from: m.current, to: parent.version });
       m.current = parent.version;
@@ -194,6 +248,7 @@ export class ModelRegistry {
     const skipped: string[] = [];
     const byName = new Map(m.versions.map((v) => [v.version, v]));
     for (let v = m.current ? byName.get(m.current) : undefined; v; v = v.parent ? byName.get(v.parent) : undefined) {
+      if (isRetired(m, v)) continue;
       try {
         return { version: v, bytes: await this.load(v), skipped };
       } catch (e) {
@@ -208,7 +263,7 @@ export class ModelRegistry {
   /** A version's entry: in the manifest, or else in its archive pages (newest first). */
   async find(manifest: Manifest, version: string): Promise<ModelVersion | null> {
     const listed = manifest.versions.find((x) => x.version === version);
-    if (listed || !(numberOf(version) <= manifest.archive.lastNumber)) return listed ?? null;
+    if (listed || !(versionNumber(version) <= manifest.archive.lastNumber)) return listed ?? null;
     for (const key of [...manifest.archive.pages].reverse()) {
       const found = (await this.page(key)).versions.find((x) => x.version === version);
       if (found) return found;
@@ -232,7 +287,7 @@ export class ModelRegistry {
   private bringBack(m: Manifest, v: ModelVersion): void {
     if (m.versions.some((x) => x.version === v.version)) return;
     m.versions.push(v);
-    m.versions.sort((a, b) => numberOf(a.version) - numberOf(b.version));
+    m.versions.sort((a, b) => versionNumber(a.version) - versionNumber(b.version));
   }
 
   /**
@@ -244,7 +299,7 @@ export class ModelRegistry {
   private async archiveOverflow(m: Manifest): Promise<void> {
     const over = (n: number) => n > this.kept + this.archiveBatch;
     const versions = over(m.versions.length)
-      ? m.versions.filter((v) => v.version !== m.current && v.source !== 'offline').slice(0, this.archiveBatch)
+      ? m.versions.filter((v) => v.version !== m.current && !isAnchor(v)).slice(0, this.archiveBatch)
       : [];
     const decisions = over(m.decisions.length) ? m.decisions.slice(0, this.archiveBatch) : [];
     const events = over(m.events.length) ? m.events.slice(0, this.archiveBatch) : [];
@@ -264,12 +319,12 @@ export class ModelRegistry {
     m.archive.versions += versions.length;
     m.archive.decisions += decisions.length;
     m.archive.events += events.length;
-    m.archive.lastNumber = versions.reduce((a, v) => Math.max(a, numberOf(v.version)), m.archive.lastNumber);
+    m.archive.lastNumber = versions.reduce((a, v) => Math.max(a, versionNumber(v.version)), m.archive.lastNumber);
     m.archive.pages.push(key);
   }
 
   /** Runs `verify`, turning its failure into RegistryError 'invalid_model'. */
-  private async check(bytes: Uint8Array): Promise<void> {
+  async check(bytes: Uint8Array): Promise<void> {
     if (!this.opts.verify) return;
     try {
       await this.opts.verify(bytes);
@@ -305,12 +360,13 @@ function parseStored<T>(text: string, schema: z.ZodType<T>, what: string): T {
   return r.data;
 }
 
-function numberOf(version: string): number {
-  return Number(version.slice(1));
+/** Numbers are never reused: past every listed, archived and retired version. */
+function nextNumber(m: Manifest): number {
+  return m.versions.reduce((a, v) => Math.max(a, versionNumber(v.version)), Math.max(m.archive.lastNumber, m.retired.below - 1)) + 1;
 }
 
-function nextNumber(m: Manifest): number {
-  return m.versions.reduce((a, v) => Math.max(a, numberOf(v.version)), m.archive.lastNumber) + 1;
+function retiredError(name: string, version: string): RegistryError {
+  return new RegistryError('not_found', `version ${version} of '${name}' was deleted by retention (online versions no longer current are kept for a limited time)`);
 }
 
 /** The nearest offline ancestor of `parent` (itself if offline), as far as the manifest lists the lineage. */
@@ -318,7 +374,7 @@ function anchorOf(m: Manifest, parent: string | null): string | null {
   const byName = new Map(m.versions.map((v) => [v.version, v]));
   let v = parent ? byName.get(parent) : undefined;
   for (let hops = 0; v && hops <= m.versions.length; hops++) {
-    if (v.source === 'offline') return v.version;
+    if (isAnchor(v)) return v.version;
     if (v.anchor !== undefined) return v.anchor;
     v = v.parent ? byName.get(v.parent) : undefined;
   }

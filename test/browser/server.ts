@@ -5,8 +5,10 @@ export { freePort, type DevServer } from '../../scripts/lib/wrangler-dev.ts';
 
 /**
  * Starts `wrangler dev` on free ports of 127.0.0.1, offline, with fresh local state, once /healthz answers.
+ * A correction makes a round within 2 s (FEEDBACK_BATCH_SECONDS; wrangler.toml batches for 600 s), so
+ * that the page is seen serving the version one correction made.
  *
  * @example
  * const server = await startWranglerDev(); ... await server.stop();
  */
-export const startWranglerDev = (timeoutMs = 90_000): Promise<DevServer> => start({ timeoutMs });
+export const startWranglerDev = (timeoutMs = 90_000): Promise<DevServer> => start({ timeoutMs, vars: { FEEDBACK_BATCH_SECONDS: '2' } });

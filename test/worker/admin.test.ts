@@ -91,21 +91,38 @@ describe('POST /v1/models/:name/versions: publishing a model trained on the work
     expect(res.status, await res.clone().text()).toBe(201);
     const first = (await res.json()) as { current: string; version: { version: string; source: string; note: string; metrics: Record<string, number>; sha256: string } };
     expect(first.version).toMatchObject({ version: 'v1', source: 'offline', note: 'from the workstation', metrics: { testAccuracy: 0.9383, epochs: 30 } });
-    const second = (await (await upload(await otherShape(784, 10))).json()) as { version: { version: string; parent: string } };
-    expect(second.version).toMatchObject({ version: 'v2', parent: 'v1' });
+    // An untrained model is significantly worse than v1 on the anchor holdout: stored, not made current, and the answer says why.
+    const worse = await otherShape(784, 10);
+    const refused = await upload(worse);
+    expect(refused.status).toBe(201);
+    const second = (await refused.json()) as { current: string; promoted: boolean; message: string; version: { version: string; parent: string }; gate: { accepted: boolean; reason: string; holdoutAccuracy: number; currentHoldoutAccuracy: number; checks: Array<{ b: number; c: number; p: number }> } };
+    expect(second).toMatchObject({ current: 'v1', promoted: false, version: { version: 'v2', parent: 'v1' }, gate: { accepted: false } });
+    expect(second.gate.reason).toMatch(/^significantly worse than v1 on the .* anchor holdout: \d+ answers went from right to wrong/);
+    expect(second.gate.checks[0].p).toBeLessThan(1e-6);
+    expect(second.gate.holdoutAccuracy).toBeLessThan(second.gate.currentHoldoutAccuracy);
+    expect(second.message).toMatch(/^v2 is stored but not current: significantly worse .*\/v1\/models\/digits\/promote .*\?force=true$/);
+    expect((await manifest()).current).toBe('v1');
+    // The admin insists: ?force=true makes an upload current whatever its score; a bad value of force is refused.
+    await expectError(await upload(worse, '?force=yes'), 422, 'invalid_query');
+    const forced = (await (await upload(worse, '?force=true')).json()) as { current: string; promoted: boolean; message: string };
+    expect(forced).toMatchObject({ current: 'v3', promoted: true, message: 'v3 is current (forced)' });
+    // As good as the current one (the same network): current without forcing.
+    const same = (await (await upload(bundled)).json()) as { current: string; promoted: boolean; gate: { accepted: boolean } };
+    expect(same).toMatchObject({ current: 'v4', promoted: true, gate: { accepted: true } });
+    expect((await promote('v2')).status).toBe(200);
     await waitFor('predict to serve v2', async () => (await predictVersion()) === 'v2', 10_000, 50);
 
     const back = await promote('v1');
     expect(back.status).toBe(200);
     expect(await back.json()).toMatchObject({ current: 'v1', event: { action: 'promote', from: 'v2', to: 'v1' } });
     await waitFor('predict to serve v1', async () => (await predictVersion()) === 'v1', 10_000, 50);
-    expect((await manifest()).events.map((e) => e.action)).toEqual(['publish', 'publish', 'promote']);
+    expect((await manifest()).events.map((e) => e.action)).toEqual(['publish', 'publish', 'publish', 'promote', 'promote']);
 
     await expectError(await promote('v9'), 404, 'not_found');
     await expectError(await promote('latest'), 422, 'invalid_body');
     await expectError(await call(new Request(`${ORIGIN}/v1/models/letters/rollback`, { method: 'POST', headers: ADMIN })), 404, 'unknown_model');
     await expectError(await upload(bundled, '?metrics=%7B%22a%22%3A%22x%22%7D'), 422, 'invalid_metrics');
     await expectError(await upload(new Uint8Array(0)), 400, 'empty_body');
-    expect((await manifest()).versions).toHaveLength(2);
+    expect((await manifest()).versions).toHaveLength(4);
   });
 });

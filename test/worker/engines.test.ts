@@ -102,14 +102,15 @@ describe('Engines: one per model version, created once', () => {
     for (let k = 0; k < 10; k++) expect(Math.abs(a[k] - b[k])).toBeLessThanOrEqual(1e-5);
   });
 
-  it('a new version gets its own engine; the oldest beyond two versions are dropped', async () => {
+  it('a new version gets its own engine; the least recently used beyond two versions are dropped', async () => {
     const base = await digits();
     const versions: ModelVersion[] = ['a', 'b', 'c'].map((v) => ({ ...base, version: v }));
     const engines = new Engines(ortApi, 2);
     const [a, b] = [await engines.get(versions[0], 'core', noWait), await engines.get(versions[1], 'core', noWait)];
     expect(a).not.toBe(b);
-    expect(await engines.get(versions[0], 'core', noWait)).toBe(a);
+    expect(await engines.get(versions[0], 'core', noWait)).toBe(a); // 'a' used last: 'b' is now the least recently used
     await engines.get(versions[2], 'core', noWait);
-    expect(await engines.get(versions[0], 'core', noWait)).not.toBe(a); // 'a' was evicted and rebuilt
+    expect(await engines.get(versions[0], 'core', noWait)).toBe(a);
+    expect(await engines.get(versions[1], 'core', noWait)).not.toBe(b); // 'b' was dropped and rebuilt
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Network } from '../../src/nn/network.ts';
 import { packExamples, toBytes } from '../../src/online/example.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
-import { emptyManifest, manifestKey, versionKey, type Manifest } from '../../src/registry/index.ts';
+import { emptyManifest, manifestKey, ModelRegistry, versionKey, type Manifest } from '../../src/registry/index.ts';
 import { sha256Hex } from '../../src/util/sha256.ts';
 import { callWith, expectError, ORIGIN, predictRequest } from './helpers.ts';
 import { faultyBucket, type FaultPlan } from './faulty-bucket.ts';
@@ -19,8 +19,9 @@ import { appliedDeliveries, manifest, newId, pixelsExample, registry, resetOnlin
 const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
 /** A model the admin route accepts (784 -> 10, loads in onnxruntime, imports into the core), different per seed. */
 const model = (seed: number) => exportOnnx(new Network({ input: [784], layers: [{ type: 'dense', units: 10 }, { type: 'activation', fn: 'softmax' }] }, { seed }));
+/** An admin upload, forced: these untrained models are worse than the bundled one, and the faults, not the gate, are under test. */
 const publish = (bytes: Uint8Array, bucket: R2Bucket = env.MODELS) =>
-  callWith(new Request(`${ORIGIN}/v1/models/digits/versions`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/octet-stream' }, body: bytes }), { MODELS: bucket });
+  callWith(new Request(`${ORIGIN}/v1/models/digits/versions?force=true`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/octet-stream' }, body: bytes }), { MODELS: bucket });
 /** The version /v1/predict answers with, reading the manifest afresh (and through `bucket`). */
 const served = async (bucket: R2Bucket = env.MODELS) => {
   const res = await callWith(predictRequest({ pixels: pixelsExample(0).pixels }), { MODELS: bucket, MODEL_REFRESH_SECONDS: '0' });
@@ -28,6 +29,13 @@ const served = async (bucket: R2Bucket = env.MODELS) => {
   return ((await res.json()) as { model: { version: string } }).model.version;
 };
 const objects = async () => (await env.MODELS.list({ prefix: 'models/digits/' })).objects.map((o) => o.key).sort();
+/** The trainer object writing through `bucket` (its own binding wrapped), until it is evicted. */
+const trainerWith = (bucket: R2Bucket) =>
+  runInDurableObject(trainerOf(), (instance) => {
+    const o = instance as unknown as { env: Cloudflare.Env; trainer: unknown };
+    o.env = { ...o.env, MODELS: bucket };
+    o.trainer = null;
+  });
 /** Every version in the manifest reads back with its recorded sha256. */
 const intact = async (m: Manifest) => {
   for (const v of m.versions) await registry().load(v);
@@ -96,13 +104,6 @@ describe('R2 fails in the middle of a training round: the served version is unto
     delivery: id, model: 'digits', source: 'webhook' as const, receivedAt: new Date().toISOString(),
     records: packExamples(Array.from({ length: 20 }, (_, k) => ({ label: pixelsExample(1200 + k).label, pixels: toBytes(pixelsExample(1200 + k).pixels) }))),
   }];
-  /** The trainer object writing through `bucket` (its own binding wrapped), until it is evicted. */
-  const trainerWith = (bucket: R2Bucket) =>
-    runInDurableObject(trainerOf(), (instance) => {
-      const o = instance as unknown as { env: Cloudflare.Env; trainer: unknown };
-      o.env = { ...o.env, MODELS: bucket };
-      o.trainer = null;
-    });
   /** Rounds (gate decisions) and versions that name a delivery: one round at most, and one version at most. */
   const named = (m: Manifest, id: string) => ({
     rounds: m.decisions.filter((d) => d.deliveries.includes(id)).length,
@@ -147,6 +148,65 @@ describe('R2 fails in the middle of a training round: the served version is unto
     }
     await intact(after);
     expect(await served()).toBe(after.current);
+  });
+});
+
+describe('retention under R2 faults: what is served stays intact, a pass cut short is finished by the next', () => {
+  const DAY = 24 * 3600 * 1000;
+  /** v1 offline 60 days ago, v2-v5 online 50-47 days ago, v6 online yesterday (current, parent v5). */
+  const oldHistory = async () => {
+    const at = (days: number) => registryAt(Date.now() - days * DAY);
+    await at(60).publish(await model(20), { source: 'offline' });
+    for (let k = 2; k <= 5; k++) await at(52 - k).publish(await model(20 + k), { source: 'online' });
+    await at(1).publish(await model(26), { source: 'online' });
+    await runInDurableObject(trainerOf(), async (_i, state) => {
+      await state.storage.put('model', 'digits');
+      // Two decided deliveries: one past the 7-day replay window, one within it.
+      await state.storage.put({ 'applied:old': { outcome: 'accepted', version: 'v2', at: new Date(Date.now() - 8 * DAY).toISOString(), examples: 1 } });
+      await state.storage.put({ 'applied:new': { outcome: 'accepted', version: 'v6', at: new Date().toISOString(), examples: 1 } });
+    });
+  };
+  const registryAt = (ms: number) => new ModelRegistry(env.MODELS, 'digits', { now: () => new Date(ms) });
+  const retain = () => trainerOf().retain().then((r) => r, (e: Error) => e);
+  const versionObjects = async () => (await objects()).filter((k) => k.endsWith('.onnx'));
+
+  it.each([
+    ['the manifest put throws', { put: once('throw', (k) => k === manifestKey('digits')) }, false],
+    ['the manifest put is written but its acknowledgement lost', { put: once('lost-ack', (k) => k === manifestKey('digits')) }, true],
+    ['the second delete throws', { delete: (() => { let n = 0; return () => (++n === 2 ? 'throw' as const : undefined); })() }, true],
+  ] as Array<[string, FaultPlan, boolean]>)('%s', async (_name, plan, retiredFirst) => {
+    await oldHistory();
+    const before = await manifest();
+    const { bucket, injected } = faultyBucket(env.MODELS, plan);
+    await trainerWith(bucket);
+    const failed = await retain();
+    expect(failed).toBeInstanceOf(Error);
+    expect(injected).toHaveLength(1);
+    const between = await manifest();
+    // The served version and its parent are untouched; the manifest never names a deleted object.
+    expect(between.current).toBe('v6');
+    await intact(between);
+    expect(await served()).toBe('v6');
+    if (!retiredFirst) expect(between).toEqual(before);
+    else expect(between.versions.map((v) => v.version)).toEqual(['v1', 'v5', 'v6']);
+
+    // The next pass, with R2 healthy again, finishes: v2-v4 retired and deleted; v1 (offline), v5 (the parent) and v6 kept.
+    await abortAllDurableObjects();
+    const report = await trainerOf().retain();
+    const after = await manifest();
+    expect(after.versions.map((v) => v.version)).toEqual(['v1', 'v5', 'v6']);
+    expect(after.retired).toEqual({ below: 6, kept: ['v5'] });
+    expect(await versionObjects()).toEqual(['v1', 'v5', 'v6'].map((v) => versionKey('digits', v)));
+    await intact(after);
+    expect(await served()).toBe('v6');
+    expect(report.forgotten).toBeLessThanOrEqual(1);
+    const applied = await appliedDeliveries();
+    expect([...applied.keys()]).toEqual(['new']);
+    // Rollback reaches the kept parent; the retired ones answer 404 saying why.
+    await expectError(await callWith(new Request(`${ORIGIN}/v1/models/digits/promote`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: '{"version":"v3"}' }), {}), 404, 'not_found');
+    const rolled = await callWith(new Request(`${ORIGIN}/v1/models/digits/rollback`, { method: 'POST', headers: ADMIN }), {});
+    expect(rolled.status, await rolled.clone().text()).toBe(200);
+    expect((await manifest()).current).toBe('v5');
   });
 });
 

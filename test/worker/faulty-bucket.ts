@@ -1,16 +1,18 @@
 /**
  * The real R2 binding of the test worker, with faults injected into it: a put that throws before
  * writing, a torn put (half the bytes written, success reported), a put whose acknowledgement is
- * lost (written, then an error), a get that throws. Everything else passes through, so the
+ * lost (written, then an error), a get that throws, a delete that throws before deleting. Everything else passes through, so the
  * registry, the routes and the trainer run for real on top of it.
  */
 export type PutFault = 'throw' | 'torn' | 'lost-ack';
 export type GetFault = 'throw';
+export type DeleteFault = 'throw';
 
 export interface FaultPlan {
   /** The fault for a put of `key` whose value reads as `text` (undefined: none). */
   put?: (key: string, text: string) => PutFault | undefined;
   get?: (key: string) => GetFault | undefined;
+  delete?: (key: string) => DeleteFault | undefined;
 }
 
 export interface FaultyBucket {
@@ -44,10 +46,21 @@ export function faultyBucket(real: R2Bucket, plan: FaultPlan): FaultyBucket {
     }
     return real.get(key, options);
   };
+  const del = async (keys: string | string[]) => {
+    for (const key of typeof keys === 'string' ? [keys] : keys) {
+      const fault = plan.delete?.(key);
+      if (fault) {
+        injected.push(`${fault} delete ${key}`);
+        throw new Error(`R2 delete of ${key} failed (injected fault)`);
+      }
+      await real.delete(key);
+    }
+  };
   const bucket = new Proxy(real, {
     get(target, prop) {
       if (prop === 'put') return put;
       if (prop === 'get') return get;
+      if (prop === 'delete') return del;
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },

@@ -76,9 +76,9 @@ export async function appliedDeliveries(model = 'digits'): Promise<Map<string, {
   });
 }
 
-/** Empties the registry, the dead letters and the trainer's storage: each test starts from the bundled model. */
+/** Empties the registry (its list of models too), the dead letters and the trainer's storage: each test starts from the bundled model. */
 export async function resetOnline(model = 'digits'): Promise<void> {
-  for (const prefix of [`models/${model}/`, 'deadletters/', 'training-failures/']) {
+  for (const prefix of [`models/${model}/`, 'deadletters/', 'training-failures/', 'registry/']) {
     for (;;) {
       const listed = await env.MODELS.list({ prefix });
       if (!listed.objects.length) break;
@@ -86,6 +86,7 @@ export async function resetOnline(model = 'digits'): Promise<void> {
     }
   }
   await runInDurableObject(trainerOf(model), async (_instance, state) => {
+    await state.storage.deleteAlarm();
     await state.storage.deleteAll();
   });
 }

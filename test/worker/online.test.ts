@@ -22,13 +22,15 @@ const deliver = async (examples: unknown[], id = newId()) => {
 };
 const appliedTo = (id: string) => waitFor(`delivery ${id} to be applied`, async () => (await appliedDeliveries()).get(id), 90_000);
 const predictVersion = async () => ((await (await call(predictRequest({ pixels: pixelsExample(0).pixels }))).json()) as { model: { version: string } }).model.version;
-/** Every delivery named by the manifest, counted. */
+/** Every delivery named by the manifest as decided (a version's, a rejection's; a split round decides nothing), counted. */
 const deliveryCounts = (m: Awaited<ReturnType<typeof manifest>>) => {
   const counts = new Map<string, number>();
   for (const v of m.versions) for (const d of v.deliveries) counts.set(d, (counts.get(d) ?? 0) + 1);
-  for (const d of m.decisions) if (!d.accepted) for (const id of d.deliveries) counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const d of m.decisions) if (!d.accepted && !d.split) for (const id of d.deliveries) counts.set(id, (counts.get(id) ?? 0) + 1);
   return counts;
 };
+/** 50 sevens labelled 1, from `from` on. */
+const poisoned = (from: number) => ofDigit(7, 50, from).map((i) => pixelsExample(i, 1));
 
 beforeEach(() => resetOnline());
 afterAll(async () => {
@@ -162,8 +164,9 @@ describe('online learning through the queue and the trainer', () => {
     const names = m.versions.map((v) => v.version);
     for (const v of [...trained, ...admin]) expect(names).toContain(v);
     expect(new Set(names).size).toBe(names.length);
-    // Every round is a decision in the manifest; each accepted one names its version.
+    // Every round is a decision in the manifest (none was split: every delivery is correct); each accepted one names its version.
     expect(m.decisions.length).toBe(rounds.length);
+    expect(m.decisions.some((d) => d.split)).toBe(false);
     expect(m.decisions.filter((d) => d.accepted).map((d) => d.candidate).sort()).toEqual(trained.sort());
     // An online version's parent is what was current when it was published: admins' versions are never overridden silently.
     for (const v of m.versions.filter((x) => x.source === 'online')) expect(names).toContain(v.parent);
@@ -200,6 +203,47 @@ describe('online learning through the queue and the trainer', () => {
     await appliedTo(await deliver([pixelsExample(702)]));
     expect(deliveryCounts(await manifest()).get(id)).toBe(1);
     expect(await env.MODELS.get(`training-failures/${id}.json`)).toBeNull();
+  });
+
+  it('one correct delivery sent together with four poisoned ones: the round is bisected by the trainer\'s alarm; the correct one accepted, the four rejected, each once', async () => {
+    const good = newId('good');
+    const bad = Array.from({ length: 4 }, () => newId('bad'));
+    await Promise.all([
+      deliver(Array.from({ length: 50 }, (_, i) => pixelsExample(1300 + i)), good),
+      ...bad.map((id, k) => deliver(poisoned(1400 + 300 * k), id)),
+    ]);
+    const decided = await waitFor('all five to be decided', async () => {
+      const a = await appliedDeliveries();
+      return [good, ...bad].every((id) => a.has(id)) && a;
+    }, 120_000, 250);
+    expect(decided.get(good)?.outcome).toBe('accepted');
+    for (const id of bad) expect(decided.get(id)?.outcome, id).toBe('rejected');
+    const m = await manifest();
+    const counts = deliveryCounts(m);
+    for (const id of [good, ...bad]) expect(counts.get(id), id).toBe(1);
+    expect(m.versions.find((v) => v.deliveries.includes(good))?.deliveries).toEqual([good]);
+    // Public: counts only; the senders' ids are the admin's to see.
+    const text = await (await call(new Request(`${ORIGIN}/v1/models/digits`))).text();
+    for (const id of [good, ...bad]) expect(text).not.toContain(id);
+    const admin = (await (await call(new Request(`${ORIGIN}/v1/admin/models/digits`, { headers: ADMIN() }))).json()) as { decisions: Array<{ deliveries: string[]; split?: boolean }> };
+    expect(admin.decisions.filter((d) => !d.split).flatMap((d) => d.deliveries).sort()).toEqual([good, ...bad].sort());
+    expect((await trainerOf().status('digits')).inbox).toEqual({ groups: 0, deliveries: 0 });
+  });
+
+  it('the trainer object evicted while a bisection waits in its inbox: the alarm finishes it, every delivery decided exactly once', async () => {
+    const good = newId('good');
+    const bad = [newId('bad'), newId('bad')];
+    await Promise.all([deliver(Array.from({ length: 30 }, (_, i) => pixelsExample(1800 + i)), good), ...bad.map((id, k) => deliver(poisoned(2000 + 300 * k), id))]);
+    // As soon as the first round has been split, the object is evicted (its memory lost; its storage and alarm kept).
+    await waitFor('a split round', async () => (await trainerOf().status('digits')).inbox.groups > 0, 90_000, 100);
+    await abortAllDurableObjects();
+    await waitFor('all three to be decided', async () => {
+      const a = await appliedDeliveries();
+      return [good, ...bad].every((id) => a.has(id));
+    }, 120_000, 250);
+    const counts = deliveryCounts(await manifest());
+    for (const id of [good, ...bad]) expect(counts.get(id), id).toBe(1);
+    expect((await appliedDeliveries()).get(good)?.outcome).toBe('accepted');
   });
 
   it('the trainer object evicted while rounds are under way restarts with its state intact: every delivery applied exactly once', async () => {

@@ -3,11 +3,13 @@ import { env } from 'cloudflare:test';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import digitsOnnx from '../../models/digits.onnx';
+import { Network } from '../../src/nn/network.ts';
+import { exportOnnx } from '../../src/onnx/export.ts';
 import { encodeTrainingMessage } from '../../functions/training/message.ts';
 import { storeDeadLetter } from '../../functions/training/dead-letters.ts';
 import { call, callWith, ORIGIN } from './helpers.ts';
 import { readFixture } from './mnist-fixture.ts';
-import { pixelsExample, recordingQueue, resetOnline, resetToBundled, signedRequest } from './online-helpers.ts';
+import { pixelsExample, recordingQueue, resetOnline, resetToBundled, signedRequest, trainerOf } from './online-helpers.ts';
 
 // Every route's real answers, from the Worker inside workerd with its real bindings (R2, the trainer),
 // checked against GET /openapi.json: the status must be one the document lists for that operation,
@@ -16,6 +18,8 @@ import { pixelsExample, recordingQueue, resetOnline, resetToBundled, signedReque
 // does not name fails. Every documented operation is answered at least once with a 2xx.
 
 const mnist = readFixture(env.MNIST_TEST);
+/** The personal model these tests fork from digits. */
+const WRITER = 'writer-openapi';
 const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
 const json = (body: unknown) => ({ 'content-type': 'application/json', body: JSON.stringify(body) });
 const post = (path: string, init: { body?: BodyInit; 'content-type'?: string; headers?: Record<string, string> } = {}) =>
@@ -67,9 +71,13 @@ describe('the answers of every route, against /openapi.json', () => {
   beforeAll(async () => {
     doc = (await (await call(get('/openapi.json'))).json()) as Document;
   });
-  // Every test starts with an empty registry and the bundled model current.
-  beforeEach(() => resetToBundled());
+  // Every test starts with an empty registry and the bundled model current (and no personal model).
+  beforeEach(async () => {
+    await resetOnline(WRITER);
+    await resetToBundled();
+  });
   afterAll(async () => {
+    await resetOnline(WRITER);
     await resetOnline();
     await new Promise((r) => setTimeout(r, 1100)); // past MODEL_REFRESH_SECONDS: the next file sees the bundled model
   });
@@ -150,6 +158,47 @@ describe('the answers of every route, against /openapi.json', () => {
     await exchange('post /v1/admin/deadletters/{id}/replay', post('/v1/admin/deadletters/msg_none/replay', { headers: ADMIN }), 404);
   });
 
+  it('personal models, the admin\'s view of a model with its trainer\'s rounds, an upload stored but not made current', async () => {
+    const q = recordingQueue();
+    // A delivery naming a model that does not exist, with a base, forks it at once (queued on the recording queue).
+    await exchange('post /v1/webhooks/training', signedRequest({ model: WRITER, base: 'digits', examples: Array.from({ length: 20 }, (_, i) => pixelsExample(100 + i)) }), 202, { TRAINING_QUEUE: q.queue });
+    await exchange('post /v1/webhooks/training', signedRequest({ model: 'nobody', examples: [pixelsExample(1)] }), 422);
+    await exchange('post /v1/webhooks/training', signedRequest({ model: 'another-writer', base: 'digits', examples: [pixelsExample(1)] }), 409, { MAX_MODELS: '2' });
+    const models = (await exchange('get /v1/models', get('/v1/models'), 200)) as { models: Array<{ name: string; source: string; base?: string }> };
+    expect(models.models.map((m) => [m.name, m.source, m.base ?? null])).toEqual([['digits', 'bundled', null], [WRITER, 'fork', 'digits']]);
+    const answer = (await exchange('post /v1/predict', post(`/v1/predict?model=${WRITER}`, json({ pixels: mnist.pixels(0) })), 200)) as { model: unknown };
+    expect(answer.model).toEqual({ name: WRITER, version: 'v1' });
+    await exchange('post /v1/predict', post('/v1/predict?model=nobody', json({ pixels: mnist.pixels(0) })), 422);
+    await exchange('post /v1/predict', post('/v1/predict?model=Not%20a%20name', json({ pixels: mnist.pixels(0) })), 422);
+    await exchange('post /v1/feedback', post('/v1/feedback', json({ pixels: mnist.pixels(3), label: mnist.labels[3], model: WRITER })), 202, { TRAINING_QUEUE: q.queue });
+    await exchange('post /v1/feedback', post('/v1/feedback', json({ pixels: mnist.pixels(3), label: mnist.labels[3], model: 'nobody' })), 422);
+    expect(q.sent.map((m) => [m.model, m.source])).toEqual([[WRITER, 'webhook'], [WRITER, 'feedback']]);
+
+    // The webhook's delivery decided by the personal model's trainer: the public route counts the
+    // deliveries of each decision, the admin's names them and adds the trainer's rounds.
+    const report = await trainerOf(WRITER).train([q.sent[0]]);
+    expect(report.applied.map((a) => a.delivery)).toEqual([q.sent[0].delivery]);
+    const details = (await exchange('get /v1/models/{name}', get(`/v1/models/${WRITER}`), 200)) as { base: string; decisions: Array<{ deliveries: unknown }> };
+    expect(details.base).toBe('digits');
+    expect(details.decisions.map((d) => d.deliveries)).toEqual([1]);
+    const admin = (await exchange('get /v1/admin/models/{name}', get(`/v1/admin/models/${WRITER}`, ADMIN), 200)) as {
+      decisions: Array<{ deliveries: unknown }>; trainer: { rounds: Array<{ deliveries: string[] }>; inbox: unknown };
+    };
+    expect(admin.decisions.map((d) => d.deliveries)).toEqual([[q.sent[0].delivery]]);
+    expect(admin.trainer.rounds.map((r) => r.deliveries)).toEqual([[q.sent[0].delivery]]);
+    await exchange('get /v1/admin/models/{name}', get('/v1/admin/models/digits', ADMIN), 200);
+    await exchange('get /v1/admin/models/{name}', get(`/v1/admin/models/${WRITER}`), 401);
+    await exchange('get /v1/admin/models/{name}', get('/v1/admin/models/nobody', ADMIN), 404);
+
+    // An untrained network is significantly worse on the anchor holdout: stored, not current; forced, current.
+    const untrained = await exportOnnx(new Network({ input: [784], layers: [{ type: 'dense', units: 10 }, { type: 'activation', fn: 'softmax' }] }, { seed: 2 }));
+    const upload = (query = '') => post(`/v1/models/digits/versions${query}`, { body: untrained, 'content-type': 'application/octet-stream', headers: ADMIN });
+    const stored = (await exchange('post /v1/models/{name}/versions', upload(), 201)) as { current: string; promoted: boolean; gate: { accepted: boolean } };
+    expect(stored).toMatchObject({ current: expect.stringMatching(/^bundled-/), promoted: false, gate: { accepted: false } });
+    await exchange('post /v1/models/{name}/versions', upload('?force=maybe'), 422);
+    expect(await exchange('post /v1/models/{name}/versions', upload('?force=true'), 201)).toMatchObject({ current: 'v2', promoted: true });
+  });
+
   it('the Open Inference Protocol: server, models, versions, batched and image inference, refusals', async () => {
     for (const path of ['/v2', '/v2/health/live', '/v2/health/ready']) await exchange(`get ${path}`, get(path), 200);
     const meta = (await exchange('get /v2/models/{name}', get('/v2/models/digits'), 200)) as { versions: string[] };
@@ -178,6 +227,6 @@ describe('the answers of every route, against /openapi.json', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`));
     const missing = operations.filter((op) => ![...(answered.get(op) ?? [])].some((s) => s >= 200 && s < 300));
     expect(missing).toEqual([]);
-    expect(operations).toHaveLength(21);
+    expect(operations).toHaveLength(22);
   });
 });

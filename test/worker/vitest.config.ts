@@ -34,6 +34,9 @@ export const TEST_BINDINGS = {
   ADMIN_TOKEN: 'test-admin-token-0123456789',
   // Predicting isolates re-read the manifest every second, so a new version shows within tests.
   MODEL_REFRESH_SECONDS: '1',
+  // Corrections make a round when 10 wait or the oldest has waited 2 s (wrangler.toml: 20, or 600 s).
+  FEEDBACK_BATCH_SIZE: '10',
+  FEEDBACK_BATCH_SECONDS: '2',
 };
 
 export default defineConfig({

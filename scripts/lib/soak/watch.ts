@@ -2,22 +2,23 @@ import type { GateDecision } from '../../../src/registry/manifest.ts';
 import { sendOnce } from './http-client.ts';
 
 /**
- * Watches GET /v1/models/:name while the soak runs: every gate decision (a round of the trainer,
- * accepted or rejected, with its deliveries) is kept as soon as it is listed. The manifest keeps
- * only the newest 200 decisions, so reading it once at the end could miss some.
+ * Watches the admin's GET /v1/admin/models/:name while the soak runs (the public route counts a
+ * decision's deliveries; the admin's names them): every gate decision (a round of the trainer,
+ * accepted, rejected, or split into halves, with its deliveries) is kept as soon as it is listed.
+ * The manifest moves older decisions to its archive, so reading it once at the end could miss some.
  *
  * @example
- * const watch = watchDecisions(url, 'digits', 2000); ... await watch.stop(); watch.deliveryCounts();
+ * const watch = watchDecisions(url, adminToken, 'digits', 2000); ... await watch.stop(); watch.deliveryCounts();
  */
-export function watchDecisions(url: string, model: string, everyMs: number) {
+export function watchDecisions(url: string, adminToken: string, model: string, everyMs: number) {
   const decisions = new Map<string, GateDecision>();
   let stopped = false;
   let failures = 0;
   const poll = async () => {
     try {
-      const res = await fetch(`${url}/v1/models/${model}`, { signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${url}/v1/admin/models/${model}`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(10_000) });
       const details = (await res.json()) as { decisions: GateDecision[] };
-      for (const d of details.decisions ?? []) decisions.set(`${d.at}|${d.candidate}|${d.deliveries.join(',')}`, d);
+      for (const d of details.decisions ?? []) decisions.set(`${d.at}|${d.candidate}|${d.split ? 'split' : ''}|${d.deliveries.join(',')}`, d);
     } catch {
       failures++;
     }
@@ -37,10 +38,10 @@ export function watchDecisions(url: string, model: string, everyMs: number) {
       await poll();
     },
     decisions: () => [...decisions.values()],
-    /** How many decisions name each delivery (exactly once each, when nothing is applied twice). */
+    /** How many final decisions name each delivery (exactly once each, when nothing is applied twice; a split decides nothing). */
     deliveryCounts(): Map<string, number> {
       const counts = new Map<string, number>();
-      for (const d of decisions.values()) for (const id of d.deliveries) counts.set(id, (counts.get(id) ?? 0) + 1);
+      for (const d of decisions.values()) if (!d.split) for (const id of d.deliveries) counts.set(id, (counts.get(id) ?? 0) + 1);
       return counts;
     },
     failedPolls: () => failures,

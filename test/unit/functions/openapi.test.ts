@@ -51,7 +51,7 @@ describe('GET /openapi.json', () => {
     );
     const documented = new Set(operations().map((o) => `${o.method} ${o.path}`));
     expect([...documented].sort()).toEqual([...served].sort());
-    expect(documented.size).toBe(21);
+    expect(documented.size).toBe(22);
   });
 
   it('every refusal has the error shape of its API: { error: { code, message } } on /v1, { error } on /v2', () => {

@@ -13,6 +13,7 @@ import { createApp } from '../../../functions/app.ts';
 import type { Bindings } from '../../../functions/context.ts';
 import { Engines } from '../../../functions/inference/engines.ts';
 import { ModelCatalog } from '../../../functions/models/catalog.ts';
+import { readHoldout } from '../../../functions/trainer/sets.ts';
 import { Network } from '../../../src/nn/network.ts';
 import { exportOnnx } from '../../../src/onnx/export.ts';
 import { ModelRegistry, type ObjectStore } from '../../../src/registry/index.ts';
@@ -56,12 +57,14 @@ describe('npm run publish', () => {
     }
   });
 
-  it('with a Worker answering, publishes through its admin route (the typed client), as the Worker checks and stores it', async () => {
-    // The Worker's app itself, in this process, behind a plain HTTP server; its R2 is Miniflare's.
+  it('with a Worker answering, publishes through its admin route (the typed client), as the Worker checks, scores and stores it', async () => {
+    // The Worker's app itself, in this process, behind a plain HTTP server; its R2 is Miniflare's;
+    // uploads are scored on the Worker's own anchor holdout.
     ortWeb.env.wasm.numThreads = 1;
     const mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response(null); } }', r2Buckets: { MODELS: 'models' } });
     const bytes = new Uint8Array(readFileSync(join(root, 'models/digits.onnx')));
-    const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(() => ortWeb) });
+    const holdout = readHoldout({ images: readFileSync(join(root, 'models/holdout-images.idx.gz')), labels: readFileSync(join(root, 'models/holdout-labels.idx.gz')) });
+    const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(() => ortWeb), holdout: () => holdout });
     const env = { MODELS: (await mf.getR2Bucket('MODELS')) as unknown as Bindings['MODELS'], ADMIN_TOKEN: 'cli-admin-token' };
     const server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
@@ -86,6 +89,16 @@ describe('npm run publish', () => {
       const { manifest } = await new ModelRegistry(env.MODELS as unknown as ObjectStore, 'digits').read();
       expect(manifest.current).toBe('v1');
       expect(manifest.versions[0]).toMatchObject({ source: 'offline', note: 'through the Worker', metrics: { testAccuracy: expect.any(Number) } });
+
+      // An untrained network is significantly worse on the holdout: stored, not current, and the script says so; --force makes it current.
+      const untrained = join(dir, 'untrained.onnx');
+      writeFileSync(untrained, await exportOnnx(new Network({ input: [784], layers: [{ type: 'dense', units: 10 }, { type: 'activation', fn: 'softmax' }] }, { seed: 1 })));
+      const stored = await script('publish.ts', [untrained, '--url', url], dir, { ADMIN_TOKEN: 'cli-admin-token' });
+      expect(stored.stdout).toMatch(new RegExp(`published digits v2 \\(sha256 [0-9a-f]{12}\\.\\.\\.\\) to ${url}, NOT current: v2 is stored but not current: significantly worse than v1 .*, or upload with \\?force=true$`, 'm'));
+      expect((await new ModelRegistry(env.MODELS as unknown as ObjectStore, 'digits').read()).manifest.current).toBe('v1');
+      const forced = await script('publish.ts', [untrained, '--url', url, '--force'], dir, { ADMIN_TOKEN: 'cli-admin-token' });
+      expect(forced.stdout).toMatch(new RegExp(`published digits v3 .* to ${url}: now current`));
+      expect((await new ModelRegistry(env.MODELS as unknown as ObjectStore, 'digits').read()).manifest.current).toBe('v3');
     } finally {
       server.close();
       await mf.dispose();

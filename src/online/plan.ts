@@ -1,0 +1,52 @@
+import type { Network } from '../nn/network.ts';
+import type { FineTuneOptions } from './fine-tune.ts';
+
+/** How a round fine-tunes a model: which layers train, and how. */
+export interface FineTunePlan extends Required<Pick<FineTuneOptions, 'trainFrom' | 'lr' | 'epochs' | 'batchSize' | 'replayShare' | 'momentum'>> {
+  /** In words, for the round's log. */
+  layers: string;
+}
+
+/** Layers of the convolutional body: what a CNN keeps frozen. */
+const BODY = new Set(['conv2d', 'maxpool', 'avgpool', 'flatten']);
+
+/**
+ * The first layer of a network's classifier head: the layer after its last convolution, pooling
+ * or flatten layer (0 for a network without any: an MLP's layers are all "head").
+ *
+ * @example
+ * headStart(new Network(parseArch('cnn'))); // 15: dense 256, batch norm, ReLU, dropout, dense 10
+ */
+export function headStart(net: Network): number {
+  let start = 0;
+  net.layers.forEach((l, i) => {
+    if (BODY.has(l.type)) start = i + 1;
+  });
+  return start;
+}
+
+/**
+ * The fine-tuning a model gets, chosen by its architecture from measurements (`npm run bench --
+ * online-learn`: 12 deliveries of 50 digits of a writer MNIST lacks, judged by the gate).
+ * Convolutional networks train their classifier head on the body's features, computed once per
+ * example: a pass through the cnn preset's head costs 3.2 MFLOP instead of 114 for the whole network,
+ * so the budget allows hundreds of passes per example instead of a few. A head that is one dense
+ * layer (the edge-cnn default: a linear classifier on 1,600 features) takes 5 passes instead of 20.
+ * Networks without a convolutional body (MLPs) train all their layers.
+ *
+ * @example
+ * const plan = planFineTune(network); // { trainFrom: 15, lr: 0.01, epochs: 20, ... }
+ */
+export function planFineTune(net: Network): FineTunePlan {
+  const start = headStart(net);
+  const last = net.layers.length - 1;
+  if (start > 0 && net.layers.slice(start).filter((l) => l.type === 'dense').length === 1) {
+    // A linear classifier on the body's features (edge-cnn): 5 passes learn the writer as 20 do, and
+    // 10 or 20 passes over a small batch of correct corrections can cost a digit (measured: see docs).
+    return { trainFrom: start, lr: 0.01, epochs: 5, batchSize: 32, replayShare: 0.5, momentum: 0.9, layers: `layers ${start}-${last} (a linear classifier on the convolutional body's features)` };
+  }
+  if (start > 0) {
+    return { trainFrom: start, lr: 0.01, epochs: 20, batchSize: 32, replayShare: 0.5, momentum: 0.9, layers: `layers ${start}-${last} (the classifier head, on the convolutional body's features)` };
+  }
+  return { trainFrom: 0, lr: 0.01, epochs: 10, batchSize: 32, replayShare: 0.5, momentum: 0.9, layers: 'all layers' };
+}
