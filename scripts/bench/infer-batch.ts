@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { labelledImages } from '../../src/data/idx.ts';
 import { mnistDir } from '../lib/mnist.ts';
 import { buildBundle, cpuOf, startWorkerd, type RunningWorker } from './predict-http.ts';
-import { fixed, int, median, table, type BenchSection } from './section.ts';
+import { fixed, int, loadText, median, range, spread, table, type BenchSection } from './section.ts';
 
 /** Digits per contender: MAX_INFER_BATCH, one full request. */
 const DIGITS = 64;
@@ -31,7 +31,16 @@ async function send(url: string, body: BodyInit, type: string, check: (answer: u
   if (!res.ok || !check(answer)) throw new Error(`POST ${new URL(url).pathname} answered ${res.status}: ${JSON.stringify(answer).slice(0, 200)}`);
 }
 
-function contenders(): Contender[] {
+/** The served model's input shape with the batch dimension set to DIGITS, from its OIP metadata. */
+async function batchShape(url: string): Promise<number[]> {
+  const res = await fetch(`${url}/v2/models/digits`);
+  const meta = (await res.json()) as { inputs?: Array<{ shape: number[] }> };
+  const shape = meta.inputs?.[0]?.shape;
+  if (!res.ok || !shape) throw new Error(`GET /v2/models/digits answered ${res.status}`);
+  return [DIGITS, ...shape.slice(1)];
+}
+
+function contenders(shape: number[]): Contender[] {
   const read = (f: string) => new Uint8Array(readFileSync(join(mnistDir(), f)));
   const test = labelledImages(read('t10k-images-idx3-ubyte'), read('t10k-labels-idx1-ubyte'));
   const pixels = Array.from({ length: DIGITS }, (_, i) => Array.from(test.pixels.subarray(i * 784, (i + 1) * 784), (v) => Number(v.toFixed(4))));
@@ -40,7 +49,7 @@ function contenders(): Contender[] {
   const isBatch = (a: unknown) => (a as { outputs?: Array<{ shape: number[] }> }).outputs?.[0]?.shape?.[0] === DIGITS;
 
   const imagesRequest = JSON.stringify({ inputs: [{ name: 'input', shape: [DIGITS], datatype: 'BYTES', data: pngs.map((b) => Buffer.from(b).toString('base64')) }] });
-  const tensorRequest = JSON.stringify({ inputs: [{ name: 'input', shape: [DIGITS, 784], datatype: 'FP32', data: pixels.flat() }] });
+  const tensorRequest = JSON.stringify({ inputs: [{ name: 'input', shape, datatype: 'FP32', data: pixels.flat() }] });
   const pixelBodies = pixels.map((p) => JSON.stringify({ pixels: p }));
   const total = (xs: Array<{ length: number }>) => xs.reduce((a, x) => a + x.length, 0);
   const predictAll = async (url: string, bodies: BodyInit[], type: string, concurrency: number) => {
@@ -53,7 +62,7 @@ function contenders(): Contender[] {
     { name: `/v2 infer: ${DIGITS} PNGs (BYTES) in one request`, bytes: imagesRequest.length, run: (url) => send(`${url}/v2/models/digits/infer`, imagesRequest, 'application/json', isBatch) },
     { name: `/v1/predict: ${DIGITS} PNGs, one after another`, bytes: total(pngs), run: (url) => predictAll(url, pngs, 'image/png', 1) },
     { name: `/v1/predict: ${DIGITS} PNGs, 8 at a time`, bytes: total(pngs), run: (url) => predictAll(url, pngs, 'image/png', 8) },
-    { name: `/v2 infer: ${DIGITS} x 784 FP32 in one request`, bytes: tensorRequest.length, run: (url) => send(`${url}/v2/models/digits/infer`, tensorRequest, 'application/json', isBatch) },
+    { name: `/v2 infer: [${shape.join(', ')}] FP32 in one request`, bytes: tensorRequest.length, run: (url) => send(`${url}/v2/models/digits/infer`, tensorRequest, 'application/json', isBatch) },
     { name: `/v1/predict: ${DIGITS} JSON pixels, one after another`, bytes: total(pixelBodies), run: (url) => predictAll(url, pixelBodies, 'application/json', 1) },
   ];
 }
@@ -77,7 +86,8 @@ export const inferBatch: BenchSection = {
     const worker = await startWorkerd(bundle, 'auto');
     try {
       await warm(worker);
-      const all = contenders();
+      const all = contenders(await batchShape(worker.url));
+      const loadBefore = loadText();
       for (const c of all) await c.run(worker.url); // each once untimed: the isolate's first of a kind
       const rows: string[][] = [];
       for (const c of all) {
@@ -90,11 +100,11 @@ export const inferBatch: BenchSection = {
           walls.push(performance.now() - t0);
           cpus.push(cpuOf(worker.process).allThreads - cpu);
         }
-        const wall = median(walls);
-        rows.push([c.name, fixed(wall, 1), fixed(wall / DIGITS, 2), fixed(median(cpus), 1), int(c.bytes)]);
+        const wall = spread(walls);
+        rows.push([c.name, fixed(wall.median, 1), range(wall, (n) => fixed(n, 1)), fixed(wall.median / DIGITS, 2), fixed(median(cpus), 1), int(c.bytes)]);
       }
-      ctx.log(`bundle ${bundle.summary}; onnxruntime warm; medians of ${ctx.repeats} (client and workerd share this machine's cores)`);
-      ctx.log(table(['contender', 'wall ms', 'ms/digit', 'workerd CPU ms', 'bytes sent'], rows));
+      ctx.log(`bundle ${bundle.summary}; onnxruntime warm; medians of ${ctx.repeats} (client and workerd share this machine's cores); load average ${loadBefore} -> ${loadText()}`);
+      ctx.log(table(['contender', 'wall ms', 'min..max', 'ms/digit', 'workerd CPU ms', 'bytes sent'], rows));
     } finally {
       await worker.stop();
     }
