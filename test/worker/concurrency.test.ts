@@ -14,6 +14,8 @@ describe('concurrent first predictions of a new version', () => {
   afterEach(async () => {
     const listed = await env.MODELS.list({ prefix: 'models/' });
     await Promise.all(listed.objects.map((o) => env.MODELS.delete(o.key)));
+    // The next file starts from the bundled model: past the refresh interval, the isolate reads the empty registry.
+    await new Promise((r) => setTimeout(r, Number(env.MODEL_REFRESH_SECONDS) * 1000 + 100));
   });
 
   it('answers all 16 with the new version', async () => {
