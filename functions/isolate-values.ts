@@ -1,8 +1,11 @@
 /**
- * How long a value being refreshed by one request is still served to the others (stale) before
- * another request tries the refresh itself: a refresh whose request was cancelled never finishes.
+ * How long a value being loaded by one request is waited for (or, stale, served) by the others
+ * before another request loads it itself: a load whose request was cancelled never finishes.
  */
-const REFRESH_PATIENCE_MS = 10_000;
+const LOAD_PATIENCE_MS = 10_000;
+
+/** How often a request waiting for another's load looks whether the value has arrived. */
+const POLL_MS = 2;
 
 interface Entry<V> {
   value: V;
@@ -17,9 +20,10 @@ interface Entry<V> {
  * never as promises one request hands to another: workerd resumes a request that awaits a promise in
  * the context of the request that settled it, and that request's I/O (the answer's own body, a
  * stream) then belongs to the other one ("Cannot perform I/O on behalf of a different request").
- * So a request uses a value once it is stored, and until then loads it itself (concurrent first
- * requests may each load it; the first stored is kept, so all get the same one). A stale value is
- * served to the others while one request refreshes it. The least recently used beyond `keep` go.
+ * So a request uses a value once it is stored. While another request loads it, a request without a
+ * value waits on timers of its own (they resume it in its own context) until it is stored, and a
+ * request with a stale value serves that one; only when the load fails or takes longer than
+ * LOAD_PATIENCE_MS does it load the value itself. The least recently used beyond `keep` go.
  *
  * @example
  * const manifests = new IsolateValues<Manifest>();
@@ -27,7 +31,8 @@ interface Entry<V> {
  */
 export class IsolateValues<V> {
   private readonly entries = new Map<string, Entry<V>>();
-  private readonly refreshing = new Map<string, number>();
+  /** When the load under way of each key started. */
+  private readonly refreshing = new Map<string, { since: number; load: number }>();
   private clock = 0;
 
   constructor(
@@ -44,22 +49,28 @@ export class IsolateValues<V> {
 
   /**
    * The value of `key`: the stored one while younger than `maxAgeMs` (or while another request
-   * refreshes it), else loaded by this request. A failed load stores nothing and throws.
+   * refreshes it), the one another request is loading once it arrives, else loaded by this
+   * request. A failed load stores nothing and throws. `maxAgeMs: 0` always reads afresh.
    */
   async get(key: string, load: () => Promise<V>, o: { maxAgeMs?: number } = {}): Promise<V> {
-    const at = this.now();
-    const entry = this.entries.get(key);
-    if (entry) {
-      const maxAge = o.maxAgeMs ?? Infinity;
-      const since = this.refreshing.get(key);
-      // Stale while another request refreshes it, unless the caller asks for a fresh read (0).
-      if (at - entry.at < maxAge || (maxAge > 0 && since !== undefined && at - since < REFRESH_PATIENCE_MS)) {
+    const maxAge = o.maxAgeMs ?? Infinity;
+    const asked = ++this.clock;
+    for (;;) {
+      const at = this.now();
+      const entry = this.entries.get(key);
+      const since = this.refreshing.get(key)?.since;
+      const loading = maxAge > 0 && since !== undefined && at - since < LOAD_PATIENCE_MS;
+      // Fresh; or stale while another request refreshes it (unless the caller asks for a fresh read, 0).
+      if (entry && (at - entry.at < maxAge || loading || entry.stamp > asked)) {
         this.touch(key, entry);
         return entry.value;
       }
+      if (!loading) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
+    const at = this.now();
     const started = ++this.clock;
-    this.refreshing.set(key, at);
+    this.refreshing.set(key, { since: at, load: started });
     try {
       const value = await load();
       const stored = this.entries.get(key);
@@ -67,7 +78,7 @@ export class IsolateValues<V> {
       this.set(key, value, at);
       return value;
     } finally {
-      if (this.refreshing.get(key) === at) this.refreshing.delete(key);
+      if (this.refreshing.get(key)?.load === started) this.refreshing.delete(key);
     }
   }
 

@@ -91,8 +91,9 @@ export class Engines {
     return this.ort.get(key, () => createRemoteOrtEngine(runtime, key, model));
   }
 
-  coreFor(key: string, model: ModelVersion): Promise<Engine> {
-    return this.core.get(key, async () => createCoreEngine(model, await this.coreBackend?.()));
+  coreFor(key: string, model: ModelVersion): Promise<Engine> | Engine {
+    // Synchronously when kept: a prediction does not wait on a promise to find its engine.
+    return this.core.peek(key) ?? this.core.get(key, async () => createCoreEngine(model, await this.coreBackend?.()));
   }
 
   /**

@@ -254,7 +254,7 @@ export class ModelCatalog {
   async bundledVersion(name: string): Promise<ModelVersion> {
     const model = this.bundledModels.get(name);
     if (!model) throw new Error(`no bundled model named '${name}'`);
-    return this.bundled.get(name, () => loadBundled(model));
+    return this.bundled.peek(name) ?? this.bundled.get(name, () => loadBundled(model));
   }
 
   /** A model's manifest, re-read at most every `refreshMs` (a failed read stores nothing: the next request tries again). */

@@ -302,10 +302,11 @@ export type Workers = 'main' | 'main+onnxruntime' | 'onnxruntime';
 
 /**
  * The bundle served by workerd alone on a free port of 127.0.0.1. `v8Flags` go to V8 (e.g. a heap
- * limit, as an isolate in production has one). The onnxruntime Worker runs beside the main one
- * unless the mode is `core` (which never calls it), so a cold start measures what it needs.
+ * limit, as an isolate in production has one); `serveArgs` go to `workerd serve` (e.g. `--inspector-addr`).
+ * The onnxruntime Worker runs beside the main one unless the mode is `core` (which never calls it), so
+ * a cold start measures what it needs.
  */
-export async function startWorkerd(bundle: Bundle, mode: EngineMode, v8Flags: string[] = [], workers: Workers = mode === 'core' ? 'main' : 'main+onnxruntime'): Promise<RunningWorker> {
+export async function startWorkerd(bundle: Bundle, mode: EngineMode, v8Flags: string[] = [], workers: Workers = mode === 'core' ? 'main' : 'main+onnxruntime', serveArgs: string[] = []): Promise<RunningWorker> {
   const port = await freePort();
   const config = join(bundle.dir, `workerd-${mode}-${port}.capnp`);
   const modules = (w: WorkerBundle) => w.modules.map((m) => `(name = "${m.name}", ${m.kind} = embed "${w.folder}/${m.name}")`).join(', ');
@@ -331,7 +332,7 @@ const onnxruntime :Workerd.Worker = (
 );
 `,
   );
-  const child = spawn(WORKERD, ['serve', config], { cwd: bundle.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(WORKERD, ['serve', config, ...serveArgs], { cwd: bundle.dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
