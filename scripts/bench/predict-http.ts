@@ -2,14 +2,17 @@
  * Benchmark section "predict-http": the Worker as a client sees it, on a local workerd.
  *
  * 1. Throughput: requests/s and p50/p99 latency of POST /v1/predict against GET /healthz on the same
- *    warm worker (a bounded load generator, autocannon, on 127.0.0.1), printed as ratios.
- * 2. Cold start: a fresh workerd process (a fresh isolate) per sample, for each engine mode: the CPU
+ *    warm main Worker, core engine (a bounded load generator, autocannon, on 127.0.0.1), printed as ratios.
+ * 2. Cold start: a fresh workerd process (fresh isolates) per sample, for each engine mode: the CPU
  *    its start costs (script and WebAssembly compilation), then the wall time and CPU of its first
- *    answered prediction, and the CPU onnxruntime's background set-up costs afterwards. CPU is read
- *    from /proc (Linux): the isolate's thread, and all threads (V8 compiles on helper threads).
+ *    answered prediction, and the CPU spent in the background afterwards. `core` runs the main Worker
+ *    alone (it never calls onnxruntime); the onnxruntime modes run it with the onnxruntime Worker
+ *    bound; the onnxruntime Worker's own start is measured alone. CPU is read from /proc (Linux): the
+ *    isolates' thread, and all threads (V8 compiles on helper threads).
  *
- * The worker is the real bundle (`wrangler deploy --dry-run`) run by workerd directly, without R2
- * (it serves the bundled model) and without wrangler's proxy in front, so nothing else is measured.
+ * The Workers are the real bundles (`wrangler deploy --dry-run` of wrangler.toml and
+ * functions/onnxruntime/wrangler.toml) run by workerd directly, without R2 (the bundled model is
+ * served) and without wrangler's proxy in front, so nothing else is measured.
  *
  * Standalone: `npm run bench:predict-http [-- --seconds 5 --connections 8 --samples 5 --png]`
  * (`--png` posts a 28x28 PNG instead of JSON pixels: for builds with src/image wired).
