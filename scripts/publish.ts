@@ -21,6 +21,7 @@ import { Command } from 'commander';
 import { Miniflare } from 'miniflare';
 import * as ort from 'onnxruntime-node';
 import { createClient } from '../client/index.ts';
+import { LocalOnnxRuntime } from '../functions/inference/local-onnxruntime.ts';
 import type { OrtApi } from '../functions/inference/ort-engine.ts';
 import { DEFAULT_MODEL } from '../functions/limits.ts';
 import { describeOnnx, metricsOf, type ModelCard } from '../functions/models/model.ts';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const bytes = new Uint8Array(readFileSync(path));
 
   try {
-    await checkModel(ort as unknown as OrtApi, bytes);
+    await checkModel(new LocalOnnxRuntime(() => ort as unknown as OrtApi), bytes);
   } catch (e) {
     fail(`${path} cannot be published: ${(e as Error).message}`);
   }

@@ -11,6 +11,7 @@ import { MAX_JSON_BYTES, MAX_MODEL_UPLOAD_BYTES, MAX_NOTE_CHARS } from '../limit
 import { describeOnnx, metricsOf } from '../models/model.ts';
 import { unknownModel, unknownModelHook } from '../models/route.ts';
 import { judgeUpload } from '../models/upload-gate.ts';
+import { requireOnnxRuntime } from '../inference/engines.ts';
 import { checkModel } from '../models/verify.ts';
 import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../training/dead-letters.ts';
 import { sendTrainingMessage } from '../training/message.ts';
@@ -50,7 +51,7 @@ export function adminRoute(deps: AppDeps) {
   const registryOf = async (env: Bindings | undefined, name: string) => {
     if (!(await deps.catalog.exists(name, registrySource(env)))) throw unknownModel(name);
     if (!env?.MODELS) throw new ApiError(503, 'registry_unavailable', 'this deployment has no model registry (the MODELS bucket)');
-    return new ModelRegistry(env.MODELS, name, { verify: (bytes) => checkModel(deps.engines.onnxruntime(), bytes) });
+    return new ModelRegistry(env.MODELS, name, { verify: (bytes) => checkModel(requireOnnxRuntime(env.ONNXRUNTIME), bytes) });
   };
 
   return app

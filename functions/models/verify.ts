@@ -1,5 +1,5 @@
 import { importOnnx } from '../../src/onnx/import.ts';
-import type { OrtApi } from '../inference/ort-engine.ts';
+import type { OnnxRuntimeService } from '../inference/onnxruntime-service.ts';
 import { PIXELS } from '../limits.ts';
 import { describeOnnx } from './model.ts';
 
@@ -16,9 +16,9 @@ const AGREEMENT = 1e-4;
  * same answer. Throws an Error naming the first check that failed.
  *
  * @example
- * await checkModel(engines.ort(), bytes); // the registry's `verify`
+ * await checkModel(env.ONNXRUNTIME, bytes); // the registry's `verify`
  */
-export async function checkModel(ort: OrtApi, bytes: Uint8Array): Promise<void> {
+export async function checkModel(ort: OnnxRuntimeService, bytes: Uint8Array): Promise<void> {
   let inputShape: number[];
   try {
     inputShape = describeOnnx(bytes).inputShape;
@@ -31,21 +31,11 @@ export async function checkModel(ort: OrtApi, bytes: Uint8Array): Promise<void> 
   const probe = new Float32Array(PIXELS);
   for (let i = 0; i < PIXELS; i++) probe[i] = ((i * 37) % 101) / 100; // any fixed input with some ink
 
-  let session: Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
-  try {
-    session = await ort.InferenceSession.create(bytes);
-  } catch (e) {
-    throw new Error(`it does not load in onnxruntime: ${(e as Error).message}`);
+  const probed = await ort.probe(bytes, probe, inputShape);
+  if ('failed' in probed) {
+    throw new Error(probed.failed === 'load' ? `it does not load in onnxruntime: ${probed.message}` : `onnxruntime cannot run it on one image: ${probed.message}`);
   }
-  let fromOrt: Float32Array;
-  try {
-    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', probe, [1, ...inputShape]) });
-    fromOrt = Float32Array.from(result[session.outputNames[0]].data as Float32Array);
-  } catch (e) {
-    throw new Error(`onnxruntime cannot run it on one image: ${(e as Error).message}`);
-  } finally {
-    await session.release();
-  }
+  const fromOrt = probed.output;
   if (fromOrt.length !== OUTPUTS || !fromOrt.every(Number.isFinite)) {
     throw new Error(`it answers ${fromOrt.length} values${fromOrt.every(Number.isFinite) ? '' : ' (not all finite)'}; a digits model answers ${OUTPUTS}`);
   }
