@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv } from '../context.ts';
 import { registrySource } from '../context.ts';
 import { mediaType, readBody } from '../http/body.ts';
 import { formatIssues, parseJson } from '../http/json.ts';
+import { allowHeader, refuseOtherMethods } from '../http/methods.ts';
 import { ApiApp } from '../http/openapi.ts';
 import { parseEngineMode } from '../inference/engines.ts';
 import { MAX_INFER_BYTES } from '../limits.ts';
@@ -113,13 +114,8 @@ export function inferenceRoute(deps: AppDeps) {
 
   // The protocol's paths answer in its error shape also when nothing serves them.
   app.get('/v2/', (c) => c.json({ name: SERVER.name, version: SERVER.version, extensions: EXTENSIONS }, 200));
-  for (const [path, allowed] of [
-    ['/v2', 'GET'], ['/v2/health/live', 'GET'], ['/v2/health/ready', 'GET'],
-    ['/v2/models/:name', 'GET'], ['/v2/models/:name/versions/:version', 'GET'], ['/v2/models/:name/ready', 'GET'],
-    ['/v2/models/:name/versions/:version/ready', 'GET'], ['/v2/models/:name/infer', 'POST'], ['/v2/models/:name/versions/:version/infer', 'POST'],
-  ] as const) {
-    app.all(path, (c) => c.json(inferenceErrorBody(`${c.req.method} is not allowed on ${new URL(c.req.url).pathname}; use ${allowed}`), 405, { Allow: allowed === 'GET' ? 'GET, HEAD, OPTIONS' : 'POST, OPTIONS' }));
-  }
+  refuseOtherMethods(app, (allowed) => (c) =>
+    c.json(inferenceErrorBody(`${c.req.method} is not allowed on ${new URL(c.req.url).pathname}; use ${allowed.join(' or ')}`), 405, { Allow: allowHeader(allowed) }));
   app.all('/v2/*', (c) => c.json(inferenceErrorBody(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   return routes;
 }
