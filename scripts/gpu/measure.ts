@@ -1,15 +1,15 @@
 /**
- * Measurements of the core's training on a backend, shared by scripts/gpu-bench.ts (CPU against
- * GPU, here or anywhere) and scripts/gpu-check.ts (the device check): training throughput, kernel
+ * Measurements of the core's training on a backend, shared by scripts/gpu/bench.ts (CPU against
+ * GPU, here or anywhere) and scripts/gpu/check.ts (the device check): training throughput, kernel
  * rates and per-layer times of the WebGPU backend.
  */
-import type { Backend } from '../src/nn/backend/backend.ts';
-import type { WebGpuBackend } from '../src/nn/backend/webgpu/index.ts';
-import { Loss } from '../src/nn/loss.ts';
-import { Network, type NetworkSpec } from '../src/nn/network.ts';
-import { createOptimizer } from '../src/nn/optimizers/optimizer.ts';
-import { Rng } from '../src/nn/rng.ts';
-import { Trainer, oneHot } from '../src/nn/train.ts';
+import type { Backend } from '../../src/nn/backend/backend.ts';
+import type { WebGpuBackend } from '../../src/nn/backend/webgpu/index.ts';
+import { Loss } from '../../src/nn/loss.ts';
+import { Network, type NetworkSpec } from '../../src/nn/network.ts';
+import { createOptimizer } from '../../src/nn/optimizers/optimizer.ts';
+import { Rng } from '../../src/nn/rng.ts';
+import { Trainer, oneHot } from '../../src/nn/train.ts';
 
 export interface ThroughputOptions {
   batch: number;
