@@ -51,7 +51,7 @@ async function agreement(gpu: Backend, spec: NetworkSpec, n: number): Promise<{ 
     net.backward(grad, from);
     const out = new Map<string, Float32Array>([['output', Float32Array.from(await B.read(y))]]);
     for (const { name, param } of net.params()) out.set(`${name}.grad`, Float32Array.from(await B.read(param.grad)));
-    for (const { name, buffer } of net.state()) out.set(name, Float32Array.from(await B.read(buffer.value)));
+    for (const { name, state } of net.state()) out.set(name, Float32Array.from(await B.read(state.value)));
     return out;
   };
   const c = await run(new CpuBackend('float32'));

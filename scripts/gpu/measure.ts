@@ -10,18 +10,13 @@ import { Network, type NetworkSpec } from '../../src/nn/network.ts';
 import { createOptimizer } from '../../src/nn/optimizers/optimizer.ts';
 import { Rng } from '../../src/nn/rng.ts';
 import { Trainer, oneHot } from '../../src/nn/train.ts';
+import { median } from '../../src/util/stats.ts';
 
 export interface ThroughputOptions {
   batch: number;
   batches: number;
   repeats: number;
   warmup?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function batchData(net: Network, n: number, seed: number): { x: Float32Array; t: Float32Array } {

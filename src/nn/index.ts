@@ -3,6 +3,7 @@
  * Web-standard APIs only: it runs unchanged in Node, a browser and a Cloudflare Worker.
  */
 export * from './backend/backend.ts';
+export { BatchTensors } from './backend/batch-tensors.ts';
 export { CpuBackend, CpuTensor } from './backend/cpu/cpu-backend.ts';
 export { createCpuBackend, createWasmBackend, type CpuBackendOptions } from './backend/cpu/create.ts';
 export { WasmBackend, WasmTensor } from './backend/cpu/wasm-backend.ts';
@@ -13,6 +14,7 @@ export * from './loss.ts';
 export * from './metrics.ts';
 export * from './network.ts';
 export * from './neuron.ts';
+export * from './pictures.ts';
 export * from './optimizers/optimizer.ts';
 export * from './optimizers/schedule.ts';
 export * from './presets.ts';

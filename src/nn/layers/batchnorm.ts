@@ -1,6 +1,6 @@
 import type { Tensor } from '../backend/backend.ts';
 import type { Rng } from '../rng.ts';
-import { Layer, type Buffer, type ForwardOptions, type LayerSpec, type Param } from './layer.ts';
+import { Layer, type StateTensor, type ForwardOptions, type LayerSpec, type Param } from './layer.ts';
 
 /**
  * Batch normalisation (Ioffe & Szegedy 2015) per channel: over [N, C] for dense activations and
@@ -11,8 +11,8 @@ export class BatchNorm extends Layer {
   readonly type = 'batchnorm';
   gamma!: Param;
   beta!: Param;
-  runningMean!: Buffer;
-  runningVar!: Buffer;
+  runningMean!: StateTensor;
+  runningVar!: StateTensor;
   private x: Tensor | null = null;
   private mean: Tensor | null = null;
   private invStd: Tensor | null = null;
@@ -70,7 +70,7 @@ export class BatchNorm extends Layer {
   override params(): Param[] {
     return [this.gamma, this.beta];
   }
-  override state(): Buffer[] {
+  override state(): StateTensor[] {
     return [this.runningMean, this.runningVar];
   }
 

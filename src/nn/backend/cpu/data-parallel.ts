@@ -1,4 +1,5 @@
 import type { Tensor } from '../backend.ts';
+import { BatchTensors } from '../batch-tensors.ts';
 import { Dense } from '../../layers/dense.ts';
 import type { Param } from '../../layers/layer.ts';
 import { Network, type NetworkSpec } from '../../network.ts';
@@ -321,7 +322,7 @@ export class DataParallelTrainer implements StepTrainer {
   private readonly ctrl: Int32Array;
   private readonly lrSlot: Float64Array;
   private readonly sums: Array<{ loss: Tensor; correct: Tensor }>;
-  private readonly targets = new Map<number, Tensor>();
+  private readonly targets: BatchTensors;
 
   /** `local` is replica 0, over `net` itself; `reports` are every replica's, in order (local first). */
   constructor(
@@ -333,6 +334,7 @@ export class DataParallelTrainer implements StepTrainer {
     this.lrSlot = new Float64Array(local.control, LR_BYTE, 1);
     const B = net.backend as WasmBackend;
     this.sums = reports.map((r) => ({ loss: B.tensorAt(r.lossSum, [1]), correct: B.tensorAt(r.correct, [1]) }));
+    this.targets = new BatchTensors(net.backend, [net.outputSize]);
     local.connect(reports);
   }
 
@@ -341,9 +343,7 @@ export class DataParallelTrainer implements StepTrainer {
   }
 
   targetTensor(n: number): Tensor {
-    let t = this.targets.get(n);
-    if (!t) this.targets.set(n, (t = this.net.backend.tensor([n, this.net.outputSize])));
-    return t;
+    return this.targets.get(n);
   }
 
   /** One update from a batch already in the shared memory (tensors of `net.backend`). */
