@@ -12,8 +12,8 @@ import { describeOnnx, metricsOf } from '../models/model.ts';
 import { unknownModel, unknownModelHook } from '../models/route.ts';
 import { judgeUpload } from '../models/upload-gate.ts';
 import { checkModel } from '../models/verify.ts';
-import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../training/dead-letters.ts';
-import { sendTrainingMessage } from '../training/message.ts';
+import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../queue/dead-letters.ts';
+import { sendTrainingMessage } from '../queue/message.ts';
 import { requireAdmin } from './auth.ts';
 import { getAdminModel, listDeadLetters as listRoute, promote, PromoteBody, publish, replayDeadLetter, rollback } from './spec.ts';
 

@@ -8,7 +8,7 @@ export { CpuBackend, CpuTensor } from './backend/cpu/cpu-backend.ts';
 export { createCpuBackend, createWasmBackend, type CpuBackendOptions } from './backend/cpu/create.ts';
 export { WasmBackend, WasmTensor } from './backend/cpu/wasm-backend.ts';
 export { kernelFile, relaxedSimdSupported, type KernelVariant } from './backend/cpu/wasm-kernels.ts';
-export { DataParallelTrainer, Replica, type ReplicaInit, type ReplicaReport } from './backend/cpu/data-parallel.ts';
+export { ReplicaCoordinator, Replica, type ReplicaInit, type ReplicaReport } from './parallel/data-parallel.ts';
 export * from './layers/index.ts';
 export * from './loss.ts';
 export * from './metrics.ts';

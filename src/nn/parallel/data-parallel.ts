@@ -1,12 +1,12 @@
-import type { Tensor } from '../backend.ts';
-import { BatchTensors } from '../batch-tensors.ts';
-import { Dense } from '../../layers/dense.ts';
-import type { Param } from '../../layers/layer.ts';
-import { Network, type NetworkSpec } from '../../network.ts';
-import { createOptimizer, type Optimizer, type OptimizerName } from '../../optimizers/optimizer.ts';
-import { stepFromHost, Trainer, type StepTrainer, type TrainerOptions } from '../../train.ts';
-import { createWasmBackend } from './create.ts';
-import type { WasmBackend, WasmTensor } from './wasm-backend.ts';
+import type { Tensor } from '../backend/backend.ts';
+import { BatchTensors } from '../backend/batch-tensors.ts';
+import { Dense } from '../layers/dense.ts';
+import type { Param } from '../layers/layer.ts';
+import { Network, type NetworkSpec } from '../network.ts';
+import { createOptimizer, type Optimizer, type OptimizerName } from '../optimizers/optimizer.ts';
+import { stepFromHost, Trainer, type StepTrainer, type TrainerOptions } from '../train.ts';
+import { createWasmBackend } from '../backend/cpu/create.ts';
+import type { WasmBackend, WasmTensor } from '../backend/cpu/wasm-backend.ts';
 
 /**
  * Data-parallel training over one shared WebAssembly memory: every replica (one per thread)
@@ -24,7 +24,7 @@ import type { WasmBackend, WasmTensor } from './wasm-backend.ts';
  * summation order.
  *
  * The coordinating thread is replica 0 (it trains on the first rows itself); the others run in
- * threads the host starts (Node: scripts/lib/parallel-trainer.ts). Only Web-standard APIs here:
+ * threads the host starts (Node: scripts/lib/replica-threads.ts). Only Web-standard APIs here:
  * Atomics over SharedArrayBuffers. Atomics.wait blocks, so the coordinator runs where blocking
  * is allowed: Node's main thread or a Web Worker, not a browser's main thread.
  *
@@ -312,11 +312,11 @@ export function sliceOf(size: number, r: number, replicas: number): { start: num
  * gathers the replicas' loss and accuracy.
  *
  * @example
- * // scripts/lib/parallel-trainer.ts starts the worker threads in Node
- * const { net, trainer } = await createParallelTrainer(spec, { threads: 2, loss: 'xent', optimizer: 'momentum' });
+ * // scripts/lib/replica-threads.ts starts the worker threads in Node
+ * const { net, trainer } = await startReplicaThreads(spec, { threads: 2, loss: 'xent', optimizer: 'momentum' });
  * trainer.stepHost(x, t, 64, 0.1);
  */
-export class DataParallelTrainer implements StepTrainer {
+export class ReplicaCoordinator implements StepTrainer {
   steps = 0;
   private seen = 0;
   private readonly ctrl: Int32Array;

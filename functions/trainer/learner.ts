@@ -11,7 +11,7 @@ import { planFineTune, type FineTunePlan } from '../../src/online/plan.ts';
 import { ModelRegistry, RegistryError, type GateDecision, type Manifest, type ModelVersion, type ObjectStore } from '../../src/registry/index.ts';
 import { sha256Hex } from '../../src/util/sha256.ts';
 import { HELD_OUT_SHARE, REPLAY_PER_CLASS, VALIDATION_PER_CLASS } from '../limits.ts';
-import type { TrainingMessage } from '../training/message.ts';
+import type { TrainingMessage } from '../queue/message.ts';
 import { Inbox, type Batching, type Group } from './inbox.ts';
 import { Ledger, type Decided } from './ledger.ts';
 import { keys, ROUNDS_KEPT, type Round, type TrainerStorage } from './state.ts';
@@ -23,7 +23,7 @@ const STALE_RETRIES = 3;
 export const GROUP_ATTEMPTS = 4;
 
 /** What the trainer needs; the Durable Object wires the real ones, tests may wire others. */
-export interface TrainerDeps {
+export interface LearnerDeps {
   model: string;
   /** The registry's bucket (R2). */
   store: ObjectStore;
@@ -100,7 +100,8 @@ export interface TrainerStatus {
 }
 
 /**
- * Online training of one model (the Durable Object holds one per model name), one round at a time:
+ * The online learner of one model (the ModelTrainer Durable Object holds one per model name), one
+ * round at a time:
  * 1. `train` takes deliveries from the queue: those decided before are dropped (by storage AND by
  *    the manifest, so a crash between publishing and recording cannot decide one twice);
  *    corrections wait in the inbox for their batch; webhook deliveries make a round now;
@@ -118,10 +119,10 @@ export interface TrainerStatus {
  * Rounds never overlap: R2 and storage I/O let other calls interleave, so calls queue on a lock.
  *
  * @example
- * const trainer = new OnlineTrainer({ model: 'digits', store: env.MODELS, storage: ctx.storage, ... });
- * const report = await trainer.train(messages);
+ * const learner = new OnlineLearner({ model: 'digits', store: env.MODELS, storage: ctx.storage, ... });
+ * const report = await learner.train(messages);
  */
-export class OnlineTrainer {
+export class OnlineLearner {
   private queue: Promise<unknown> = Promise.resolve();
   private holdoutId: Promise<string> | null = null;
   private holdoutImages: Promise<Set<string>> | null = null;
@@ -129,7 +130,7 @@ export class OnlineTrainer {
   private readonly ledger: Ledger;
   readonly inbox: Inbox;
 
-  constructor(private readonly deps: TrainerDeps) {
+  constructor(private readonly deps: LearnerDeps) {
     this.now = deps.now ?? (() => new Date());
     this.ledger = new Ledger(deps.storage, this.now);
     this.inbox = new Inbox(deps.storage);
