@@ -3,8 +3,8 @@
  * with 413 before they are read whole: by Content-Length when given, else by counting the stream.
  */
 
-/** Pixels in one JSON prediction: a 28 x 28 image, row-major, ink high. */
-export const PIXELS = 784;
+/** Pixels in one JSON prediction: a 28 x 28 image, row-major, ink high (src/image/mnist.ts). */
+export { PIXELS } from '../src/image/mnist.ts';
 
 /**
  * Largest JSON body for /v1/predict: 64 KiB. 784 numbers written with 17 significant digits

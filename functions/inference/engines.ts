@@ -1,4 +1,4 @@
-import type { ModelVersion } from '../models/model.ts';
+import type { ServedModel } from '../models/model.ts';
 import type { Backend } from '../../src/nn/backend/backend.ts';
 import { createCpuBackend } from '../../src/nn/backend/cpu/create.ts';
 import { createCoreEngine } from './core-engine.ts';
@@ -53,12 +53,12 @@ export class Engines {
     return this.coreBackend ? this.coreBackend() : createCpuBackend({});
   }
 
-  /** onnxruntime, set up for this runtime (also what checks an uploaded model: models/verify.ts). */
+  /** onnxruntime, set up for this runtime (also what checks an uploaded model: src/models/check.ts). */
   onnxruntime(): OrtApi {
     return this.ortApi();
   }
 
-  async get(model: ModelVersion, mode: EngineMode, waitUntil: WaitUntil): Promise<Engine> {
+  async get(model: ServedModel, mode: EngineMode, waitUntil: WaitUntil): Promise<Engine> {
     // The bytes' hash too: a version name is never reused by the registry, but a wiped bucket starts again at v1.
     const key = `${model.name}@${model.version}#${model.sha256}`;
     if (mode === 'core') return this.coreFor(key, model);
@@ -74,11 +74,11 @@ export class Engines {
   }
 
   /** The onnxruntime engine of a version, created now if needed (tests and `onnxruntime` mode). */
-  ortFor(key: string, model: ModelVersion): Promise<Engine> {
+  ortFor(key: string, model: ServedModel): Promise<Engine> {
     return this.once(this.ort, key, () => this.createOrt(key, model));
   }
 
-  coreFor(key: string, model: ModelVersion): Promise<Engine> {
+  coreFor(key: string, model: ServedModel): Promise<Engine> {
     return this.once(this.core, key, async () => createCoreEngine(model, await this.coreBackend?.()));
   }
 
@@ -88,7 +88,7 @@ export class Engines {
    * core's copy of the weights is let go. Registered at once, so concurrent requests start it once.
    * A failure is logged and remembered: the core keeps answering for that version.
    */
-  private async warmOrt(key: string, model: ModelVersion): Promise<void> {
+  private async warmOrt(key: string, model: ServedModel): Promise<void> {
     const engine = this.once(this.ort, key, async () => {
       await new Promise((resolve) => setTimeout(resolve, 0));
       return this.createOrt(key, model);
@@ -101,7 +101,7 @@ export class Engines {
     }
   }
 
-  private async createOrt(key: string, model: ModelVersion): Promise<Engine> {
+  private async createOrt(key: string, model: ServedModel): Promise<Engine> {
     const engine = await createOrtEngine(this.ortApi(), model);
     this.ready.set(key, engine);
     return engine;

@@ -4,7 +4,8 @@ import {
 import { ApiError } from '../http/errors.ts';
 import { loadBundled, type BundledModel } from './bundled.ts';
 import type { BundledBytes } from './fork.ts';
-import { describeOnnx, type ModelInfo, type ModelVersion } from './model.ts';
+import { describeOnnx } from '../../src/models/describe.ts';
+import type { ModelInfo, ServedModel } from './model.ts';
 
 /** Where the current versions come from on one request: the R2 bucket (if bound) and how fresh to keep it. */
 export interface RegistrySource {
@@ -59,10 +60,10 @@ export type ModelDetails<Ids extends boolean = false> = ModelInfo & {
  */
 export class ModelCatalog {
   private readonly bundledModels = new Map<string, BundledModel>();
-  private readonly bundled = new Map<string, Promise<ModelVersion>>();
+  private readonly bundled = new Map<string, Promise<ServedModel>>();
   private readonly manifests = new Map<string, { at: number; manifest: Promise<Manifest> }>();
-  private readonly versions = new Map<string, Promise<ModelVersion | null>>();
-  private readonly lastServed = new Map<string, ModelVersion>();
+  private readonly versions = new Map<string, Promise<ServedModel | null>>();
+  private readonly lastServed = new Map<string, ServedModel>();
   private list: { at: number; models: Promise<ModelEntry[]> } | null = null;
   private lastList: ModelEntry[] = [];
 
@@ -129,7 +130,7 @@ export class ModelCatalog {
   }
 
   /** The current version of a model, with its bytes. */
-  async current(name: string, source: RegistrySource): Promise<ModelVersion> {
+  async current(name: string, source: RegistrySource): Promise<ServedModel> {
     let manifest: Manifest | null;
     try {
       manifest = source.bucket ? await this.manifest(name, source) : null;
@@ -145,7 +146,7 @@ export class ModelCatalog {
       version = this.serving(new ModelRegistry(source.bucket!, name), manifest);
       this.remember(key, version);
     }
-    let model: ModelVersion | null;
+    let model: ServedModel | null;
     try {
       model = await version;
     } catch (e) {
@@ -167,7 +168,7 @@ export class ModelCatalog {
    * @example
    * const model = await catalog.find('digits', 'v3', source); // null: no v3
    */
-  async find(name: string, version: string | undefined, source: RegistrySource): Promise<ModelVersion | null> {
+  async find(name: string, version: string | undefined, source: RegistrySource): Promise<ServedModel | null> {
     if (this.has(name)) {
       if (version === undefined) return this.current(name, source);
       const bundled = await this.bundledVersion(name);
@@ -240,7 +241,7 @@ export class ModelCatalog {
   }
 
   /** The current version's bytes, or its nearest intact ancestor's (null when none is intact). */
-  private async serving(registry: ModelRegistry, manifest: Manifest): Promise<ModelVersion | null> {
+  private async serving(registry: ModelRegistry, manifest: Manifest): Promise<ServedModel | null> {
     const served = await registry.serving(manifest);
     if (!served) {
       console.error(`model registry: no intact version of '${registry.name}' (current ${manifest.current}); serving the bundled model`);
@@ -252,13 +253,13 @@ export class ModelCatalog {
   }
 
   /** What a model serves when its registry has nothing to serve: its bundled model; a personal model has none (503). */
-  private fallback(name: string): Promise<ModelVersion> {
+  private fallback(name: string): Promise<ServedModel> {
     if (this.has(name)) return this.bundledVersion(name);
     return Promise.reject(new ApiError(503, 'model_unavailable', `model '${name}' has no version to serve yet; try again shortly`, { 'Retry-After': '5' }));
   }
 
   /** A bundled model's own version (what it serves while its registry has none). */
-  bundledVersion(name: string): Promise<ModelVersion> {
+  bundledVersion(name: string): Promise<ServedModel> {
     let v = this.bundled.get(name);
     if (!v) {
       const model = this.bundledModels.get(name);
@@ -284,7 +285,7 @@ export class ModelCatalog {
   }
 
   /** A version's bytes, loaded once for concurrent requests and kept (a failed load is tried again next time). */
-  private async cached(key: string, load: () => Promise<ModelVersion | null>): Promise<ModelVersion | null> {
+  private async cached(key: string, load: () => Promise<ServedModel | null>): Promise<ServedModel | null> {
     let version = touch(this.versions, key);
     if (!version) {
       version = load();
@@ -297,7 +298,7 @@ export class ModelCatalog {
   }
 
   /** Keeps the `keep` most recently used versions' bytes; the others are dropped (their engines go with them). */
-  private remember(key: string, version: Promise<ModelVersion | null>): void {
+  private remember(key: string, version: Promise<ServedModel | null>): void {
     this.versions.set(key, version);
     while (this.versions.size > this.keep) this.versions.delete(this.versions.keys().next().value!);
   }

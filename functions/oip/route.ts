@@ -8,7 +8,7 @@ import { allowHeader, refuseOtherMethods } from '../http/methods.ts';
 import { ApiApp } from '../http/openapi.ts';
 import { parseEngineMode } from '../inference/engines.ts';
 import { MAX_INFER_BYTES } from '../limits.ts';
-import type { ModelVersion } from '../models/model.ts';
+import type { ServedModel } from '../models/model.ts';
 import { executionContext } from '../predict/route.ts';
 import { SERVER } from '../server.ts';
 import { InferenceError, inferenceErrorBody, onInferenceError } from './errors.ts';
@@ -46,7 +46,7 @@ export function inferenceRoute(deps: AppDeps) {
   app.onError(onInferenceError);
 
   /** The version a path names (the current one without `version`): 404 when there is none. */
-  const modelOf = async (c: Context<AppEnv>, name: string, version?: string): Promise<ModelVersion> => {
+  const modelOf = async (c: Context<AppEnv>, name: string, version?: string): Promise<ServedModel> => {
     const model = await deps.catalog.find(name, version, registrySource(c.env));
     if (model) return model;
     if (version === undefined || !(await deps.catalog.find(name, undefined, registrySource(c.env)))) throw unknownModel(name);
@@ -121,7 +121,7 @@ export function inferenceRoute(deps: AppDeps) {
 }
 
 /** The tensors of a version's ONNX graph, read once. */
-function tensors(model: ModelVersion) {
+function tensors(model: ServedModel) {
   let t = tensorsOf.get(model.bytes);
   if (!t) {
     t = modelTensors(model.bytes);

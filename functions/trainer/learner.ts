@@ -4,7 +4,7 @@ import { Rng } from '../../src/nn/rng.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
 import { importOnnx } from '../../src/onnx/import.ts';
 import {
-  answersOf, DEFAULT_GATE, fineTune, flopsWithin, GATE_TEST, holdOut, judge, RECORD_BYTES, ReplayBuffer, scoreOf, unpackExamples, ValidationShare,
+  answersOf, DEFAULT_GATE, fineTune, flopsWithin, GATE_TEST, holdOut, judge, PIXELS, RECORD_BYTES, ReplayBuffer, scoreOf, unpackExamples, ValidationShare,
   type Answers, type Comparison, type Example, type FineTuneResult, type GatePolicy, type GateVerdict, type Holdout,
 } from '../../src/online/index.ts';
 import { planFineTune, type FineTunePlan } from '../../src/online/plan.ts';
@@ -39,7 +39,7 @@ export interface LearnerDeps {
   replaySeed: () => Promise<Example[]>;
   /** A fresh core backend per round (the WASM kernels in a Worker): its memory goes with the round. */
   backend: () => Promise<Backend>;
-  /** Proves a candidate loads where it will be served (models/verify.ts checkModel over onnxruntime). */
+  /** Proves a candidate loads where it will be served (src/models/check.ts checkModel over onnxruntime). */
   verify: (bytes: Uint8Array) => Promise<void>;
   /** TRAIN_CPU_BUDGET_MS, and the measured training rate that converts it to FLOPs. */
   budgetMs: number;
@@ -430,9 +430,9 @@ export class OnlineLearner {
   private holdoutSet(): Promise<Set<string>> {
     this.holdoutImages ??= this.deps.holdout().then((h) => {
       const set = new Set<string>();
-      const bytes = new Uint8Array(784);
+      const bytes = new Uint8Array(PIXELS);
       for (let i = 0; i < h.n; i++) {
-        for (let j = 0; j < 784; j++) bytes[j] = Math.round(h.x[i * 784 + j] * 255);
+        for (let j = 0; j < PIXELS; j++) bytes[j] = Math.round(h.x[i * PIXELS + j] * 255);
         set.add(imageKey(bytes));
       }
       return set;

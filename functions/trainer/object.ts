@@ -15,7 +15,7 @@ import {
   DEFAULT_VERSION_RETENTION_DAYS, MAX_CORRECTIONS_PER_ROUND, RETENTION_EVERY_MS, TRAIN_FLOPS_PER_CPU_MS,
 } from '../limits.ts';
 import { firstVersion, type BundledBytes } from '../models/fork.ts';
-import { checkModel } from '../models/verify.ts';
+import { checkModel } from '../../src/models/check.ts';
 import { recordFailure, storeDeadLetter } from '../queue/dead-letters.ts';
 import type { TrainingMessage } from '../queue/message.ts';
 import { numberVar } from '../vars.ts';

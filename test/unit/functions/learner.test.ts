@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web/wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkModel } from '../../../functions/models/verify.ts';
+import { checkModel } from '../../../src/models/check.ts';
 import type { TrainingMessage } from '../../../functions/queue/message.ts';
 import { readExamples, readHoldout } from '../../../functions/trainer/sets.ts';
 import { MemoryStorage, type Applied } from '../../../functions/trainer/state.ts';

@@ -1,7 +1,22 @@
-import { importOnnx } from '../../src/onnx/import.ts';
-import type { OrtApi } from '../inference/ort-engine.ts';
-import { PIXELS } from '../limits.ts';
-import { describeOnnx } from './model.ts';
+import { PIXELS } from '../image/mnist.ts';
+import { importOnnx } from '../onnx/import.ts';
+import { describeOnnx } from './describe.ts';
+
+/**
+ * What checkModel needs of onnxruntime (onnxruntime-web in the Worker, onnxruntime-node in
+ * scripts/publish.ts): a session from bytes, and float32 tensors.
+ */
+export interface OnnxRuntime {
+  InferenceSession: { create(bytes: Uint8Array): Promise<OnnxSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+}
+
+interface OnnxSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, never>): Promise<Record<string, { data: unknown }>>;
+  release(): Promise<void>;
+}
 
 /** Classes a served model must output: the ten digits. */
 export const OUTPUTS = 10;
@@ -18,7 +33,7 @@ const AGREEMENT = 1e-4;
  * @example
  * await checkModel(engines.ort(), bytes); // the registry's `verify`
  */
-export async function checkModel(ort: OrtApi, bytes: Uint8Array): Promise<void> {
+export async function checkModel(ort: OnnxRuntime, bytes: Uint8Array): Promise<void> {
   let inputShape: number[];
   try {
     inputShape = describeOnnx(bytes).inputShape;
@@ -31,7 +46,7 @@ export async function checkModel(ort: OrtApi, bytes: Uint8Array): Promise<void> 
   const probe = new Float32Array(PIXELS);
   for (let i = 0; i < PIXELS; i++) probe[i] = ((i * 37) % 101) / 100; // any fixed input with some ink
 
-  let session: Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
+  let session: OnnxSession;
   try {
     session = await ort.InferenceSession.create(bytes);
   } catch (e) {
@@ -39,7 +54,7 @@ export async function checkModel(ort: OrtApi, bytes: Uint8Array): Promise<void> 
   }
   let fromOrt: Float32Array;
   try {
-    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', probe, [1, ...inputShape]) });
+    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', probe, [1, ...inputShape]) as never });
     fromOrt = Float32Array.from(result[session.outputNames[0]].data as Float32Array);
   } catch (e) {
     throw new Error(`onnxruntime cannot run it on one image: ${(e as Error).message}`);
