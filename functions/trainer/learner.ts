@@ -208,11 +208,7 @@ export class OnlineLearner {
       const parent = await this.loadParent(registry);
       const { manifest } = await registry.read();
       const before = await this.shareAnswers(parent.network);
-      const plan = (this.deps.plan ?? planFineTune)(parent.network);
-      const budgetFlops = flopsWithin(this.deps.budgetMs, this.deps.flopsPerMs);
-      const trained = batch.train.length
-        ? await fineTune(parent.network, batch.train, await this.replay(), { ...plan, maxFlops: budgetFlops, seed: batch.seed })
-        : null;
+      const { plan, budgetFlops, trained } = await this.fineTuneParent(parent, batch);
       const round: RoundState = { registry, manifest, parent, batch, group, report, started, plan: plan.layers, budgetFlops, trained, judged: null! };
       round.judged = await this.judgeCandidate(round, before);
       try {
@@ -226,6 +222,20 @@ export class OnlineLearner {
       if (batch.ids.length > 1 && trained?.steps) return this.split(round);
       return this.reject(round);
     }
+  }
+
+  /**
+   * Fine-tunes the parent's network in place into the candidate: the batch's training examples
+   * mixed with the replay buffer, by the plan for its architecture, within the CPU budget (no
+   * training when every example was a holdout copy).
+   */
+  private async fineTuneParent(parent: Parent, batch: Batch): Promise<{ plan: FineTunePlan; budgetFlops: number; trained: FineTuneResult | null }> {
+    const plan = (this.deps.plan ?? planFineTune)(parent.network);
+    const budgetFlops = flopsWithin(this.deps.budgetMs, this.deps.flopsPerMs);
+    const trained = batch.train.length
+      ? await fineTune(parent.network, batch.train, await this.replay(), { ...plan, maxFlops: budgetFlops, seed: batch.seed })
+      : null;
+    return { plan, budgetFlops, trained };
   }
 
   /** The examples of a round: unpacked, holdout images dropped, each delivery's share held out (the same every retry). */
