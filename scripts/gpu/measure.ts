@@ -122,7 +122,7 @@ export async function kernelRates(B: WebGpuBackend, scale: 'small' | 'large'): P
   const s = await timeGpu(B, () => B.mul(x, y, y), reps);
   rows.push({ kernel: `mul of ${(m / 1e6).toFixed(1)}M floats`, rate: `${((3 * 4 * m) / s / 1e9).toFixed(1)} GB/s`, ms: s * 1000 });
   const [gamma, beta, mean, invStd, rm, rv] = [1, 0, 0, 1, 0, 1].map((v) => B.tensor([32], new Array(32).fill(v)));
-  const bnTime = await timeGpu(B, () => B.batchNormTrain(x, gamma, beta, y, mean, invStd, rm, rv, 0.1, 1e-5, 784), reps);
+  const bnTime = await timeGpu(B, () => B.batchNormTrain({ x, gamma, beta, y, mean, invStd, runningMean: rm, runningVar: rv, momentum: 0.1, eps: 1e-5, inner: 784 }), reps);
   rows.push({ kernel: `batchNormTrain of ${(m / 1e6).toFixed(1)}M floats`, rate: `${((3 * 4 * m) / bnTime / 1e9).toFixed(1)} GB/s`, ms: bnTime * 1000 });
   for (const t of [x, w, y, dw, gamma, beta, mean, invStd, rm, rv]) B.dispose(t);
   return rows;

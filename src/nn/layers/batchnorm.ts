@@ -49,12 +49,12 @@ export class BatchNorm extends Layer {
     const B = this.backend;
     const y = B.view(this.buf('y', x.shape[0], this.outputShape), x.shape);
     if (opts.training) {
-      B.batchNormTrain(
-        x, this.gamma.value, this.beta.value, y, this.mean!, this.invStd!,
-        this.runningMean.value, this.runningVar.value, opts.statisticsMomentum ?? this.momentum, this.eps, this.inner,
-      );
+      B.batchNormTrain({
+        x, gamma: this.gamma.value, beta: this.beta.value, y, mean: this.mean!, invStd: this.invStd!,
+        runningMean: this.runningMean.value, runningVar: this.runningVar.value, momentum: opts.statisticsMomentum ?? this.momentum, eps: this.eps, inner: this.inner,
+      });
     } else {
-      B.batchNormInfer(x, this.gamma.value, this.beta.value, y, this.runningMean.value, this.runningVar.value, this.eps, this.inner);
+      B.batchNormInfer({ x, gamma: this.gamma.value, beta: this.beta.value, y, runningMean: this.runningMean.value, runningVar: this.runningVar.value, eps: this.eps, inner: this.inner });
     }
     this.x = x;
     return y;
@@ -63,7 +63,7 @@ export class BatchNorm extends Layer {
   backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     const B = this.backend;
     const dx = B.view(this.buf('dx', dy.shape[0], this.inputShape), dy.shape);
-    B.batchNormGrad(this.x!, dy, this.gamma.value, this.mean!, this.invStd!, dx, this.gamma.grad, this.beta.grad, this.inner);
+    B.batchNormGrad({ x: this.x!, dy, gamma: this.gamma.value, mean: this.mean!, invStd: this.invStd!, dx, dgamma: this.gamma.grad, dbeta: this.beta.grad, inner: this.inner });
     return needInputGrad ? dx : null;
   }
 
