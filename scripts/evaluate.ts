@@ -3,7 +3,8 @@
  * npm run evaluate -- <model.onnx>: accuracy of a model on the 10,000 MNIST test images, computed
  * twice, by the core (import) and by onnxruntime-node on the same bytes, with the confusion matrix;
  * then on the outside-MNIST digit set (data/digits: dev and test, by source and style), each image
- * through the Worker's preprocessing (src/image), again by both.
+ * through the Worker's preprocessing (src/image), again by both; then on MNIST test digits moved,
+ * scaled 3-8x and drawn on a canvas, on paper and inverted, through the same preprocessing.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -15,6 +16,7 @@ import type { ModelCard } from '../src/models/card.ts';
 import { round, sha256 } from './lib/model-card.ts';
 import { networkFlops } from '../src/nn/flops.ts';
 import { loadMnist } from './lib/mnist.ts';
+import { movedMnist, type MovedStyle } from './lib/online-sets.ts';
 import { digitSetPixels, loadDigitSet, OUTSIDE_MNIST_DATA, predictedDigits, tallyDigitSet, type Tally } from './lib/digit-set.ts';
 
 const program = new Command('npm run evaluate --')
@@ -22,13 +24,14 @@ const program = new Command('npm run evaluate --')
   .argument('<model>', 'the .onnx file')
   .option('--json', 'print the result as JSON')
   .option('--core-share <n>', 'run the core on every n-th image only (large models on a busy CPU); onnxruntime runs on all and gives the figures', (v) => Math.max(1, Math.floor(Number(v)) || 1), 1)
+  .option('--moved <n>', 'MNIST test digits to move, scale and draw each way (canvas, paper, inverted); 0 skips', (v) => Math.max(0, Math.floor(Number(v)) || 0), 1000)
   .option('--update-card', "write the outside-MNIST figures and MFLOP per prediction into the model's card (<model>.json beside it)")
   .showHelpAfterError();
 
 async function main(): Promise<void> {
   program.parse();
   const [path] = program.args;
-  const { json, updateCard, coreShare } = program.opts<{ json?: boolean; updateCard?: boolean; coreShare: number }>();
+  const { json, updateCard, coreShare, moved } = program.opts<{ json?: boolean; updateCard?: boolean; coreShare: number; moved: number }>();
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
@@ -69,6 +72,18 @@ async function main(): Promise<void> {
   const outsideMnist = tallyDigitSet(digits, predictedDigits(set.core, refused));
   const ortOutside = tallyDigitSet(digits, predictedDigits(set.viaOrt, refused));
 
+  // The same digits moved, scaled and drawn three ways: what the preprocessing must undo.
+  const movedMnistAccuracy: Record<string, { core: number; onnxruntime: number; total: number }> = {};
+  const first = Array.from({ length: Math.min(moved, test.n) }, (_, i) => i);
+  for (const style of moved ? (['canvas', 'paper', 'inverted'] as MovedStyle[]) : []) {
+    const drawn = movedMnist(test, first, 11, style);
+    const x = new Float32Array(drawn.length * 784);
+    drawn.forEach((d, k) => x.set(d.pixels, k * 784));
+    const r = await both(x, drawn.length);
+    const labels = Uint8Array.from(drawn, (d) => d.label);
+    movedMnistAccuracy[style] = { core: confusion(r.core, labels, 10).accuracy, onnxruntime: confusion(r.viaOrt, labels, 10).accuracy, total: drawn.length };
+  }
+
   const a = confusion(core, test.labels, 10);
   const b = confusion(viaOrt, test.labels, 10);
   const result = {
@@ -82,12 +97,15 @@ async function main(): Promise<void> {
     /** data/digits, by split, source and style (core; onnxruntime's overall figures beside). */
     outsideMnist,
     outsideMnistOnnxruntime: { dev: ortOutside.dev, test: ortOutside.test },
+    /** The first `--moved` MNIST test digits moved, scaled 3-8x, drawn each way (core and onnxruntime). */
+    movedMnist: movedMnistAccuracy,
   };
   if (updateCard) {
     const cardFile = path.replace(/\.onnx$/, '.json');
     const card = JSON.parse(readFileSync(cardFile, 'utf8')) as ModelCard;
     if (card.sha256 !== sha256(bytes)) fail(`${cardFile} describes another file (sha256 ${card.sha256})`);
     card.metrics.outsideMnist = Object.fromEntries(Object.entries(outsideMnist).map(([k, v]) => [k, { accuracy: round(v.accuracy, 6), right: v.right, total: v.total }]));
+    if (moved) card.metrics.movedMnist = Object.fromEntries(Object.entries(movedMnistAccuracy).map(([k, v]) => [k, { accuracy: round(v.core, 6), total: v.total }]));
     card.metrics.mflopsPerPrediction = round(networkFlops(network.spec()).total / 1e6, 3);
     card.data.outsideMnist ??= OUTSIDE_MNIST_DATA;
     writeFileSync(cardFile, JSON.stringify(card, null, 2) + '\n');
@@ -102,6 +120,8 @@ async function main(): Promise<void> {
   printConfusion(a);
   console.log(`outside MNIST (data/digits, ${digits.length} digits through the Worker's preprocessing, ${refused.reduce((a, b) => a + b, 0)} refused as no digit; onnxruntime: dev ${pct(ortOutside.dev.accuracy)}, test ${pct(ortOutside.test.accuracy)})`);
   printTallies(outsideMnist);
+  if (moved) console.log(`MNIST test digits moved and scaled 3-8x on a 280 x 280 image, the first ${first.length}, through the Worker's preprocessing (core; onnxruntime):`);
+  for (const [style, v] of Object.entries(movedMnistAccuracy)) console.log(`  ${style.padEnd(22)} ${pct(v.core).padStart(7)}  (${pct(v.onnxruntime)})`);
 }
 
 function printTallies(t: Record<string, Tally>): void {

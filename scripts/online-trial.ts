@@ -22,7 +22,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fail, runMain } from './lib/cli.ts';
 import { devVar } from './lib/dev-vars.ts';
-import { foreignDigits } from './lib/foreign-writer.ts';
+import { foreignDigits, WRITERS, type WriterName } from './lib/foreign-writer.ts';
 import { loadMnist } from './lib/mnist.ts';
 import { balancedIndices, movedMnist } from './lib/online-sets.ts';
 import { accuracyOf, adminModel, base64, deliver, waitForDecisions, waitForServed, type WorkerClient } from './lib/worker-client.ts';
@@ -32,6 +32,7 @@ const program = new Command('npx tsx scripts/online-trial.ts')
   .description('A foreign writer taught to a personal model through the public routes; poison sent alongside; figures to --out.')
   .option('--url <url>', 'a running Worker (npm start); default: start wrangler dev on fresh state')
   .option('--check <n>', 'other digits of the writer to measure on', '1200')
+  .option('--writer <name>', `the writer to teach (${Object.keys(WRITERS).join(', ')})`, 'continental')
   .option('--moved <n>', 'moved and scaled MNIST test digits to measure on', '1000')
   .option('--out <file>', 'machine-readable results', 'out/online-trial.json')
   .showHelpAfterError();
@@ -40,7 +41,8 @@ const DELIVERIES = 12;
 const PER_DELIVERY = 50;
 
 async function main(): Promise<void> {
-  const o = program.parse().opts<{ url?: string; check: string; moved: string; out: string }>();
+  const o = program.parse().opts<{ url?: string; check: string; moved: string; out: string; writer: string }>();
+  if (!(o.writer in WRITERS)) fail(`--writer must be one of ${Object.keys(WRITERS).join(', ')}`);
   const log = (line: string) => console.log(line);
   let server: DevServer | null = null;
   let w: WorkerClient;
@@ -55,17 +57,17 @@ async function main(): Promise<void> {
     w = { url: server.url, webhookSecret: secrets.WEBHOOK_SECRET, adminToken: secrets.ADMIN_TOKEN };
   }
   try {
-    await trial(w, { check: Number(o.check), moved: Number(o.moved), out: o.out }, log);
+    await trial(w, { check: Number(o.check), moved: Number(o.moved), out: o.out, writer: o.writer as WriterName }, log);
   } finally {
     await server?.stop();
   }
 }
 
-async function trial(w: WorkerClient, o: { check: number; moved: number; out: string }, log: (line: string) => void): Promise<void> {
+async function trial(w: WorkerClient, o: { check: number; moved: number; out: string; writer: WriterName }, log: (line: string) => void): Promise<void> {
   const t0 = Date.now();
-  const train = foreignDigits(DELIVERIES * PER_DELIVERY, 1);
-  const check = foreignDigits(o.check, 2);
-  const extra = foreignDigits(PER_DELIVERY, 3);
+  const train = foreignDigits(DELIVERIES * PER_DELIVERY, 1, o.writer);
+  const check = foreignDigits(o.check, 2, o.writer);
+  const extra = foreignDigits(PER_DELIVERY, 3, o.writer);
   const { train: mnistTrain, test } = loadMnist();
   const moved = movedMnist(test, balancedIndices(test, o.moved, 2000), 7);
   log(`sets: ${train.length} digits of the writer to send, ${check.length} others to measure on, ${moved.length} moved and scaled MNIST test digits (${((Date.now() - t0) / 1000).toFixed(0)} s)`);

@@ -6,7 +6,7 @@
 import type { LabelledImages } from '../../src/data/idx.ts';
 import { imageToMnist } from '../../src/image/index.ts';
 import { toBytes, type Example } from '../../src/online/example.ts';
-import { canvasRgba, enlarge, place, plane, pngRgba, rng } from './digit-synth.ts';
+import { canvasRgba, enlarge, inkToGray, place, plane, pngGray, pngRgba, rng } from './digit-synth.ts';
 import { foreignDigits, type WriterName } from './foreign-writer.ts';
 
 /** A labelled PNG and the 784 pixels the Worker makes of it. */
@@ -28,21 +28,28 @@ export function foreignSets(train: number, check: number, writer: WriterName = '
   return { train: foreignDigits(train, 1, writer).map(withPixels), check: foreignDigits(check, 2, writer).map(withPixels) };
 }
 
+/** How a moved digit is drawn: dark ink on a transparent canvas, on white paper, or light ink on black. */
+export type MovedStyle = 'canvas' | 'paper' | 'inverted';
+
 /**
- * MNIST digits `indices` of `set`, enlarged 3 to 8 times and placed anywhere on a 280 x 280 canvas
- * (dark ink, transparent background), as PNGs with the pixels the Worker makes of them.
+ * MNIST digits `indices` of `set`, enlarged 3 to 8 times and placed anywhere on a 280 x 280 image
+ * (`canvas`: dark ink, transparent background; `paper`: grey, dark ink on white; `inverted`: grey,
+ * white ink on black), as PNGs with the pixels the Worker makes of them.
  *
  * @example
  * const moved = movedMnist(test, range(0, 1000), 3);
  */
-export function movedMnist(set: LabelledImages, indices: readonly number[], seed: number): LabelledPng[] {
+export function movedMnist(set: LabelledImages, indices: readonly number[], seed: number, style: MovedStyle = 'canvas'): LabelledPng[] {
   const random = rng(seed);
   return indices.map((i) => {
     const digit = plane(28, 28);
     digit.data.set(set.pixels.subarray(i * 784, (i + 1) * 784));
     const big = enlarge(digit, 3 + random() * 5);
-    const canvas = place(big, 280, 280, Math.round(random() * (280 - big.width)), Math.round(random() * (280 - big.height)));
-    const png = pngRgba(280, 280, canvasRgba(canvas, [17, 17, 17]));
+    const ink = place(big, 280, 280, Math.round(random() * (280 - big.width)), Math.round(random() * (280 - big.height)));
+    const png =
+      style === 'canvas' ? pngRgba(280, 280, canvasRgba(ink, [17, 17, 17]))
+      : style === 'paper' ? pngGray(280, 280, inkToGray(ink, 1, 0.07))
+      : pngGray(280, 280, inkToGray(ink, 0, 1));
     return { label: set.labels[i], png, pixels: imageToMnist(png).pixels };
   });
 }

@@ -26,6 +26,8 @@ export interface ModelCard {
     validationAccuracy?: number | null;
     /** data/digits by split, source and style (canvas / paper), through the Worker's preprocessing. */
     outsideMnist?: Record<string, { accuracy: number; right: number; total: number }> | null;
+    /** MNIST test digits moved, scaled 3-8x and drawn on a canvas, on paper and inverted, through the Worker's preprocessing (`npm run evaluate`). */
+    movedMnist?: Record<string, { accuracy: number; total: number }>;
     /** Floating-point operations for one prediction (src/nn/flops.ts), in millions. */
     mflopsPerPrediction?: number;
     perClassAccuracy: number[];
