@@ -1,4 +1,5 @@
 import type { Engines } from './inference/engines.ts';
+import type { OnnxRuntimeService } from './inference/onnxruntime-service.ts';
 import { DEFAULT_MODEL_REFRESH_SECONDS } from './limits.ts';
 import type { ModelCatalog, RegistrySource } from './models/catalog.ts';
 import type { Holdout } from '../src/online/gate.ts';
@@ -26,8 +27,10 @@ export interface AppDeps {
 export interface Bindings {
   /** The model registry (R2), and the dead letters beside it. Absent: the bundled models are served. */
   MODELS?: ObjectStore & DeadLetterBucket;
-  /** `auto` | `onnxruntime` | `core` (inference/engines.ts). */
+  /** `core` | `onnxruntime` | `auto` (inference/engines.ts). */
   INFERENCE_ENGINE?: string;
+  /** The onnxruntime Worker (functions/onnxruntime/), over a service binding. */
+  ONNXRUNTIME?: OnnxRuntimeService;
   /** Seconds an isolate trusts the manifest it read. */
   MODEL_REFRESH_SECONDS?: string;
   /** Deliveries of labelled examples, consumed by the Worker's queue handler (functions/index.ts). */

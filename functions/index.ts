@@ -1,11 +1,10 @@
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import digitsCard from '../models/digits.json';
 import digitsOnnx from '../models/digits.onnx';
 import { createApp } from './app.ts';
 import type { Bindings } from './context.ts';
 import { Engines } from './inference/engines.ts';
 import { coreBackend } from './inference/kernels.ts';
-import { useCompiledOrtWasm } from './inference/ort-runtime.ts';
+import type { OnnxRuntimeService } from './inference/onnxruntime-service.ts';
 import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
 import { ModelCatalog } from './models/catalog.ts';
 import { bundledHoldout, type ModelTrainer } from './trainer/object.ts';
@@ -13,11 +12,12 @@ import { consume } from './queue/consumer.ts';
 
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
-const engines = new Engines(() => useCompiledOrtWasm(ortWasm), MODEL_VERSIONS_KEPT, coreBackend);
+const engines = new Engines(MODEL_VERSIONS_KEPT, coreBackend);
 const app = createApp({ catalog, engines, holdout: bundledHoldout });
 
 export default {
-  fetch: (request, env, ctx) => app.fetch(request, env satisfies Bindings, ctx),
+  // The onnxruntime Worker's RPC stub, typed by the contract it implements (inference/onnxruntime-service.ts).
+  fetch: (request, env, ctx) => app.fetch(request, { ...env, ONNXRUNTIME: env.ONNXRUNTIME as unknown as OnnxRuntimeService } satisfies Bindings, ctx),
   // The training queue and its dead letters (functions/queue/consumer.ts).
   queue: (batch, env) => consume(batch, { MODELS: env.MODELS, TRAINER: env.TRAINER as unknown as DurableObjectNamespace<ModelTrainer> }),
 } satisfies ExportedHandler<Env>;

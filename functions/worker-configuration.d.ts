@@ -22,6 +22,7 @@ declare namespace Cloudflare {
 		WEBHOOK_SECRET: string;
 		ADMIN_TOKEN: string;
 		TRAINER: DurableObjectNamespace<import("./index").ModelTrainer>;
+		ONNXRUNTIME: Service<typeof import("./onnxruntime/index").default>;
 	}
 }
 interface Env extends Cloudflare.Env {}

@@ -22,7 +22,7 @@ import { Miniflare } from 'miniflare';
 import * as ort from 'onnxruntime-node';
 import { createClient } from '../client/index.ts';
 import { DEFAULT_MODEL } from '../functions/limits.ts';
-import { checkModel, describeOnnx, metricsOf, type ModelCard } from '../src/models/index.ts';
+import { checkModel, describeOnnx, metricsOf, probeWith, type ModelCard } from '../src/models/index.ts';
 import { MODEL_NAME, ModelRegistry, type ObjectStore } from '../src/registry/index.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { devVar, modelsBucketName } from './lib/dev-vars.ts';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const bytes = new Uint8Array(readFileSync(path));
 
   try {
-    await checkModel(ort, bytes);
+    await checkModel(probeWith(ort), bytes);
   } catch (e) {
     fail(`${path} cannot be published: ${(e as Error).message}`);
   }

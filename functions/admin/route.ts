@@ -12,6 +12,7 @@ import { ApiApp } from '../http/openapi.ts';
 import { MAX_JSON_BYTES, MAX_MODEL_UPLOAD_BYTES, MAX_NOTE_CHARS } from '../limits.ts';
 import { unknownModel, unknownModelHook } from '../models/route.ts';
 import { judgeUpload } from '../models/upload-gate.ts';
+import { requireOnnxRuntime } from '../inference/engines.ts';
 import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../queue/dead-letters.ts';
 import { sendTrainingMessage } from '../queue/message.ts';
 import { requireAdmin } from './auth.ts';
@@ -50,7 +51,7 @@ export function adminRoute(deps: AppDeps) {
   const registryOf = async (env: Bindings | undefined, name: string) => {
     if (!(await deps.catalog.exists(name, registrySource(env)))) throw unknownModel(name);
     if (!env?.MODELS) throw new ApiError(503, 'registry_unavailable', 'this deployment has no model registry (the MODELS bucket)');
-    return new ModelRegistry(env.MODELS, name, { verify: (bytes) => checkModel(deps.engines.onnxruntime(), bytes) });
+    return new ModelRegistry(env.MODELS, name, { verify: (bytes) => checkModel(requireOnnxRuntime(env.ONNXRUNTIME), bytes) });
   };
 
   return app

@@ -6,7 +6,8 @@ import type { Engine } from './engine.ts';
 export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
 
 /**
- * onnxruntime-web's WASM backend as an inference engine: one InferenceSession per model version.
+ * onnxruntime-web's WASM backend as an inference engine, inside the onnxruntime Worker
+ * (functions/onnxruntime/): one InferenceSession per model version.
  * The input is shaped [examples, ...the model's input shape] ([n, 784] or [n, 1, 28, 28]); a model
  * whose batch dimension is fixed (not symbolic) is run one example at a time.
  *
@@ -14,7 +15,7 @@ export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
  * const engine = await createOrtEngine(ort, model);
  * const probabilities = await engine.predict(pixels);
  */
-export async function createOrtEngine(ort: OrtApi, model: ServedModel): Promise<Engine> {
+export async function createOrtEngine(ort: OrtApi, model: Pick<ServedModel, 'bytes' | 'inputShape'>): Promise<Engine> {
   const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: 'all' });
   const [input] = session.inputNames;
   const [output] = session.outputNames;

@@ -2,6 +2,7 @@ import {
   MODEL_NAME, ModelList, ModelRegistry, type GateDecision, type Manifest, type ModelEntry, type ModelVersion as RegistryEntry, type ObjectStore, type RegistryEvent,
 } from '../../src/registry/index.ts';
 import { ApiError } from '../http/errors.ts';
+import { IsolateValues } from '../isolate-values.ts';
 import { loadBundled, type BundledModel } from './bundled.ts';
 import type { BundledBytes } from './fork.ts';
 import { describeOnnx } from '../../src/models/describe.ts';
@@ -60,19 +61,23 @@ export type ModelDetails<Ids extends boolean = false> = ModelInfo & {
  */
 export class ModelCatalog {
   private readonly bundledModels = new Map<string, BundledModel>();
-  private readonly bundled = new Map<string, Promise<ServedModel>>();
-  private readonly manifests = new Map<string, { at: number; manifest: Promise<Manifest> }>();
-  private readonly versions = new Map<string, Promise<ServedModel | null>>();
+  // Values, never promises shared between requests (isolate-values.ts says why).
+  private readonly bundled = new IsolateValues<ServedModel>();
+  private readonly manifests: IsolateValues<Manifest>;
+  private readonly versions: IsolateValues<ServedModel | null>;
   private readonly lastServed = new Map<string, ServedModel>();
-  private list: { at: number; models: Promise<ModelEntry[]> } | null = null;
+  private readonly list: IsolateValues<ModelEntry[]>;
   private lastList: ModelEntry[] = [];
 
   constructor(
     bundled: BundledModel[],
-    private readonly keep = 2,
-    private readonly now: () => number = Date.now,
+    keep = 2,
+    now: () => number = Date.now,
   ) {
     for (const m of bundled) this.bundledModels.set(m.name, m);
+    this.manifests = new IsolateValues(Infinity, now);
+    this.versions = new IsolateValues(keep, now);
+    this.list = new IsolateValues(1, now);
   }
 
   /** Names of the bundled models: those that must load for the server to be ready. */
@@ -107,22 +112,15 @@ export class ModelCatalog {
 
   /** Forgets the cached list of models (after this isolate added one). */
   forgetList(): void {
-    this.list = null;
+    this.list.delete(LIST);
   }
 
   /** The registry's list of personal models, re-read at most every `refreshMs`; the last one read if R2 fails. */
   private async listed(source: RegistrySource): Promise<ModelEntry[]> {
     if (!source.bucket) return [];
-    if (!this.list || this.now() - this.list.at >= source.refreshMs) {
-      const models = new ModelList(source.bucket, [...this.bundledModels.keys()]).read().then((r) => r.models);
-      const entry = { at: this.now(), models };
-      this.list = entry;
-      models.catch(() => {
-        if (this.list === entry) this.list = null;
-      });
-    }
+    const bucket = source.bucket;
     try {
-      this.lastList = await this.list.models;
+      this.lastList = await this.list.get(LIST, async () => (await new ModelList(bucket, [...this.bundledModels.keys()]).read()).models, { maxAgeMs: source.refreshMs });
     } catch (e) {
       console.error('model registry: reading the list of models failed; using the last one read', e);
     }
@@ -141,16 +139,11 @@ export class ModelCatalog {
     if (!manifest?.current) return this.fallback(name);
 
     const key = currentKey(name, manifest);
-    let version = touch(this.versions, key);
-    if (!version) {
-      version = this.serving(new ModelRegistry(source.bucket!, name), manifest);
-      this.remember(key, version);
-    }
     let model: ServedModel | null;
     try {
-      model = await version;
+      model = await this.versions.get(key, () => this.serving(new ModelRegistry(source.bucket!, name), manifest));
     } catch (e) {
-      this.versions.delete(key); // a transient failure: the next request tries again
+      // A transient failure: nothing was stored, the next request tries again.
       console.error(`model registry: loading ${key} failed; serving the last version served`, e);
       return this.lastServed.get(name) ?? this.fallback(name);
     }
@@ -259,60 +252,29 @@ export class ModelCatalog {
   }
 
   /** A bundled model's own version (what it serves while its registry has none). */
-  bundledVersion(name: string): Promise<ServedModel> {
-    let v = this.bundled.get(name);
-    if (!v) {
-      const model = this.bundledModels.get(name);
-      if (!model) return Promise.reject(new Error(`no bundled model named '${name}'`));
-      v = loadBundled(model);
-      this.bundled.set(name, v);
-      v.catch(() => this.bundled.delete(name));
-    }
-    return v;
+  async bundledVersion(name: string): Promise<ServedModel> {
+    const model = this.bundledModels.get(name);
+    if (!model) throw new Error(`no bundled model named '${name}'`);
+    return this.bundled.peek(name) ?? this.bundled.get(name, () => loadBundled(model));
   }
 
+  /** A model's manifest, re-read at most every `refreshMs` (a failed read stores nothing: the next request tries again). */
   private manifest(name: string, source: RegistrySource): Promise<Manifest> {
-    const cached = this.manifests.get(name);
-    if (cached && this.now() - cached.at < source.refreshMs) return cached.manifest;
-    const manifest = new ModelRegistry(source.bucket!, name).read().then((r) => r.manifest);
-    const entry = { at: this.now(), manifest };
-    this.manifests.set(name, entry);
-    // A failed read is not cached: the next request tries again.
-    manifest.catch(() => {
-      if (this.manifests.get(name) === entry) this.manifests.delete(name);
-    });
-    return manifest;
+    const bucket = source.bucket!;
+    return this.manifests.get(name, async () => (await new ModelRegistry(bucket, name).read()).manifest, { maxAgeMs: source.refreshMs });
   }
 
-  /** A version's bytes, loaded once for concurrent requests and kept (a failed load is tried again next time). */
-  private async cached(key: string, load: () => Promise<ServedModel | null>): Promise<ServedModel | null> {
-    let version = touch(this.versions, key);
-    if (!version) {
-      version = load();
-      this.remember(key, version);
-      version.catch(() => {
-        if (this.versions.get(key) === version) this.versions.delete(key);
-      });
-    }
-    return version;
-  }
-
-  /** Keeps the `keep` most recently used versions' bytes; the others are dropped (their engines go with them). */
-  private remember(key: string, version: Promise<ServedModel | null>): void {
-    this.versions.set(key, version);
-    while (this.versions.size > this.keep) this.versions.delete(this.versions.keys().next().value!);
+  /**
+   * A version's bytes, kept among the `keep` most recently used (the others are dropped, their
+   * engines with them); a failed load is tried again next time.
+   */
+  private cached(key: string, load: () => Promise<ServedModel | null>): Promise<ServedModel | null> {
+    return this.versions.get(key, load);
   }
 }
 
-/** A map's entry moved to the end (most recently used): versions of other models are let go first. */
-function touch<V>(map: Map<string, V>, key: string): V | undefined {
-  const value = map.get(key);
-  if (value !== undefined) {
-    map.delete(key);
-    map.set(key, value);
-  }
-  return value;
-}
+/** The key of the cached list of personal models. */
+const LIST = 'list';
 
 /**
  * Where the bytes served for a manifest's current version are kept: with its sha256, as a wiped

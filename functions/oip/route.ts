@@ -82,7 +82,7 @@ export function inferenceRoute(deps: AppDeps) {
     const { inputs: [input], outputs: [output] } = tensors(model);
     const batch = readInput(request.inputs, { name: input.name, shape: model.inputShape });
     const waitUntil = (work: Promise<unknown>) => executionContext(c)?.waitUntil(work);
-    const engine = await deps.engines.get(model, parseEngineMode(c.env?.INFERENCE_ENGINE), waitUntil);
+    const engine = await deps.engines.get(model, parseEngineMode(c.env?.INFERENCE_ENGINE), c.env?.ONNXRUNTIME, waitUntil);
     const rows = await engine.predict(batch.values, batch.examples);
     return c.json({
       model_name: model.name,

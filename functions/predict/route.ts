@@ -28,7 +28,7 @@ export function predictRoute(deps: AppDeps) {
     const model = await deps.catalog.current(name, registrySource(c.env));
     checkTakesPixels(model, PIXELS);
     const waitUntil = (work: Promise<unknown>) => executionContext(c)?.waitUntil(work);
-    const engine = await deps.engines.get(model, parseEngineMode(c.env?.INFERENCE_ENGINE), waitUntil);
+    const engine = await deps.engines.get(model, parseEngineMode(c.env?.INFERENCE_ENGINE), c.env?.ONNXRUNTIME, waitUntil);
     const probabilities = Array.from(await engine.predict(pixels));
     const answer: Prediction = {
       digit: argmax(probabilities),

@@ -1,5 +1,4 @@
 import { DurableObject } from 'cloudflare:workers';
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import digitsOnnx from '../../models/digits.onnx';
 import holdoutImages from '../../models/holdout-images.idx.gz';
 import holdoutLabels from '../../models/holdout-labels.idx.gz';
@@ -8,7 +7,8 @@ import replayLabels from '../../models/replay-labels.idx.gz';
 import type { Holdout } from '../../src/online/gate.ts';
 import type { Example } from '../../src/online/example.ts';
 import { coreBackend } from '../inference/kernels.ts';
-import { useCompiledOrtWasm } from '../inference/ort-runtime.ts';
+import { requireOnnxRuntime } from '../inference/engines.ts';
+import type { OnnxRuntimeService } from '../inference/onnxruntime-service.ts';
 import type { Admission } from '../context.ts';
 import {
   DEFAULT_DELIVERY_RETENTION_DAYS, DEFAULT_FEEDBACK_BATCH_SECONDS, DEFAULT_FEEDBACK_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_TRAIN_CPU_BUDGET_MS,
@@ -177,7 +177,6 @@ export class ModelTrainer extends DurableObject<Env> {
 
   private learnerFor(model: string): OnlineLearner {
     if (this.learner) return this.learner;
-    const ort = useCompiledOrtWasm(ortWasm);
     const env = this.env;
     this.learner = new OnlineLearner({
       model,
@@ -187,7 +186,7 @@ export class ModelTrainer extends DurableObject<Env> {
       holdout: bundledHoldout,
       replaySeed: () => (replaySeed ??= readExamples({ images: replayImages, labels: replayLabels })),
       backend: coreBackend,
-      verify: (bytes) => checkModel(ort, bytes),
+      verify: (bytes) => checkModel(requireOnnxRuntime(env.ONNXRUNTIME as OnnxRuntimeService | undefined), bytes),
       budgetMs: numberVar(env.TRAIN_CPU_BUDGET_MS, 'TRAIN_CPU_BUDGET_MS', DEFAULT_TRAIN_CPU_BUDGET_MS),
       flopsPerMs: TRAIN_FLOPS_PER_CPU_MS,
       batching: {

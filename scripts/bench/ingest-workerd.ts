@@ -31,7 +31,7 @@ import digits from './digits.onnx';
 import { createApp } from '${ROOT}functions/app.ts';
 import { Engines } from '${ROOT}functions/inference/engines.ts';
 import { ModelCatalog } from '${ROOT}functions/models/catalog.ts';
-const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: new Uint8Array(digits) }]), engines: new Engines(() => { throw new Error('no onnxruntime in this bench'); }) });
+const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: new Uint8Array(digits) }]), engines: new Engines() });
 const queue = { async send() {} };
 export { ModelTrainer } from '${ROOT}functions/trainer/object.ts';
 export default { fetch: (request, env, ctx) => app.fetch(request, { ...env, TRAINING_QUEUE: queue }, ctx) };`;

@@ -2,14 +2,17 @@
  * Benchmark section "predict-http": the Worker as a client sees it, on a local workerd.
  *
  * 1. Throughput: requests/s and p50/p99 latency of POST /v1/predict against GET /healthz on the same
- *    warm worker (a bounded load generator, autocannon, on 127.0.0.1), printed as ratios.
- * 2. Cold start: a fresh workerd process (a fresh isolate) per sample, for each engine mode: the CPU
+ *    warm main Worker, core engine (a bounded load generator, autocannon, on 127.0.0.1), printed as ratios.
+ * 2. Cold start: a fresh workerd process (fresh isolates) per sample, for each engine mode: the CPU
  *    its start costs (script and WebAssembly compilation), then the wall time and CPU of its first
- *    answered prediction, and the CPU onnxruntime's background set-up costs afterwards. CPU is read
- *    from /proc (Linux): the isolate's thread, and all threads (V8 compiles on helper threads).
+ *    answered prediction, and the CPU spent in the background afterwards. `core` runs the main Worker
+ *    alone (it never calls onnxruntime); the onnxruntime modes run it with the onnxruntime Worker
+ *    bound; the onnxruntime Worker's own start is measured alone. CPU is read from /proc (Linux): the
+ *    isolates' thread, and all threads (V8 compiles on helper threads).
  *
- * The worker is the real bundle (`wrangler deploy --dry-run`) run by workerd directly, without R2
- * (it serves the bundled model) and without wrangler's proxy in front, so nothing else is measured.
+ * The Workers are the real bundles (`wrangler deploy --dry-run` of wrangler.toml and
+ * functions/onnxruntime/wrangler.toml) run by workerd directly, without R2 (the bundled model is
+ * served) and without wrangler's proxy in front, so nothing else is measured.
  *
  * Standalone: `npm run bench:predict-http [-- --seconds 5 --connections 8 --samples 5 --png]`
  * (`--png` posts a 28x28 PNG instead of JSON pixels: for builds with src/image wired).
@@ -22,6 +25,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labelledImages } from '../../src/data/idx.ts';
+import { median } from '../../src/util/stats.ts';
 import { mnistDir } from '../lib/mnist.ts';
 import { freePort, WRANGLER_OFFLINE_ENV } from '../lib/wrangler-dev.ts';
 import { fixed, type BenchSection } from './section.ts';
@@ -81,6 +85,8 @@ export interface PredictHttpReport {
   body: string;
   load: { healthz: LoadFigures; predict: LoadFigures; ratios: { requestsPerSecond: number; p50: number; p99: number } };
   coldStart: ColdStartFigures[];
+  /** The onnxruntime Worker's isolate start alone (median). */
+  onnxruntimeStartCpuMs: CpuMs;
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -100,10 +106,11 @@ export async function benchPredictHttp(opts: PredictHttpOptions = {}): Promise<P
     log(`predict-http: body ${body.label} (${body.bytes.length} bytes), bundle ${bundle.summary}`);
     const load = await measureLoad(bundle, body, opts.connections ?? 8, opts.seconds ?? 5, log);
     const coldStart: ColdStartFigures[] = [];
-    for (const mode of opts.modes ?? (['auto', 'onnxruntime', 'core'] as EngineMode[])) {
+    for (const mode of opts.modes ?? (['core', 'onnxruntime', 'auto'] as EngineMode[])) {
       coldStart.push(await measureColdStart(bundle, body, mode, opts.samples ?? 5, log));
     }
-    return { body: body.label, load, coldStart };
+    const onnxruntimeStartCpuMs = await measureOrtStart(bundle, opts.samples ?? 5, log);
+    return { body: body.label, load, coldStart, onnxruntimeStartCpuMs };
   } finally {
     rmSync(bundle.dir, { recursive: true, force: true });
   }
@@ -133,14 +140,10 @@ function mnistTest() {
 // Throughput
 
 async function measureLoad(bundle: Bundle, body: PredictBody, connections: number, seconds: number, log: (s: string) => void) {
-  const worker = await startWorkerd(bundle, 'auto');
+  // The served default (wrangler.toml): the core, in the main Worker alone.
+  const worker = await startWorkerd(bundle, 'core');
   try {
-    // Warm: until onnxruntime answers (auto mode), so the load measures the steady state.
-    for (let i = 0; i < 50; i++) {
-      const answer = (await predictOnce(worker.url, body)).json;
-      if (answer.engine === 'onnxruntime') break;
-      await sleep(100);
-    }
+    for (let i = 0; i < 20; i++) await predictOnce(worker.url, body);
     const healthz = await load(`${worker.url}/healthz`, { method: 'GET' }, connections, seconds);
     const predict = await load(`${worker.url}/v1/predict`, { method: 'POST', headers: { 'content-type': body.contentType }, body: Buffer.from(body.bytes) }, connections, seconds);
     const ratios = {
@@ -212,49 +215,84 @@ async function measureColdStart(bundle: Bundle, body: PredictBody, mode: EngineM
     secondPredictWallMs: med((r) => r.secondWall),
   };
   const cpu = (c: CpuMs) => `${c.isolateThread.toFixed(1)} ms (all threads ${c.allThreads.toFixed(1)})`;
-  log(`cold start, INFERENCE_ENGINE=${mode}, median of ${samples} fresh isolates:`);
-  log(`  isolate start (script + wasm compile) CPU ${cpu(figures.startupCpuMs)}`);
-  log(`  first prediction: wall ${figures.firstPredictWallMs.toFixed(1)} ms, CPU ${cpu(figures.firstPredictCpuMs)}, engine ${figures.firstEngine}`);
+  const spread = (f: (r: (typeof rows)[number]) => number) => `${Math.min(...rows.map(f)).toFixed(1)}..${Math.max(...rows.map(f)).toFixed(1)}`;
+  const workers = mode === 'core' ? 'the main Worker alone' : 'the main Worker and the onnxruntime Worker';
+  log(`cold start, INFERENCE_ENGINE=${mode}, ${workers}, median of ${samples} fresh processes:`);
+  log(`  isolate start (script + wasm compile) CPU ${cpu(figures.startupCpuMs)}, isolate thread ${spread((r) => r.startup.isolateThread)}`);
+  log(`  first prediction: wall ${figures.firstPredictWallMs.toFixed(1)} ms, CPU ${cpu(figures.firstPredictCpuMs)}, isolate thread ${spread((r) => r.cpu.isolateThread)}, engine ${figures.firstEngine}`);
   log(`  after the first answer (background): CPU ${cpu(figures.afterFirstCpuMs)}`);
   log(`  second prediction: wall ${figures.secondPredictWallMs.toFixed(1)} ms, engine ${figures.secondEngine}`);
   return figures;
 }
 
+/** The onnxruntime Worker's start alone: a workerd process running only it, until its CPU is quiet. */
+async function measureOrtStart(bundle: Bundle, samples: number, log: (s: string) => void): Promise<CpuMs> {
+  const rows: CpuMs[] = [];
+  for (let s = 0; s < samples; s++) {
+    const worker = await startWorkerd(bundle, 'onnxruntime', [], 'onnxruntime');
+    try {
+      await quiet(worker.process);
+      rows.push(cpuOf(worker.process));
+    } finally {
+      await worker.stop();
+    }
+  }
+  const cpu = { isolateThread: median(rows.map((r) => r.isolateThread)), allThreads: median(rows.map((r) => r.allThreads)) };
+  const spread = (f: (r: CpuMs) => number) => `${Math.min(...rows.map(f)).toFixed(1)}..${Math.max(...rows.map(f)).toFixed(1)}`;
+  log(`the onnxruntime Worker alone (its own isolate), median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread((r) => r.isolateThread)}; all threads ${cpu.allThreads.toFixed(1)})`);
+  return cpu;
+}
+
 // ---------------------------------------------------------------------------------------------
 // workerd
 
-export interface Bundle {
-  dir: string;
+export interface WorkerBundle {
+  /** The folder under the bundle's dir holding this Worker's files. */
+  folder: string;
   modules: Array<{ name: string; kind: 'esModule' | 'wasm' | 'data' }>;
   compatibilityDate: string;
   summary: string;
 }
 
-/** The deployable bundle, exactly as `wrangler deploy` would upload it. */
+/** The main Worker and the onnxruntime Worker it binds (ONNXRUNTIME), each as `wrangler deploy` would upload it. */
+export interface Bundle {
+  dir: string;
+  main: WorkerBundle;
+  onnxruntime: WorkerBundle;
+  summary: string;
+}
+
+/** The deployable bundles, exactly as `wrangler deploy` would upload them. */
 export function buildBundle(model?: string): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'nutshell-bench-'));
-  const out = join(dir, 'dist');
-  const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
+  const main = buildWorker(dir, 'dist', 'wrangler.toml');
+  const onnxruntime = buildWorker(dir, 'dist-onnxruntime', 'functions/onnxruntime/wrangler.toml');
+  if (model) {
+    const bundled = main.modules.find((m) => /(^|-)digits\.onnx$/.test(m.name));
+    if (!bundled) throw new Error('the bundle holds no digits.onnx to replace');
+    writeFileSync(join(dir, main.folder, bundled.name), readFileSync(model));
+  }
+  return { dir, main, onnxruntime, summary: `main Worker: ${main.summary}; onnxruntime Worker: ${onnxruntime.summary}` };
+}
+
+function buildWorker(dir: string, folder: string, config: string): WorkerBundle {
+  const out = join(dir, folder);
+  const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '-c', config, '--outdir', out], {
     cwd: ROOT,
     env: { ...process.env, ...WRANGLER_OFFLINE_ENV },
     encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
+  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run -c ${config} failed:\n${r.stdout}\n${r.stderr}`);
   const files = readdirSync(out).filter((f) => !f.endsWith('.map') && f !== 'README.md');
-  if (model) {
-    const bundled = files.find((f) => /(^|-)digits\.onnx$/.test(f));
-    if (!bundled) throw new Error('the bundle holds no digits.onnx to replace');
-    writeFileSync(join(out, bundled), readFileSync(model));
-  }
   const modules = files
-    .map((name) => ({ name, kind: name.endsWith('.js') ? 'esModule' : name.endsWith('.wasm') ? 'wasm' : 'data' }) as Bundle['modules'][number])
+    .map((name) => ({ name, kind: name.endsWith('.js') ? 'esModule' : name.endsWith('.wasm') ? 'wasm' : 'data' }) as WorkerBundle['modules'][number])
     .sort((a, b) => Number(b.kind === 'esModule') - Number(a.kind === 'esModule'));
-  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const toml = readFileSync(join(ROOT, config), 'utf8');
   const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  if (!compatibilityDate) throw new Error('wrangler.toml has no compatibility_date');
+  if (!compatibilityDate) throw new Error(`${config} has no compatibility_date`);
   const size = (f: string) => readFileSync(join(out, f)).length;
   const summary = files.map((f) => `${f.replace(/^[0-9a-f]{40}-/, '')} ${(size(f) / 1024).toFixed(0)} KiB`).join(', ');
-  return { dir, modules, compatibilityDate, summary };
+  return { folder, modules, compatibilityDate, summary };
 }
 
 export interface RunningWorker {
@@ -263,30 +301,42 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** Which Workers a workerd process runs: the main one (with the onnxruntime Worker bound, or not), or the onnxruntime Worker alone. */
+export type Workers = 'main' | 'main+onnxruntime' | 'onnxruntime';
+
 /**
  * The bundle served by workerd alone on a free port of 127.0.0.1. `v8Flags` go to V8 (e.g. a heap
- * limit, as an isolate in production has one).
+ * limit, as an isolate in production has one); `serveArgs` go to `workerd serve` (e.g. `--inspector-addr`).
+ * The onnxruntime Worker runs beside the main one unless the mode is `core` (which never calls it), so
+ * a cold start measures what it needs.
  */
-export async function startWorkerd(bundle: Bundle, mode: EngineMode, v8Flags: string[] = []): Promise<RunningWorker> {
+export async function startWorkerd(bundle: Bundle, mode: EngineMode, v8Flags: string[] = [], workers: Workers = mode === 'core' ? 'main' : 'main+onnxruntime', serveArgs: string[] = []): Promise<RunningWorker> {
   const port = await freePort();
   const config = join(bundle.dir, `workerd-${mode}-${port}.capnp`);
-  const modules = bundle.modules.map((m) => `(name = "${m.name}", ${m.kind} = embed "dist/${m.name}")`).join(', ');
+  const modules = (w: WorkerBundle) => w.modules.map((m) => `(name = "${m.name}", ${m.kind} = embed "${w.folder}/${m.name}")`).join(', ');
+  const withOrt = workers !== 'main';
+  const served = workers === 'onnxruntime' ? 'onnxruntime' : 'main';
+  const ortBinding = workers === 'main+onnxruntime' ? ', (name = "ONNXRUNTIME", service = "onnxruntime")' : '';
   writeFileSync(
     config,
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+  services = [${[workers !== 'onnxruntime' ? '(name = "main", worker = .main)' : '', withOrt ? '(name = "onnxruntime", worker = .onnxruntime)' : ''].filter(Boolean).join(', ')}],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "${served}")],
   v8Flags = [${v8Flags.map((f) => JSON.stringify(f)).join(', ')}],
 );
-const worker :Workerd.Worker = (
-  modules = [${modules}],
-  compatibilityDate = "${bundle.compatibilityDate}",
-  bindings = [(name = "INFERENCE_ENGINE", text = "${mode}"), (name = "MODEL_REFRESH_SECONDS", text = "10")],
+const main :Workerd.Worker = (
+  modules = [${modules(bundle.main)}],
+  compatibilityDate = "${bundle.main.compatibilityDate}",
+  bindings = [(name = "INFERENCE_ENGINE", text = "${mode}"), (name = "MODEL_REFRESH_SECONDS", text = "10")${ortBinding}],
+);
+const onnxruntime :Workerd.Worker = (
+  modules = [${modules(bundle.onnxruntime)}],
+  compatibilityDate = "${bundle.onnxruntime.compatibilityDate}",
 );
 `,
   );
-  const child = spawn(WORKERD, ['serve', config], { cwd: bundle.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(WORKERD, ['serve', config, ...serveArgs], { cwd: bundle.dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -368,12 +418,6 @@ async function quiet(child: ChildProcess): Promise<void> {
 
 function minus(a: CpuMs, b: CpuMs): CpuMs {
   return { isolateThread: a.isolateThread - b.isolateThread, allThreads: a.allThreads - b.allThreads };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** The q-quantile (nearest rank). */

@@ -40,6 +40,9 @@ export interface DevServer {
   log(): string;
 }
 
+/** The Workers `wrangler dev` runs together: the main Worker first (it gets the port), then the onnxruntime Worker it binds. */
+export const WRANGLER_CONFIGS = ['wrangler.toml', 'functions/onnxruntime/wrangler.toml'];
+
 /** Wrangler offline: no usage metrics, no fetch of Cloudflare's `Request.cf` sample. */
 export const WRANGLER_OFFLINE_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
 
@@ -56,7 +59,7 @@ export async function startWranglerDev(opts: WranglerDevOptions = {}): Promise<D
   const state = mkdtempSync(join(tmpdir(), 'nutshell-dev-state-'));
   const vars = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const args = [
-    'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state,
+    'dev', ...WRANGLER_CONFIGS.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state,
     '--show-interactive-dev-session=false', '--log-level', opts.logLevel ?? 'warn', ...vars,
   ];
   const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {

@@ -2,10 +2,20 @@ import { PIXELS } from '../image/mnist.ts';
 import { importOnnx } from '../onnx/import.ts';
 import { describeOnnx } from './describe.ts';
 
+/** The result of one probe: the output, or which step failed and why. */
+export type ProbeResult = { output: Float32Array } | { failed: 'load' | 'run'; message: string };
+
 /**
- * What checkModel needs of onnxruntime (onnxruntime-web in the Worker, onnxruntime-node in
- * scripts/publish.ts): a session from bytes, and float32 tensors.
+ * What checkModel needs of onnxruntime: one run of a model on one input, in a session of its own.
+ * In the Worker that is the onnxruntime Worker over its service binding; in Node, probeWith over
+ * onnxruntime-node or onnxruntime-web.
  */
+export interface OnnxProbe {
+  /** Loads bytes in a session of their own and runs them once on `input` (one example); the session is released. */
+  probe(bytes: Uint8Array, input: Float32Array, inputShape: number[]): Promise<ProbeResult>;
+}
+
+/** What probeWith needs of an onnxruntime in this process: a session from bytes, and float32 tensors. */
 export interface OnnxRuntime {
   InferenceSession: { create(bytes: Uint8Array): Promise<OnnxSession> };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
@@ -16,6 +26,34 @@ interface OnnxSession {
   readonly outputNames: readonly string[];
   run(feeds: Record<string, never>): Promise<Record<string, { data: unknown }>>;
   release(): Promise<void>;
+}
+
+/**
+ * Probes with an onnxruntime in this process (what the onnxruntime Worker runs, and what Node
+ * scripts and tests use directly).
+ *
+ * @example
+ * await checkModel(probeWith(ort), bytes); // ort: onnxruntime-node
+ */
+export function probeWith(ort: OnnxRuntime): OnnxProbe {
+  return {
+    async probe(bytes, input, inputShape) {
+      let session: OnnxSession;
+      try {
+        session = await ort.InferenceSession.create(bytes);
+      } catch (e) {
+        return { failed: 'load', message: (e as Error).message };
+      }
+      try {
+        const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, ...inputShape]) as never });
+        return { output: Float32Array.from(result[session.outputNames[0]].data as Float32Array) };
+      } catch (e) {
+        return { failed: 'run', message: (e as Error).message };
+      } finally {
+        await session.release();
+      }
+    },
+  };
 }
 
 /** Classes a served model must output: the ten digits. */
@@ -31,9 +69,9 @@ const AGREEMENT = 1e-4;
  * same answer. Throws an Error naming the first check that failed.
  *
  * @example
- * await checkModel(engines.ort(), bytes); // the registry's `verify`
+ * await checkModel(env.ONNXRUNTIME, bytes); // the registry's `verify`
  */
-export async function checkModel(ort: OnnxRuntime, bytes: Uint8Array): Promise<void> {
+export async function checkModel(ort: OnnxProbe, bytes: Uint8Array): Promise<void> {
   let inputShape: number[];
   try {
     inputShape = describeOnnx(bytes).inputShape;
@@ -46,21 +84,11 @@ export async function checkModel(ort: OnnxRuntime, bytes: Uint8Array): Promise<v
   const probe = new Float32Array(PIXELS);
   for (let i = 0; i < PIXELS; i++) probe[i] = ((i * 37) % 101) / 100; // any fixed input with some ink
 
-  let session: OnnxSession;
-  try {
-    session = await ort.InferenceSession.create(bytes);
-  } catch (e) {
-    throw new Error(`it does not load in onnxruntime: ${(e as Error).message}`);
+  const probed = await ort.probe(bytes, probe, inputShape);
+  if ('failed' in probed) {
+    throw new Error(probed.failed === 'load' ? `it does not load in onnxruntime: ${probed.message}` : `onnxruntime cannot run it on one image: ${probed.message}`);
   }
-  let fromOrt: Float32Array;
-  try {
-    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', probe, [1, ...inputShape]) as never });
-    fromOrt = Float32Array.from(result[session.outputNames[0]].data as Float32Array);
-  } catch (e) {
-    throw new Error(`onnxruntime cannot run it on one image: ${(e as Error).message}`);
-  } finally {
-    await session.release();
-  }
+  const fromOrt = probed.output;
   if (fromOrt.length !== OUTPUTS || !fromOrt.every(Number.isFinite)) {
     throw new Error(`it answers ${fromOrt.length} values${fromOrt.every(Number.isFinite) ? '' : ' (not all finite)'}; a digits model answers ${OUTPUTS}`);
   }

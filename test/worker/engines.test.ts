@@ -1,9 +1,8 @@
 import { env } from 'cloudflare:test';
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { describe, expect, it } from 'vitest';
 import { Engines } from '../../functions/inference/engines.ts';
 import type { Engine } from '../../functions/inference/engine.ts';
-import { useCompiledOrtWasm } from '../../functions/inference/ort-runtime.ts';
+import type { OnnxRuntimeService } from '../../functions/inference/onnxruntime-service.ts';
 import { loadBundled } from '../../functions/models/bundled.ts';
 import type { ServedModel } from '../../functions/models/model.ts';
 import digitsOnnx from '../../models/digits.onnx';
@@ -13,7 +12,8 @@ import { PRESETS } from '../../src/nn/presets.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
 import { readFixture } from './mnist-fixture.ts';
 
-const ortApi = () => useCompiledOrtWasm(ortWasm);
+/** The onnxruntime Worker, run beside this one by the pool (vitest.config.ts). */
+const runtime = env.ONNXRUNTIME as unknown as OnnxRuntimeService;
 const noWait = () => {};
 
 /** Runs both engines on the same inputs and returns the largest difference; checks the argmax agrees. */
@@ -40,13 +40,13 @@ function uniformInputs(n: number, seed = 1): Float32Array[] {
   return [new Float32Array(784), new Float32Array(784).fill(1), ...Array.from({ length: n }, () => Float32Array.from({ length: 784 }, next))];
 }
 
-describe('onnxruntime and the core agree inside workerd', () => {
+describe('onnxruntime (its own Worker, over RPC) and the core agree inside workerd', () => {
   it('on the bundled edge CNN [1, 28, 28]: MNIST digits and uniform noise, within 1e-5, same digit', async () => {
     const model = await loadBundled({ name: 'digits', bytes: new Uint8Array(digitsOnnx) });
     expect(model.inputShape).toEqual([1, 28, 28]);
-    const engines = new Engines(ortApi);
+    const engines = new Engines();
     const key = `${model.name}@${model.version}`;
-    const [ort, core] = await Promise.all([engines.ortFor(key, model), engines.coreFor(key, model)]);
+    const [ort, core] = await Promise.all([engines.ortFor(key, model, runtime), engines.coreFor(key, model)]);
     expect([ort.kind, core.kind]).toEqual(['onnxruntime', 'core']);
     expect(await compare(ort, core, [...mnistInputs(300), ...uniformInputs(50)])).toBeLessThanOrEqual(1e-5);
   });
@@ -54,9 +54,9 @@ describe('onnxruntime and the core agree inside workerd', () => {
   it("on the article's MLP [784] (models/digits-mlp.onnx), within 1e-5, same digit", async () => {
     const model = await loadBundled({ name: 'digits-mlp', bytes: new Uint8Array(mlpOnnx) });
     expect(model.inputShape).toEqual([784]);
-    const engines = new Engines(ortApi);
+    const engines = new Engines();
     const key = `${model.name}@${model.version}`;
-    const [ort, core] = await Promise.all([engines.ortFor(key, model), engines.coreFor(key, model)]);
+    const [ort, core] = await Promise.all([engines.ortFor(key, model, runtime), engines.coreFor(key, model)]);
     expect(await compare(ort, core, [...mnistInputs(100), ...uniformInputs(20)])).toBeLessThanOrEqual(1e-5);
   });
 
@@ -64,9 +64,9 @@ describe('onnxruntime and the core agree inside workerd', () => {
     const net = new Network(PRESETS.lenet5.build({}), { seed: 7 });
     const model = await loadBundled({ name: 'lenet', bytes: new Uint8Array(await exportOnnx(net)) });
     expect(model.inputShape).toEqual([1, 28, 28]);
-    const engines = new Engines(ortApi);
+    const engines = new Engines();
     const key = `${model.name}@${model.version}`;
-    const [ort, core] = await Promise.all([engines.ortFor(key, model), engines.coreFor(key, model)]);
+    const [ort, core] = await Promise.all([engines.ortFor(key, model, runtime), engines.coreFor(key, model)]);
     expect(await compare(ort, core, [...mnistInputs(20), ...uniformInputs(5)])).toBeLessThanOrEqual(1e-5);
   });
 });
@@ -74,27 +74,27 @@ describe('onnxruntime and the core agree inside workerd', () => {
 describe('Engines: one per model version, created once', () => {
   const digits = () => loadBundled({ name: 'digits', bytes: new Uint8Array(digitsOnnx) });
 
-  it('concurrent first requests share one creation', async () => {
+  it('concurrent first requests get one engine', async () => {
     const model = await digits();
     for (const mode of ['onnxruntime', 'core'] as const) {
-      const engines = new Engines(ortApi);
-      const all = await Promise.all(Array.from({ length: 8 }, () => engines.get(model, mode, noWait)));
+      const engines = new Engines();
+      const all = await Promise.all(Array.from({ length: 8 }, () => engines.get(model, mode, runtime, noWait)));
       expect(new Set(all).size).toBe(1);
       expect(all[0].kind).toBe(mode);
-      expect(await engines.get(model, mode, noWait)).toBe(all[0]);
+      expect(await engines.get(model, mode, runtime, noWait)).toBe(all[0]);
     }
   });
 
   it('auto: the core answers until onnxruntime, set up once in the background, is ready', async () => {
     const model = await digits();
-    const engines = new Engines(ortApi);
+    const engines = new Engines();
     const background: Promise<unknown>[] = [];
     const waitUntil = (p: Promise<unknown>) => background.push(p);
-    const first = await Promise.all(Array.from({ length: 4 }, () => engines.get(model, 'auto', waitUntil)));
+    const first = await Promise.all(Array.from({ length: 4 }, () => engines.get(model, 'auto', runtime, waitUntil)));
     expect(first.map((e) => e.kind)).toEqual(['core', 'core', 'core', 'core']);
     expect(background).toHaveLength(1);
     await Promise.all(background);
-    const later = await engines.get(model, 'auto', waitUntil);
+    const later = await engines.get(model, 'auto', runtime, waitUntil);
     expect(later.kind).toBe('onnxruntime');
     expect(background).toHaveLength(1);
     const x = mnistInputs(1)[0];
@@ -105,12 +105,12 @@ describe('Engines: one per model version, created once', () => {
   it('a new version gets its own engine; the least recently used beyond two versions are dropped', async () => {
     const base = await digits();
     const versions: ServedModel[] = ['a', 'b', 'c'].map((v) => ({ ...base, version: v }));
-    const engines = new Engines(ortApi, 2);
-    const [a, b] = [await engines.get(versions[0], 'core', noWait), await engines.get(versions[1], 'core', noWait)];
+    const engines = new Engines(2);
+    const [a, b] = [await engines.get(versions[0], 'core', runtime, noWait), await engines.get(versions[1], 'core', runtime, noWait)];
     expect(a).not.toBe(b);
-    expect(await engines.get(versions[0], 'core', noWait)).toBe(a); // 'a' used last: 'b' is now the least recently used
-    await engines.get(versions[2], 'core', noWait);
-    expect(await engines.get(versions[0], 'core', noWait)).toBe(a);
-    expect(await engines.get(versions[1], 'core', noWait)).not.toBe(b); // 'b' was dropped and rebuilt
+    expect(await engines.get(versions[0], 'core', runtime, noWait)).toBe(a); // 'a' used last: 'b' is now the least recently used
+    await engines.get(versions[2], 'core', runtime, noWait);
+    expect(await engines.get(versions[0], 'core', runtime, noWait)).toBe(a);
+    expect(await engines.get(versions[1], 'core', runtime, noWait)).not.toBe(b); // 'b' was dropped and rebuilt
   });
 });

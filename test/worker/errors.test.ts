@@ -1,8 +1,6 @@
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/app.ts';
 import { Engines } from '../../functions/inference/engines.ts';
-import { useCompiledOrtWasm } from '../../functions/inference/ort-runtime.ts';
 import { ModelCatalog } from '../../functions/models/catalog.ts';
 import { MAX_IMAGE_BYTES, MAX_JSON_BYTES, PIXELS } from '../../functions/limits.ts';
 import { call, expectError, ORIGIN, predictRequest, SELF } from './helpers.ts';
@@ -205,7 +203,7 @@ describe('unexpected failures', () => {
   it('a JSON 500 with no stack or internals, when the served model is broken', async () => {
     const app = createApp({
       catalog: new ModelCatalog([{ name: 'digits', bytes: new Uint8Array(new TextEncoder().encode('not an onnx model')) }]),
-      engines: new Engines(() => useCompiledOrtWasm(ortWasm)),
+      engines: new Engines(),
     });
     for (const [path, init] of [
       ['/v1/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pixels: new Array(PIXELS).fill(0) }) }],

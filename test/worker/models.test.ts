@@ -1,9 +1,7 @@
 import { createExecutionContext, env } from 'cloudflare:test';
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../functions/app.ts';
 import { Engines } from '../../functions/inference/engines.ts';
-import { useCompiledOrtWasm } from '../../functions/inference/ort-runtime.ts';
 import { ModelCatalog } from '../../functions/models/catalog.ts';
 import digitsOnnx from '../../models/digits.onnx';
 import { Network } from '../../src/nn/network.ts';
@@ -54,7 +52,7 @@ describe('the registry in R2 (local R2 of workerd), written by src/registry', ()
   const app = () =>
     createApp({
       catalog: new ModelCatalog([{ name: 'digits', bytes: bundled }]),
-      engines: new Engines(() => useCompiledOrtWasm(ortWasm)),
+      engines: new Engines(),
     });
   const predict = async (a: ReturnType<typeof createApp>) => {
     const res = await a.request(`${ORIGIN}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pixels: new Array(784).fill(0.2) }) }, bindings, createExecutionContext());

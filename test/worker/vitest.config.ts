@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
-import { readFileSync } from 'node:fs';
+import { buildSync } from 'esbuild';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { mnistDir } from '../../scripts/lib/mnist.ts';
@@ -7,10 +8,34 @@ import { parseIdx } from '../../src/data/idx.ts';
 import { writeFixture } from './mnist-fixture.ts';
 
 // The Worker's tests, inside workerd: `npm run test:worker`.
-// Importing onnxruntime-web's 14 MB wasm costs 12-17 s per isolate in this pool (it ships modules
-// as JSON), so every file shares one isolate: isolate off, files one after another. The root is the
-// repository (node_modules must be inside the vitest root).
+// Every file shares one isolate (isolate off, files one after another): the online tests build on
+// the state the Worker keeps. The root is the repository (node_modules must be inside the vitest root).
 const root = resolve(import.meta.dirname, '../..');
+
+/**
+ * The onnxruntime Worker (functions/onnxruntime/), bundled as wrangler bundles it (esbuild, the
+ * workerd conditions, its wasm beside it as a precompiled module): the pool runs it beside the
+ * Worker under test, reached through the same ONNXRUNTIME service binding as in wrangler.toml.
+ */
+function onnxRuntimeWorker() {
+  const outdir = join(root, 'node_modules/.cache/nutshell-onnxruntime-worker');
+  rmSync(outdir, { recursive: true, force: true });
+  buildSync({
+    entryPoints: [join(root, 'functions/onnxruntime/index.ts')], outdir, bundle: true, format: 'esm', platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'], external: ['cloudflare:*'], loader: { '.wasm': 'copy' },
+    logLevel: 'error',
+  });
+  const toml = readFileSync(join(root, 'functions/onnxruntime/wrangler.toml'), 'utf8');
+  return {
+    name: /^name\s*=\s*"([^"]+)"/m.exec(toml)![1],
+    compatibilityDate: /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)![1],
+    modulesRoot: outdir,
+    modules: [
+      { type: 'ESModule' as const, path: join(outdir, 'index.js') },
+      ...readdirSync(outdir).filter((f) => f.endsWith('.wasm')).map((f) => ({ type: 'CompiledWasm' as const, path: join(outdir, f) })),
+    ],
+  };
+}
 
 const read = (f: string) => parseIdx(new Uint8Array(readFileSync(join(mnistDir(), f))), f).data;
 
@@ -48,6 +73,7 @@ export default defineConfig({
       miniflare: {
         dataBlobBindings: { MNIST_TEST: mnistTestFixture(), MNIST_TRAIN: mnistTrainFixture() },
         bindings: TEST_BINDINGS,
+        workers: [onnxRuntimeWorker()],
       },
     }),
   ],

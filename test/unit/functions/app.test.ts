@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../functions/app.ts';
 import type { Bindings } from '../../../functions/context.ts';
 import { Engines } from '../../../functions/inference/engines.ts';
+import { LocalOnnxRuntime } from '../../../functions/inference/local-onnxruntime.ts';
 import { MAX_JSON_BYTES, PIXELS } from '../../../functions/limits.ts';
 import { ModelCatalog } from '../../../functions/models/catalog.ts';
 import { mnistDir } from '../../../scripts/lib/mnist.ts';
@@ -23,9 +24,12 @@ const read = (f: string) => new Uint8Array(readFileSync(join(mnistDir(), f)));
 const mnist = labelledImages(read('t10k-images-idx3-ubyte'), read('t10k-labels-idx1-ubyte'));
 const image = (i: number) => Array.from(mnist.pixels.subarray(i * PIXELS, (i + 1) * PIXELS));
 
+/** onnxruntime-web in this process, as the onnxruntime Worker serves it. */
+const runtime = new LocalOnnxRuntime(() => ortWeb);
+
 function newApp() {
   ortWeb.env.wasm.numThreads = 1;
-  return createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: modelBytes }]), engines: new Engines(() => ortWeb) });
+  return createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: modelBytes }]), engines: new Engines() });
 }
 
 /** An ExecutionContext that keeps what is handed to waitUntil. */
@@ -65,7 +69,7 @@ describe('the Worker app in Node', () => {
     const shape = [1, ...(await importOnnx(modelBytes)).network.inputShape];
     for (let i = 0; i < 60; i++) {
       const ctx = executionContext();
-      const res = await post(app, JSON.stringify({ pixels: image(i) }), { 'content-type': 'application/json' }, {}, ctx);
+      const res = await post(app, JSON.stringify({ pixels: image(i) }), { 'content-type': 'application/json' }, { INFERENCE_ENGINE: 'auto', ONNXRUNTIME: runtime }, ctx);
       expect(res.status).toBe(200);
       const answer = (await res.json()) as { digit: number; probabilities: number[]; engine: string };
       seen.add(answer.engine);

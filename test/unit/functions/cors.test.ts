@@ -11,7 +11,7 @@ import { ModelCatalog } from '../../../functions/models/catalog.ts';
 // the page's own origin and FEEDBACK_ORIGINS. (Headers on every answer: security-headers.test.ts.)
 
 const model = new Uint8Array(readFileSync(join(import.meta.dirname, '../../../models/digits.onnx')));
-const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: model }]), engines: new Engines(() => { throw new Error('core only'); }) });
+const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: model }]), engines: new Engines() });
 const preflight = (path: string, method: string, headers: string) =>
   app.request(path, { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example', 'access-control-request-method': method, 'access-control-request-headers': headers } }, { INFERENCE_ENGINE: 'core' });
 

@@ -27,7 +27,7 @@ class DecoderRefusal extends Error {
 }
 
 function appWith(decode: ImageToPixels) {
-  return createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(() => { throw new Error('core only'); }), imageToPixels: decode });
+  return createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(), imageToPixels: decode });
 }
 const env = { INFERENCE_ENGINE: 'core' };
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web/wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalOnnxRuntime } from '../../../functions/inference/local-onnxruntime.ts';
 import { checkModel } from '../../../src/models/check.ts';
 import type { TrainingMessage } from '../../../functions/queue/message.ts';
 import { readExamples, readHoldout } from '../../../functions/trainer/sets.ts';
@@ -52,7 +53,7 @@ function learner(model: string, storage = new MemoryStorage(), extra: Partial<Le
     // The Worker's own first-version step: the bundled model under this name (or a fork, for a listed personal model).
     firstVersion: (registry) => firstVersion(store, registry.name, { digits: bundled, [model]: bundled }),
     holdout: () => holdout, replaySeed: () => replaySeed, backend: () => nodeWasmBackend({ variant: 'simd' }),
-    verify: (bytes) => checkModel(ortWeb, bytes), budgetMs: 20_000, flopsPerMs: TRAIN_FLOPS_PER_CPU_MS,
+    verify: (bytes) => checkModel(new LocalOnnxRuntime(() => ortWeb), bytes), budgetMs: 20_000, flopsPerMs: TRAIN_FLOPS_PER_CPU_MS,
     batching: { size: 3, seconds: 60, max: 100 },
     deadLetter: async (m, error) => void deadLetters.push({ delivery: m.delivery, error }),
     ...extra,
@@ -144,7 +145,7 @@ describe('the online learner against concurrent writers', () => {
       verify: async (bytes) => {
         // The 2nd check is the candidate's, just before its manifest update: an admin publishes first.
         if (++checks === 1) await new ModelRegistry(store, name).publish(bundled, { source: 'offline', note: 'raced' });
-        await checkModel(ortWeb, bytes);
+        await checkModel(new LocalOnnxRuntime(() => ortWeb), bytes);
       },
     });
     const report = await t.train([message('r1', Array.from({ length: 30 }, (_, i) => example(34_000 + i)), name)]);

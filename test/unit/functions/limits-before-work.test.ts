@@ -33,7 +33,7 @@ vi.mock('jpeg-js', async (original) => {
 });
 
 const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, '../../../models/digits.onnx')));
-const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(() => { throw new Error('core only'); }) });
+const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines() });
 const env = { INFERENCE_ENGINE: 'core' };
 const predict = (body: BodyInit, type: string, headers: Record<string, string> = {}) =>
   app.request('/v1/predict', { method: 'POST', headers: { 'content-type': type, ...headers }, body, duplex: 'half' } as RequestInit, env);

@@ -11,7 +11,7 @@ import { ModelCatalog } from '../../../functions/models/catalog.ts';
 // method it does not serve, with Allow listing the ones it does, in the error shape of its API.
 
 const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, '../../../models/digits.onnx')));
-const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(() => { throw new Error('not used'); }) });
+const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines() });
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const ADMIN_TOKEN = 'a-token-for-this-test';
 

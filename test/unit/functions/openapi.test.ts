@@ -13,7 +13,7 @@ import { ModelCatalog } from '../../../functions/models/catalog.ts';
 // (test/worker/openapi.test.ts).
 
 const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, '../../../models/digits.onnx')));
-const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(() => { throw new Error('not used'); }) });
+const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines() });
 
 type Operation = OpenAPIV3_1.OperationObject;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;

@@ -12,7 +12,7 @@ import { imageToMnist } from '../../../src/image/index.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const model = new Uint8Array(readFileSync(join(root, 'models/digits.onnx')));
-const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: model }]), engines: new Engines(() => { throw new Error('core only'); }) });
+const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: model }]), engines: new Engines() });
 const env = { INFERENCE_ENGINE: 'core' };
 const fixture = (name: string) => new Uint8Array(readFileSync(join(root, 'test/fixtures/digits', name)));
 

@@ -10,7 +10,7 @@ import { ModelCatalog } from '../../../functions/models/catalog.ts';
 // and CORS is what it was. The page's headers come from page/public/_headers: test/browser checks them.
 
 const model = new Uint8Array(readFileSync(join(import.meta.dirname, '../../../models/digits.onnx')));
-const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: model }]), engines: new Engines(() => { throw new Error('core only'); }) });
+const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes: model }]), engines: new Engines() });
 const env = { INFERENCE_ENGINE: 'core' };
 
 describe('security headers on the API', () => {

@@ -1,12 +1,13 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { checkModel } from '../../../src/models/check.ts';
+import { checkModel, probeWith } from '../../../src/models/check.ts';
 import { describeOnnx, metricsOf } from '../../../src/models/describe.ts';
 import { Network, type NetworkSpec } from '../../../src/nn/network.ts';
 import { exportOnnx } from '../../../src/onnx/export.ts';
 
 // The checks a model file passes before it is served (the admin upload, the trainer's candidates,
 // scripts/publish.ts), run against onnxruntime-node: real files exported by the core.
+const runtime = probeWith(ort);
 
 const mlp = (input: number[], outputs: number): NetworkSpec => ({
   input,
@@ -35,13 +36,13 @@ describe('describeOnnx and metricsOf', () => {
 
 describe('checkModel', () => {
   it('passes a digits model, flat or as an image', async () => {
-    await expect(checkModel(ort, await file(mlp([784], 10)))).resolves.toBeUndefined();
-    await expect(checkModel(ort, await file(mlp([1, 28, 28], 10)))).resolves.toBeUndefined();
+    await expect(checkModel(runtime, await file(mlp([784], 10)))).resolves.toBeUndefined();
+    await expect(checkModel(runtime, await file(mlp([1, 28, 28], 10)))).resolves.toBeUndefined();
   });
 
   it('names the first check that fails', async () => {
-    await expect(checkModel(ort, new Uint8Array([0x08, 0x01]))).rejects.toThrow(/not an ONNX model|does not load/);
-    await expect(checkModel(ort, await file(mlp([783], 10)))).rejects.toThrow(/takes input \[783\]; it must take the 784 pixels/);
-    await expect(checkModel(ort, await file(mlp([784], 9)))).rejects.toThrow(/answers 9 values; a digits model answers 10/);
+    await expect(checkModel(runtime, new Uint8Array([0x08, 0x01]))).rejects.toThrow(/not an ONNX model|does not load/);
+    await expect(checkModel(runtime, await file(mlp([783], 10)))).rejects.toThrow(/takes input \[783\]; it must take the 784 pixels/);
+    await expect(checkModel(runtime, await file(mlp([784], 9)))).rejects.toThrow(/answers 9 values; a digits model answers 10/);
   });
 });

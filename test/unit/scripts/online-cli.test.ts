@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../functions/app.ts';
 import type { Bindings } from '../../../functions/context.ts';
 import { Engines } from '../../../functions/inference/engines.ts';
+import { LocalOnnxRuntime } from '../../../functions/inference/local-onnxruntime.ts';
 import { ModelCatalog } from '../../../functions/models/catalog.ts';
 import { readHoldout } from '../../../functions/trainer/sets.ts';
 import { Network } from '../../../src/nn/network.ts';
@@ -64,8 +65,8 @@ describe('npm run publish', () => {
     const mf = new Miniflare({ modules: true, script: 'export default { fetch() { return new Response(null); } }', r2Buckets: { MODELS: 'models' } });
     const bytes = new Uint8Array(readFileSync(join(root, 'models/digits.onnx')));
     const holdout = readHoldout({ images: readFileSync(join(root, 'models/holdout-images.idx.gz')), labels: readFileSync(join(root, 'models/holdout-labels.idx.gz')) });
-    const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(() => ortWeb), holdout: () => holdout });
-    const env = { MODELS: (await mf.getR2Bucket('MODELS')) as unknown as Bindings['MODELS'], ADMIN_TOKEN: 'cli-admin-token' };
+    const app = createApp({ catalog: new ModelCatalog([{ name: 'digits', bytes }]), engines: new Engines(), holdout: () => holdout });
+    const env = { MODELS: (await mf.getR2Bucket('MODELS')) as unknown as Bindings['MODELS'], ADMIN_TOKEN: 'cli-admin-token', ONNXRUNTIME: new LocalOnnxRuntime(() => ortWeb) };
     const server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -1,0 +1,36 @@
+import { probeWith, type ProbeResult } from '../../src/models/check.ts';
+import { describeOnnx } from '../../src/models/describe.ts';
+import type { OnnxRuntimeService } from './onnxruntime-service.ts';
+import type { OrtApi } from './ort-engine.ts';
+import { OrtSessions } from './ort-sessions.ts';
+
+/**
+ * The onnxruntime service over an onnxruntime API in this process: what the onnxruntime Worker
+ * serves over RPC (functions/onnxruntime/index.ts), and what Node scripts and tests use directly
+ * (onnxruntime-node or onnxruntime-web).
+ *
+ * @example
+ * const runtime = new LocalOnnxRuntime(() => ort);
+ * await checkModel(runtime, bytes);
+ */
+export class LocalOnnxRuntime implements OnnxRuntimeService {
+  private readonly sessions: OrtSessions;
+
+  constructor(private readonly ort: () => OrtApi) {
+    this.sessions = new OrtSessions(ort);
+  }
+
+  async load(key: string, bytes: Uint8Array): Promise<void> {
+    await this.sessions.load(key, bytes, describeOnnx(bytes).inputShape);
+  }
+
+  async run(key: string, input: Float32Array, examples: number): Promise<Float32Array | { unloaded: true }> {
+    const engine = this.sessions.get(key);
+    if (!engine) return { unloaded: true };
+    return (await engine).predict(input, examples);
+  }
+
+  probe(bytes: Uint8Array, input: Float32Array, inputShape: number[]): Promise<ProbeResult> {
+    return probeWith(this.ort()).probe(bytes, input, inputShape);
+  }
+}
