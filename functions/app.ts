@@ -5,6 +5,7 @@ import { feedbackOriginAllowed } from './feedback/origins.ts';
 import { feedbackRoute } from './feedback/route.ts';
 import { healthRoute } from './health/route.ts';
 import { methodNotAllowed, notFound, onError } from './http/errors.ts';
+import { refuseOtherMethods } from './http/methods.ts';
 import { ApiApp } from './http/openapi.ts';
 import { securityHeaders } from './http/security.ts';
 import { modelsRoute } from './models/route.ts';
@@ -59,15 +60,8 @@ export function createApp(deps: AppDeps) {
     .route('/', inferenceRoute(deps));
   // Last, so that the document holds every route above.
   const withDocument = routes.route('/', openapiRoute(app));
-  // Known paths, other methods: 405 with Allow.
-  app.all('/healthz', methodNotAllowed(['GET']));
-  app.all('/openapi.json', methodNotAllowed(['GET']));
-  app.all('/v1/predict', methodNotAllowed(['POST']));
-  app.all('/v1/models', methodNotAllowed(['GET']));
-  app.all('/v1/models/:name', methodNotAllowed(['GET']));
-  app.all('/v1/webhooks/training', methodNotAllowed(['POST']));
-  app.all('/v1/feedback', methodNotAllowed(['POST']));
-  app.all('/v1/models/:name/:action{promote|rollback|versions}', methodNotAllowed(['POST']));
+  // Known paths, other methods: 405 with Allow, from the routes themselves.
+  refuseOtherMethods(app, methodNotAllowed);
   app.notFound(notFound);
   app.onError(onError);
   return withDocument;

@@ -3,11 +3,11 @@ import type { OnnxRuntimeService } from './inference/onnxruntime-service.ts';
 import { DEFAULT_MODEL_REFRESH_SECONDS } from './limits.ts';
 import type { ModelCatalog, RegistrySource } from './models/catalog.ts';
 import type { Holdout } from '../src/online/gate.ts';
-import type { TrainerStatus } from './trainer/trainer.ts';
+import type { TrainerStatus } from './trainer/learner.ts';
 import type { ObjectStore } from '../src/registry/object-store.ts';
 import type { ImageToPixels } from './predict/image.ts';
-import type { TrainingQueue } from './training/message.ts';
-import type { DeadLetterBucket } from './training/dead-letters.ts';
+import type { TrainingQueue } from './queue/message.ts';
+import type { DeadLetterBucket } from './queue/dead-letters.ts';
 
 /** What the routes share within one isolate: built once by the entry point, or by a test. */
 export interface AppDeps {

@@ -8,7 +8,7 @@ import type { OnnxRuntimeService } from './inference/onnxruntime-service.ts';
 import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
 import { ModelCatalog } from './models/catalog.ts';
 import { bundledHoldout, type ModelTrainer } from './trainer/object.ts';
-import { consume } from './training/consumer.ts';
+import { consume } from './queue/consumer.ts';
 
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
@@ -18,7 +18,7 @@ const app = createApp({ catalog, engines, holdout: bundledHoldout });
 export default {
   // The onnxruntime Worker's RPC stub, typed by the contract it implements (inference/onnxruntime-service.ts).
   fetch: (request, env, ctx) => app.fetch(request, { ...env, ONNXRUNTIME: env.ONNXRUNTIME as unknown as OnnxRuntimeService } satisfies Bindings, ctx),
-  // The training queue and its dead letters (functions/training/consumer.ts).
+  // The training queue and its dead letters (functions/queue/consumer.ts).
   queue: (batch, env) => consume(batch, { MODELS: env.MODELS, TRAINER: env.TRAINER as unknown as DurableObjectNamespace<ModelTrainer> }),
 } satisfies ExportedHandler<Env>;
 

@@ -3,8 +3,8 @@
  * with 413 before they are read whole: by Content-Length when given, else by counting the stream.
  */
 
-/** Pixels in one JSON prediction: a 28 x 28 image, row-major, ink high. */
-export const PIXELS = 784;
+/** Pixels in one JSON prediction: a 28 x 28 image, row-major, ink high (src/image/mnist.ts). */
+export { PIXELS } from '../src/image/mnist.ts';
 
 /**
  * Largest JSON body for /v1/predict: 64 KiB. 784 numbers written with 17 significant digits
@@ -81,13 +81,10 @@ export const DEFAULT_TRAIN_CPU_BUDGET_MS = 20_000;
 
 /**
  * The rate that converts TRAIN_CPU_BUDGET_MS into example passes: floating-point operations of
- * training (trainingFlopsPerExample in src/online/budget.ts) per millisecond of CPU. Measured inside
- * workerd with the relaxed-SIMD WASM kernels, fine-tuning as the trainer does
- * (`npm run bench -- train-workerd`, AMD EPYC, medians of 7): the article's 784-800-10 MLP 29.8
- * GFLOP/s (11,650 passes/s), the lenet5 preset 9.2 GFLOP/s (small convolutions and pooling cost
- * more than their products), the cnn preset 19.1 GFLOP/s. Set below the lowest, 8 GFLOP/s, so that
- * a round of any of these stays within its budget on a somewhat slower CPU: for the MLP the budget's
- * passes then take about a quarter of it.
+ * training (trainingFlopsPerExample in src/online/budget.ts) per millisecond of CPU, 8 GFLOP/s. Set
+ * below the lowest rate measured inside workerd for the presets (`npm run bench -- train-workerd`;
+ * the figures are in docs/online-learning.md), so that a round stays within its budget on a
+ * somewhat slower CPU.
  */
 export const TRAIN_FLOPS_PER_CPU_MS = 8e6;
 

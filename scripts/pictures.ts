@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { confidentMistakes, confusion } from '../src/nn/metrics.ts';
+import { firstLayerImages } from '../src/nn/pictures.ts';
 import { parseArch } from '../src/nn/presets.ts';
 import { fit, oneHot } from '../src/nn/train.ts';
 import { importOnnx } from '../src/onnx/import.ts';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   }));
   await write('mistakes.svg', imageGridSpec(mistakes, 8, 'The test digits the model was most sure about, and wrong (true → predicted)'));
 
-  const features = await network.firstLayerImages();
+  const features = await firstLayerImages(network);
   const shown = features.images.slice(0, 64).map((img, i) => ({ uri: pngDataUri(img, features.width, features.height, false), caption: `unit ${i}` }));
   await write('features.svg', imageGridSpec(shown, 8, "The first layer's learned features: each unit's incoming weights as an image (bright = positive)", 48));
 

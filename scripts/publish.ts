@@ -21,11 +21,8 @@ import { Command } from 'commander';
 import { Miniflare } from 'miniflare';
 import * as ort from 'onnxruntime-node';
 import { createClient } from '../client/index.ts';
-import { LocalOnnxRuntime } from '../functions/inference/local-onnxruntime.ts';
-import type { OrtApi } from '../functions/inference/ort-engine.ts';
 import { DEFAULT_MODEL } from '../functions/limits.ts';
-import { describeOnnx, metricsOf, type ModelCard } from '../functions/models/model.ts';
-import { checkModel } from '../functions/models/verify.ts';
+import { checkModel, describeOnnx, metricsOf, probeWith, type ModelCard } from '../src/models/index.ts';
 import { MODEL_NAME, ModelRegistry, type ObjectStore } from '../src/registry/index.ts';
 import { fail, runMain } from './lib/cli.ts';
 import { devVar, modelsBucketName } from './lib/dev-vars.ts';
@@ -52,7 +49,7 @@ async function main(): Promise<void> {
   const bytes = new Uint8Array(readFileSync(path));
 
   try {
-    await checkModel(new LocalOnnxRuntime(() => ort as unknown as OrtApi), bytes);
+    await checkModel(probeWith(ort), bytes);
   } catch (e) {
     fail(`${path} cannot be published: ${(e as Error).message}`);
   }

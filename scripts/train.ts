@@ -25,7 +25,8 @@ import { loadMnist } from './lib/mnist.ts';
 import { nodeWasmBackend } from './lib/wasm-kernels.ts';
 import { digitSetPixels, loadDigitSet, OUTSIDE_MNIST_DATA, predictedDigits, tallyDigitSet, type Tally } from './lib/digit-set.ts';
 import { syntheticDigits } from './lib/handwriting/synthetic.ts';
-import { cardSpec, confusionMetrics, machine, round, sha256, type ModelCard } from './lib/model-card.ts';
+import type { ModelCard } from '../src/models/card.ts';
+import { cardSpec, confusionMetrics, machine, round, sha256 } from './lib/model-card.ts';
 import { curvesSpec, renderSvg } from './lib/plots.ts';
 import { TrainingProgress } from './lib/progress.ts';
 

@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { checkModel } from '../../src/models/check.ts';
+import { describeOnnx, metricsOf } from '../../src/models/describe.ts';
 import { RECORD_BYTES } from '../../src/online/example.ts';
 import { GATE_TEST, type GateVerdict } from '../../src/online/gate.ts';
 import { ModelRegistry, RegistryError } from '../../src/registry/index.ts';
@@ -8,13 +10,11 @@ import { ApiError, type ClientErrorStatus } from '../http/errors.ts';
 import { formatIssues, parseJson } from '../http/json.ts';
 import { ApiApp } from '../http/openapi.ts';
 import { MAX_JSON_BYTES, MAX_MODEL_UPLOAD_BYTES, MAX_NOTE_CHARS } from '../limits.ts';
-import { describeOnnx, metricsOf } from '../models/model.ts';
 import { unknownModel, unknownModelHook } from '../models/route.ts';
 import { judgeUpload } from '../models/upload-gate.ts';
 import { requireOnnxRuntime } from '../inference/engines.ts';
-import { checkModel } from '../models/verify.ts';
-import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../training/dead-letters.ts';
-import { sendTrainingMessage } from '../training/message.ts';
+import { deadLetterKey, listDeadLetters, readDeadLetter, type DeadLetterStore } from '../queue/dead-letters.ts';
+import { sendTrainingMessage } from '../queue/message.ts';
 import { requireAdmin } from './auth.ts';
 import { getAdminModel, listDeadLetters as listRoute, promote, PromoteBody, publish, replayDeadLetter, rollback } from './spec.ts';
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors, json } from '../http/openapi.ts';
 import { FEEDBACK_RETRY_AFTER_SECONDS, MAX_FEEDBACK_BYTES } from '../limits.ts';
-import { Label, ModelName, Pixels } from '../training/examples.ts';
+import { Label, ModelName, Pixels } from '../queue/examples.ts';
 import { AcceptedSchema } from '../webhooks/spec.ts';
 
 /** The body of POST /v1/feedback: the 28 x 28 the model saw, the digit it should have said, and the model that answered. */

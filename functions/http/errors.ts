@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { allowHeader } from './methods.ts';
 
 /** Statuses a client error can carry (RFC 9110 section 15.5; 429: RFC 6585). */
 export type ClientErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429;
@@ -58,7 +59,7 @@ export function notFound(c: Context): Response {
 
 /** A handler for every method a path does not serve: 405 with the Allow header (RFC 9110 15.5.6). */
 export function methodNotAllowed(allowed: string[]) {
-  const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+  const allow = allowHeader(allowed);
   return (c: Context): Response => {
     c.header('Allow', allow);
     return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${new URL(c.req.url).pathname}; use ${allowed.join(' or ')}`), 405);

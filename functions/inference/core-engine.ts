@@ -1,5 +1,5 @@
 import { importOnnx } from '../../src/onnx/import.ts';
-import type { ModelVersion } from '../models/model.ts';
+import type { ServedModel } from '../models/model.ts';
 import type { Engine } from './engine.ts';
 import type { Backend } from '../../src/nn/backend/backend.ts';
 
@@ -18,7 +18,7 @@ const CORE_BATCH = 16;
  * const engine = await createCoreEngine(model);
  * const probabilities = await engine.predict(pixels);
  */
-export async function createCoreEngine(model: ModelVersion, backend?: Backend): Promise<Engine> {
+export async function createCoreEngine(model: ServedModel, backend?: Backend): Promise<Engine> {
   const { network } = await importOnnx(model.bytes, { backend });
   return {
     kind: 'core',

@@ -1,4 +1,4 @@
-import type { ModelVersion } from '../models/model.ts';
+import type { ServedModel } from '../models/model.ts';
 import type { Backend } from '../../src/nn/backend/backend.ts';
 import { createCpuBackend } from '../../src/nn/backend/cpu/create.ts';
 import { ApiError } from '../http/errors.ts';
@@ -66,7 +66,7 @@ export class Engines {
     return this.coreBackend ? this.coreBackend() : createCpuBackend({});
   }
 
-  async get(model: ModelVersion, mode: EngineMode, runtime: OnnxRuntimeService | undefined, waitUntil: WaitUntil): Promise<Engine> {
+  async get(model: ServedModel, mode: EngineMode, runtime: OnnxRuntimeService | undefined, waitUntil: WaitUntil): Promise<Engine> {
     // The bytes' hash too: a version name is never reused by the registry, but a wiped bucket starts again at v1.
     const key = `${model.name}@${model.version}#${model.sha256}`;
     if (mode === 'core') return this.coreFor(key, model);
@@ -87,11 +87,11 @@ export class Engines {
   }
 
   /** The onnxruntime engine of a version, its session created now if needed (tests and `onnxruntime` mode). */
-  ortFor(key: string, model: ModelVersion, runtime: OnnxRuntimeService): Promise<Engine> {
+  ortFor(key: string, model: ServedModel, runtime: OnnxRuntimeService): Promise<Engine> {
     return this.ort.get(key, () => createRemoteOrtEngine(runtime, key, model));
   }
 
-  coreFor(key: string, model: ModelVersion): Promise<Engine> | Engine {
+  coreFor(key: string, model: ServedModel): Promise<Engine> | Engine {
     // Synchronously when kept: a prediction does not wait on a promise to find its engine.
     return this.core.peek(key) ?? this.core.get(key, async () => createCoreEngine(model, await this.coreBackend?.()));
   }
@@ -100,7 +100,7 @@ export class Engines {
    * Creates the onnxruntime session in the background (`auto`); then the core's copy of the
    * weights is let go. A failure is logged: the core keeps answering for that version.
    */
-  private async warmOrt(key: string, model: ModelVersion, runtime: OnnxRuntimeService): Promise<void> {
+  private async warmOrt(key: string, model: ServedModel, runtime: OnnxRuntimeService): Promise<void> {
     try {
       await this.ortFor(key, model, runtime);
       this.core.delete(key);

@@ -1,4 +1,5 @@
-import { describeOnnx } from '../models/model.ts';
+import { probeWith, type ProbeResult } from '../../src/models/check.ts';
+import { describeOnnx } from '../../src/models/describe.ts';
 import type { OnnxRuntimeService } from './onnxruntime-service.ts';
 import type { OrtApi } from './ort-engine.ts';
 import { OrtSessions } from './ort-sessions.ts';
@@ -29,21 +30,7 @@ export class LocalOnnxRuntime implements OnnxRuntimeService {
     return (await engine).predict(input, examples);
   }
 
-  async probe(bytes: Uint8Array, input: Float32Array, inputShape: number[]): Promise<{ output: Float32Array } | { failed: 'load' | 'run'; message: string }> {
-    const ort = this.ort();
-    let session: Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
-    try {
-      session = await ort.InferenceSession.create(bytes);
-    } catch (e) {
-      return { failed: 'load', message: (e as Error).message };
-    }
-    try {
-      const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, ...inputShape]) });
-      return { output: Float32Array.from(result[session.outputNames[0]].data as Float32Array) };
-    } catch (e) {
-      return { failed: 'run', message: (e as Error).message };
-    } finally {
-      await session.release();
-    }
+  probe(bytes: Uint8Array, input: Float32Array, inputShape: number[]): Promise<ProbeResult> {
+    return probeWith(this.ort()).probe(bytes, input, inputShape);
   }
 }

@@ -1,10 +1,12 @@
+import type { OnnxProbe } from '../../src/models/check.ts';
+
 /**
  * What the onnxruntime Worker (functions/onnxruntime/) offers over its service binding, `ONNXRUNTIME`.
  * onnxruntime-web lives in a Worker of its own so that the main Worker's isolates start without its
  * 14 MB of WebAssembly (workerd's start cost grows with a script's bytes); the core (src/nn) answers
  * by default, and what needs onnxruntime calls this (about a millisecond a call on one machine).
  */
-export interface OnnxRuntimeService {
+export interface OnnxRuntimeService extends OnnxProbe {
   /**
    * Creates the session of a model version (keyed `name@version#sha256`) if the service holds none
    * yet. Throws when onnxruntime cannot load the bytes.
@@ -16,9 +18,5 @@ export interface OnnxRuntimeService {
    * it): then `load` and run again.
    */
   run(key: string, input: Float32Array, examples: number): Promise<Float32Array | { unloaded: true }>;
-  /**
-   * Loads bytes in a session of their own and runs them once on `input` (one example): the output,
-   * or which step failed and why (what verifies an uploaded or trained model). The session is released.
-   */
-  probe(bytes: Uint8Array, input: Float32Array, inputShape: number[]): Promise<{ output: Float32Array } | { failed: 'load' | 'run'; message: string }>;
+  // probe (OnnxProbe): what verifies an uploaded or trained model (src/models/check.ts).
 }

@@ -1,5 +1,5 @@
 import type * as Ort from 'onnxruntime-web';
-import type { ModelVersion } from '../models/model.ts';
+import type { ServedModel } from '../models/model.ts';
 import type { Engine } from './engine.ts';
 
 /** onnxruntime-web's API, already set up for the runtime it runs in (see ort-runtime.ts). */
@@ -15,7 +15,7 @@ export type OrtApi = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
  * const engine = await createOrtEngine(ort, model);
  * const probabilities = await engine.predict(pixels);
  */
-export async function createOrtEngine(ort: OrtApi, model: Pick<ModelVersion, 'bytes' | 'inputShape'>): Promise<Engine> {
+export async function createOrtEngine(ort: OrtApi, model: Pick<ServedModel, 'bytes' | 'inputShape'>): Promise<Engine> {
   const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: 'all' });
   const [input] = session.inputNames;
   const [output] = session.outputNames;

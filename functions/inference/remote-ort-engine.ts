@@ -1,4 +1,4 @@
-import type { ModelVersion } from '../models/model.ts';
+import type { ServedModel } from '../models/model.ts';
 import type { Engine } from './engine.ts';
 import type { OnnxRuntimeService } from './onnxruntime-service.ts';
 
@@ -11,7 +11,7 @@ import type { OnnxRuntimeService } from './onnxruntime-service.ts';
  * const engine = await createRemoteOrtEngine(env.ONNXRUNTIME, key, model);
  * const probabilities = await engine.predict(pixels);
  */
-export async function createRemoteOrtEngine(service: OnnxRuntimeService, key: string, model: ModelVersion): Promise<Engine> {
+export async function createRemoteOrtEngine(service: OnnxRuntimeService, key: string, model: ServedModel): Promise<Engine> {
   await service.load(key, model.bytes);
   return {
     kind: 'onnxruntime',

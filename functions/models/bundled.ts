@@ -1,11 +1,13 @@
 import { sha256Hex } from '../../src/util/sha256.ts';
-import { describeOnnx, metricsOf, type ModelCard, type ModelVersion } from './model.ts';
+import { describeOnnx, metricsOf, type CardMetrics } from '../../src/models/describe.ts';
+import type { ServedModel } from './model.ts';
 
 /** A model shipped inside the Worker's bundle: served when the registry has no version of it. */
 export interface BundledModel {
   name: string;
   bytes: Uint8Array<ArrayBuffer>;
-  card?: ModelCard;
+  /** Its model card (src/models/card.ts), of which the numbers of `metrics` are read. */
+  card?: CardMetrics;
 }
 
 /** Hex digits of the file's sha256 in a bundled version's name: 48 bits, no collision among a few thousand builds. */
@@ -18,7 +20,7 @@ const VERSION_HASH_DIGITS = 12;
  * @example
  * const m = await loadBundled({ name: 'digits', bytes }); // m.version === 'bundled-3f2a...'
  */
-export async function loadBundled(model: BundledModel): Promise<ModelVersion> {
+export async function loadBundled(model: BundledModel): Promise<ServedModel> {
   const sha256 = await sha256Hex([model.bytes]);
   const { inputShape, metadata } = describeOnnx(model.bytes);
   return {

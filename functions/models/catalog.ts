@@ -5,7 +5,8 @@ import { ApiError } from '../http/errors.ts';
 import { IsolateValues } from '../isolate-values.ts';
 import { loadBundled, type BundledModel } from './bundled.ts';
 import type { BundledBytes } from './fork.ts';
-import { describeOnnx, type ModelInfo, type ModelVersion } from './model.ts';
+import { describeOnnx } from '../../src/models/describe.ts';
+import type { ModelInfo, ServedModel } from './model.ts';
 
 /** Where the current versions come from on one request: the R2 bucket (if bound) and how fresh to keep it. */
 export interface RegistrySource {
@@ -61,10 +62,10 @@ export type ModelDetails<Ids extends boolean = false> = ModelInfo & {
 export class ModelCatalog {
   private readonly bundledModels = new Map<string, BundledModel>();
   // Values, never promises shared between requests (isolate-values.ts says why).
-  private readonly bundled = new IsolateValues<ModelVersion>();
+  private readonly bundled = new IsolateValues<ServedModel>();
   private readonly manifests: IsolateValues<Manifest>;
-  private readonly versions: IsolateValues<ModelVersion | null>;
-  private readonly lastServed = new Map<string, ModelVersion>();
+  private readonly versions: IsolateValues<ServedModel | null>;
+  private readonly lastServed = new Map<string, ServedModel>();
   private readonly list: IsolateValues<ModelEntry[]>;
   private lastList: ModelEntry[] = [];
 
@@ -127,7 +128,7 @@ export class ModelCatalog {
   }
 
   /** The current version of a model, with its bytes. */
-  async current(name: string, source: RegistrySource): Promise<ModelVersion> {
+  async current(name: string, source: RegistrySource): Promise<ServedModel> {
     let manifest: Manifest | null;
     try {
       manifest = source.bucket ? await this.manifest(name, source) : null;
@@ -138,7 +139,7 @@ export class ModelCatalog {
     if (!manifest?.current) return this.fallback(name);
 
     const key = currentKey(name, manifest);
-    let model: ModelVersion | null;
+    let model: ServedModel | null;
     try {
       model = await this.versions.get(key, () => this.serving(new ModelRegistry(source.bucket!, name), manifest));
     } catch (e) {
@@ -160,7 +161,7 @@ export class ModelCatalog {
    * @example
    * const model = await catalog.find('digits', 'v3', source); // null: no v3
    */
-  async find(name: string, version: string | undefined, source: RegistrySource): Promise<ModelVersion | null> {
+  async find(name: string, version: string | undefined, source: RegistrySource): Promise<ServedModel | null> {
     if (this.has(name)) {
       if (version === undefined) return this.current(name, source);
       const bundled = await this.bundledVersion(name);
@@ -233,7 +234,7 @@ export class ModelCatalog {
   }
 
   /** The current version's bytes, or its nearest intact ancestor's (null when none is intact). */
-  private async serving(registry: ModelRegistry, manifest: Manifest): Promise<ModelVersion | null> {
+  private async serving(registry: ModelRegistry, manifest: Manifest): Promise<ServedModel | null> {
     const served = await registry.serving(manifest);
     if (!served) {
       console.error(`model registry: no intact version of '${registry.name}' (current ${manifest.current}); serving the bundled model`);
@@ -245,13 +246,13 @@ export class ModelCatalog {
   }
 
   /** What a model serves when its registry has nothing to serve: its bundled model; a personal model has none (503). */
-  private fallback(name: string): Promise<ModelVersion> {
+  private fallback(name: string): Promise<ServedModel> {
     if (this.has(name)) return this.bundledVersion(name);
     return Promise.reject(new ApiError(503, 'model_unavailable', `model '${name}' has no version to serve yet; try again shortly`, { 'Retry-After': '5' }));
   }
 
   /** A bundled model's own version (what it serves while its registry has none). */
-  async bundledVersion(name: string): Promise<ModelVersion> {
+  async bundledVersion(name: string): Promise<ServedModel> {
     const model = this.bundledModels.get(name);
     if (!model) throw new Error(`no bundled model named '${name}'`);
     return this.bundled.peek(name) ?? this.bundled.get(name, () => loadBundled(model));
@@ -267,7 +268,7 @@ export class ModelCatalog {
    * A version's bytes, kept among the `keep` most recently used (the others are dropped, their
    * engines with them); a failed load is tried again next time.
    */
-  private cached(key: string, load: () => Promise<ModelVersion | null>): Promise<ModelVersion | null> {
+  private cached(key: string, load: () => Promise<ServedModel | null>): Promise<ServedModel | null> {
     return this.versions.get(key, load);
   }
 }

@@ -1,6 +1,6 @@
 import { ModelList, ModelRegistry, RegistryError, type ObjectStore } from '../../src/registry/index.ts';
 import { loadBundled } from './bundled.ts';
-import { describeOnnx, metricsOf } from './model.ts';
+import { describeOnnx, metricsOf } from '../../src/models/describe.ts';
 
 /** The models bundled with the Worker, by name: what a registry without versions serves, and forks start from. */
 export type BundledBytes = Readonly<Record<string, Uint8Array<ArrayBuffer>>>;

@@ -4,10 +4,11 @@ import type { AppDeps, AppEnv } from '../context.ts';
 import { registrySource } from '../context.ts';
 import { mediaType, readBody } from '../http/body.ts';
 import { formatIssues, parseJson } from '../http/json.ts';
+import { allowHeader, refuseOtherMethods } from '../http/methods.ts';
 import { ApiApp } from '../http/openapi.ts';
 import { parseEngineMode } from '../inference/engines.ts';
 import { MAX_INFER_BYTES } from '../limits.ts';
-import type { ModelVersion } from '../models/model.ts';
+import type { ServedModel } from '../models/model.ts';
 import { executionContext } from '../predict/route.ts';
 import { SERVER } from '../server.ts';
 import { InferenceError, inferenceErrorBody, onInferenceError } from './errors.ts';
@@ -45,7 +46,7 @@ export function inferenceRoute(deps: AppDeps) {
   app.onError(onInferenceError);
 
   /** The version a path names (the current one without `version`): 404 when there is none. */
-  const modelOf = async (c: Context<AppEnv>, name: string, version?: string): Promise<ModelVersion> => {
+  const modelOf = async (c: Context<AppEnv>, name: string, version?: string): Promise<ServedModel> => {
     const model = await deps.catalog.find(name, version, registrySource(c.env));
     if (model) return model;
     if (version === undefined || !(await deps.catalog.find(name, undefined, registrySource(c.env)))) throw unknownModel(name);
@@ -113,19 +114,14 @@ export function inferenceRoute(deps: AppDeps) {
 
   // The protocol's paths answer in its error shape also when nothing serves them.
   app.get('/v2/', (c) => c.json({ name: SERVER.name, version: SERVER.version, extensions: EXTENSIONS }, 200));
-  for (const [path, allowed] of [
-    ['/v2', 'GET'], ['/v2/health/live', 'GET'], ['/v2/health/ready', 'GET'],
-    ['/v2/models/:name', 'GET'], ['/v2/models/:name/versions/:version', 'GET'], ['/v2/models/:name/ready', 'GET'],
-    ['/v2/models/:name/versions/:version/ready', 'GET'], ['/v2/models/:name/infer', 'POST'], ['/v2/models/:name/versions/:version/infer', 'POST'],
-  ] as const) {
-    app.all(path, (c) => c.json(inferenceErrorBody(`${c.req.method} is not allowed on ${new URL(c.req.url).pathname}; use ${allowed}`), 405, { Allow: allowed === 'GET' ? 'GET, HEAD, OPTIONS' : 'POST, OPTIONS' }));
-  }
+  refuseOtherMethods(app, (allowed) => (c) =>
+    c.json(inferenceErrorBody(`${c.req.method} is not allowed on ${new URL(c.req.url).pathname}; use ${allowed.join(' or ')}`), 405, { Allow: allowHeader(allowed) }));
   app.all('/v2/*', (c) => c.json(inferenceErrorBody(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   return routes;
 }
 
 /** The tensors of a version's ONNX graph, read once. */
-function tensors(model: ModelVersion) {
+function tensors(model: ServedModel) {
   let t = tensorsOf.get(model.bytes);
   if (!t) {
     t = modelTensors(model.bytes);

@@ -1,3 +1,4 @@
+import { argmax } from '../../src/nn/metrics.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { registrySource } from '../context.ts';
 import { ApiApp } from '../http/openapi.ts';
@@ -41,13 +42,6 @@ export function predictRoute(deps: AppDeps) {
 }
 
 export type { Prediction };
-
-/** Index of the largest value (the first, on ties). */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
 
 /** Hono throws when there is no execution context (app.request in a unit test): then there is nothing to extend. */
 export function executionContext(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): { waitUntil(p: Promise<unknown>): void } | undefined {

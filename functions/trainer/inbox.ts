@@ -1,4 +1,4 @@
-import type { TrainingMessage } from '../training/message.ts';
+import type { TrainingMessage } from '../queue/message.ts';
 import { deleteMany, keys, type TrainerStorage } from './state.ts';
 
 /** A delivery waiting in the inbox, with when it arrived (ms since the epoch). */

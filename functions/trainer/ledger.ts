@@ -1,6 +1,6 @@
 import { RECORD_BYTES } from '../../src/online/example.ts';
 import type { Manifest } from '../../src/registry/index.ts';
-import type { TrainingMessage } from '../training/message.ts';
+import type { TrainingMessage } from '../queue/message.ts';
 import { deleteMany, getMany, keys, type Applied, type TrainerStorage } from './state.ts';
 
 /** A delivery's final decision, as the ledger records it. */

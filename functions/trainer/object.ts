@@ -15,14 +15,14 @@ import {
   DEFAULT_VERSION_RETENTION_DAYS, MAX_CORRECTIONS_PER_ROUND, RETENTION_EVERY_MS, TRAIN_FLOPS_PER_CPU_MS,
 } from '../limits.ts';
 import { firstVersion, type BundledBytes } from '../models/fork.ts';
-import { checkModel } from '../models/verify.ts';
-import { recordFailure, storeDeadLetter } from '../training/dead-letters.ts';
-import type { TrainingMessage } from '../training/message.ts';
+import { checkModel } from '../../src/models/check.ts';
+import { recordFailure, storeDeadLetter } from '../queue/dead-letters.ts';
+import type { TrainingMessage } from '../queue/message.ts';
 import { numberVar } from '../vars.ts';
 import { retain, type RetentionReport } from './retention.ts';
 import { readExamples, readHoldout } from './sets.ts';
 import { keys } from './state.ts';
-import { GROUP_ATTEMPTS, OnlineTrainer, type TrainerStatus, type TrainReport } from './trainer.ts';
+import { GROUP_ATTEMPTS, OnlineLearner, type TrainerStatus, type TrainReport } from './learner.ts';
 
 /** How long signed attempts are remembered: twice the Standard Webhooks tolerance of 5 minutes. */
 const ATTEMPT_MEMORY_MS = 10 * 60 * 1000;
@@ -56,7 +56,7 @@ export function bundledHoldout(): Promise<Holdout> {
  * SQLite-backed Durable Object: one instance in the world per model, so rounds are serial and its
  * storage (decided deliveries, the inbox, the replay buffer, the validation share, cached answers,
  * the round log) is the single truth. Models train in parallel, each in its own object. The round
- * itself is OnlineTrainer's (trainer.ts); this class wires the Worker's pieces into it and keeps
+ * itself is OnlineLearner's (learner.ts); this class wires the Worker's pieces into it and keeps
  * the alarm that works through the inbox (batched corrections, halves of rejected rounds) and runs
  * retention, one round per invocation.
  *
@@ -65,18 +65,20 @@ export function bundledHoldout(): Promise<Holdout> {
  * const report = await trainer.train(messages);
  */
 export class ModelTrainer extends DurableObject<Env> {
-  private trainer: OnlineTrainer | null = null;
+  // The class keeps its deployed name (wrangler.toml's TRAINER binding and migration): renaming a
+  // Durable Object class takes a `renamed_classes` migration.
+  private learner: OnlineLearner | null = null;
 
   /** Takes a batch of deliveries of one model: decides the webhook deliveries as one round, keeps the corrections for their batch. */
   async train(messages: TrainingMessage[]): Promise<TrainReport> {
     if (!messages.length) return { applied: [], duplicates: [], pending: [], round: null };
     const model = messages[0].model;
     if ((await this.ctx.storage.get<string>('model')) !== model) await this.ctx.storage.put('model', model);
-    const trainer = this.trainerFor(model);
+    const learner = this.learnerFor(model);
     try {
-      return await trainer.train(messages);
+      return await learner.train(messages);
     } finally {
-      await this.schedule(trainer);
+      await this.schedule(learner);
     }
   }
 
@@ -84,12 +86,12 @@ export class ModelTrainer extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const model = await this.ctx.storage.get<string>('model');
     if (!model) return;
-    const trainer = this.trainerFor(model);
+    const learner = this.learnerFor(model);
     try {
-      const report = await trainer.runInbox();
+      const report = await learner.runInbox();
       if (!report && (await this.retentionDue())) await this.retainOrRetryLater();
     } finally {
-      await this.schedule(trainer);
+      await this.schedule(learner);
     }
   }
 
@@ -130,14 +132,14 @@ export class ModelTrainer extends DurableObject<Env> {
 
   /** The newest rounds, how many deliveries were decided, the inbox, the replay buffer's and validation share's class sizes. */
   async status(model: string, rounds = 20): Promise<TrainerStatus> {
-    return this.trainerFor(model).status(rounds);
+    return this.learnerFor(model).status(rounds);
   }
 
   /** One retention pass now (it also runs by itself at most daily, after rounds). */
   async retain(): Promise<RetentionReport> {
     const model = await this.ctx.storage.get<string>('model');
     if (!model) throw new Error('this trainer has not trained any model yet');
-    return retain(this.trainerFor(model), this.env.MODELS, this.ctx.storage, {
+    return retain(this.learnerFor(model), this.env.MODELS, this.ctx.storage, {
       now: new Date(),
       versionDays: numberVar(this.env.VERSION_RETENTION_DAYS, 'VERSION_RETENTION_DAYS', DEFAULT_VERSION_RETENTION_DAYS, { min: 0 }),
       deliveryDays: numberVar(this.env.DELIVERY_RETENTION_DAYS, 'DELIVERY_RETENTION_DAYS', DEFAULT_DELIVERY_RETENTION_DAYS, { min: 0 }),
@@ -145,8 +147,8 @@ export class ModelTrainer extends DurableObject<Env> {
   }
 
   /** Sets the alarm for the inbox's next round, or for retention when it is due, or clears it. */
-  private async schedule(trainer: OnlineTrainer): Promise<void> {
-    const wake = await trainer.wake();
+  private async schedule(learner: OnlineLearner): Promise<void> {
+    const wake = await learner.wake();
     const at = wake ?? ((await this.retentionDue()) ? Date.now() : null);
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.max(Date.now(), at));
@@ -173,10 +175,10 @@ export class ModelTrainer extends DurableObject<Env> {
     for (let i = 0; i < expired.length; i += 128) await this.ctx.storage.delete(expired.slice(i, i + 128));
   }
 
-  private trainerFor(model: string): OnlineTrainer {
-    if (this.trainer) return this.trainer;
+  private learnerFor(model: string): OnlineLearner {
+    if (this.learner) return this.learner;
     const env = this.env;
-    this.trainer = new OnlineTrainer({
+    this.learner = new OnlineLearner({
       model,
       store: env.MODELS,
       storage: this.ctx.storage,
@@ -197,7 +199,7 @@ export class ModelTrainer extends DurableObject<Env> {
         await storeDeadLetter(env.MODELS, message);
       },
     });
-    return this.trainer;
+    return this.learner;
   }
 }
 

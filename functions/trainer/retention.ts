@@ -2,7 +2,7 @@ import { sweep, type SweepReport, type SweepStore } from '../../src/registry/ind
 import { ORPHAN_GRACE_MS } from '../limits.ts';
 import { Ledger } from './ledger.ts';
 import { deleteMany, keys, type TrainerStorage } from './state.ts';
-import type { OnlineTrainer } from './trainer.ts';
+import type { OnlineLearner } from './learner.ts';
 
 /** What one retention pass did. */
 export interface RetentionReport {
@@ -28,7 +28,7 @@ export interface RetentionPolicy {
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
- * One retention pass of a model, under its trainer's lock: retires old online versions in the
+ * One retention pass of a model, under its learner's lock: retires old online versions in the
  * manifest (ModelRegistry.retire: never the current one, its parent, an offline version or a fork,
  * nor anything younger than the window), deletes the objects nothing may read any more (sweep:
  * retired versions, orphans of failed publishes), forgets decided deliveries past the replay window
@@ -36,16 +36,16 @@ const DAY_MS = 24 * 3600 * 1000;
  * failure leaves the manifest consistent and the next pass finishes the work.
  *
  * @example
- * await retain(trainer, env.MODELS, ctx.storage, { now: new Date(), versionDays: 30, deliveryDays: 7 });
+ * await retain(learner, env.MODELS, ctx.storage, { now: new Date(), versionDays: 30, deliveryDays: 7 });
  */
-export function retain(trainer: OnlineTrainer, store: SweepStore, storage: TrainerStorage, policy: RetentionPolicy): Promise<RetentionReport> {
-  return trainer.locked(async () => {
-    const registry = trainer.registry();
+export function retain(learner: OnlineLearner, store: SweepStore, storage: TrainerStorage, policy: RetentionPolicy): Promise<RetentionReport> {
+  return learner.locked(async () => {
+    const registry = learner.registry();
     const { manifest, retired } = await registry.retire(new Date(policy.now.getTime() - policy.versionDays * DAY_MS));
     const deleted = await sweep(registry, store, { now: policy.now, graceMs: ORPHAN_GRACE_MS });
     const forgotten = await new Ledger(storage, () => policy.now).prune(new Date(policy.now.getTime() - policy.deliveryDays * DAY_MS));
     const listed = new Set(manifest.versions.map((v) => v.sha256));
-    const prefix = `answers:${await trainer.holdoutHash()}:`;
+    const prefix = `answers:${await learner.holdoutHash()}:`;
     const cached = [...(await storage.list({ prefix: 'answers:' })).keys()];
     // `score:` keys (holdout scores stored by earlier releases) are read by nothing.
     const legacy = [...(await storage.list({ prefix: 'score:' })).keys()];

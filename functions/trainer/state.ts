@@ -79,7 +79,7 @@ export const keys = {
  * A Map-backed TrainerStorage (for tests and scripts that run the trainer outside a Durable Object).
  *
  * @example
- * const trainer = new OnlineTrainer({ ..., storage: new MemoryStorage() });
+ * const trainer = new OnlineLearner({ ..., storage: new MemoryStorage() });
  */
 export class MemoryStorage implements TrainerStorage {
   readonly map = new Map<string, unknown>();

@@ -5,9 +5,9 @@ import { parseJson } from '../http/json.ts';
 import { ApiApp } from '../http/openapi.ts';
 import { DEFAULT_MODEL, MAX_WEBHOOK_BYTES } from '../limits.ts';
 import { ensureModel } from '../models/personal.ts';
-import { enqueueDelivery } from '../training/enqueue.ts';
-import { ImageExample, PixelsExample, readDelivery } from '../training/examples.ts';
-import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../training/message.ts';
+import { enqueueDelivery } from '../queue/enqueue.ts';
+import { ImageExample, PixelsExample, readDelivery } from '../queue/examples.ts';
+import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../queue/message.ts';
 import { verifyWebhook } from './signature.ts';
 import { trainingWebhook, type Accepted } from './spec.ts';
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errors, json, SECURITY } from '../http/openapi.ts';
 import { MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_BYTES } from '../limits.ts';
-import { DeliveryBody } from '../training/examples.ts';
+import { DeliveryBody } from '../queue/examples.ts';
 
 /** The answer of an accepted delivery (webhook and feedback). */
 export const AcceptedSchema = z

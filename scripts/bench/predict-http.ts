@@ -25,6 +25,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labelledImages } from '../../src/data/idx.ts';
+import { median } from '../../src/util/stats.ts';
 import { mnistDir } from '../lib/mnist.ts';
 import { freePort, WRANGLER_OFFLINE_ENV } from '../lib/wrangler-dev.ts';
 import { fixed, type BenchSection } from './section.ts';
@@ -417,12 +418,6 @@ async function quiet(child: ChildProcess): Promise<void> {
 
 function minus(a: CpuMs, b: CpuMs): CpuMs {
   return { isolateThread: a.isolateThread - b.isolateThread, allThreads: a.allThreads - b.allThreads };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** The q-quantile (nearest rank). */

@@ -1,4 +1,7 @@
 import { loadavg } from 'node:os';
+import { median } from '../../src/util/stats.ts';
+
+export { median };
 
 /**
  * A section of `npm run bench`: a named measurement that prints its own table and returns its
@@ -30,12 +33,6 @@ export interface Spread {
   /** Quartiles (linear interpolation between order statistics). */
   q1: number;
   q3: number;
-}
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export function spread(xs: readonly number[]): Spread {

@@ -30,7 +30,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
   const software = /llvmpipe|swiftshader|software/i.test(probe.result.description);
   if (probe.result.fallback) {
     ctx.log(`no GPU here: ${probe.result.fallback}`);
-    ctx.log('(the device check, scripts/gpu-device-run.sh, measures a real GPU against PyTorch CUDA: see the README)');
+    ctx.log('(the device check, scripts/gpu/device-run.sh, measures a real GPU against PyTorch CUDA: see the README)');
   } else {
     ctx.log(`gpu: ${probe.result.description}`);
   }

@@ -1,10 +1,10 @@
 /**
- * A worker thread running one data-parallel replica (see src/nn/backend/cpu/data-parallel.ts).
- * Protocol with scripts/lib/parallel-trainer.ts: build, post the report, receive the peers,
+ * A worker thread running one data-parallel replica (see src/nn/parallel/data-parallel.ts).
+ * Protocol with scripts/lib/replica-threads.ts: build, post the report, receive the peers,
  * acknowledge, then serve steps over the shared control block until stopped.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Replica, type ReplicaInit, type ReplicaReport } from '../../src/nn/backend/cpu/data-parallel.ts';
+import { Replica, type ReplicaInit, type ReplicaReport } from '../../src/nn/parallel/data-parallel.ts';
 
 const port = parentPort!;
 const replica = await Replica.create(workerData as ReplicaInit);

@@ -1,9 +1,9 @@
 import { CpuBackend } from '../../src/nn/backend/cpu/cpu-backend.ts';
-import type { ReplicaTrainerOptions } from '../../src/nn/backend/cpu/data-parallel.ts';
+import type { ReplicaTrainerOptions } from '../../src/nn/parallel/data-parallel.ts';
 import { relaxedSimdSupported, type KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
 import { Network, type NetworkSpec } from '../../src/nn/network.ts';
 import { Trainer, type StepTrainer } from '../../src/nn/train.ts';
-import { createParallelTrainer } from './parallel-trainer.ts';
+import { startReplicaThreads } from './replica-threads.ts';
 import { nodeWasmBackend } from './wasm-kernels.ts';
 
 export interface TrainingOptions extends ReplicaTrainerOptions {
@@ -52,6 +52,6 @@ export async function createTraining(spec: NetworkSpec, opts: TrainingOptions): 
     const net = new Network(spec, { backend: await nodeWasmBackend({ variant }), seed: opts.seed });
     return { net, trainer: new Trainer(net, trainerOptions), description, close: async () => {} };
   }
-  const p = await createParallelTrainer(spec, { ...trainerOptions, threads, seed: opts.seed, variant });
+  const p = await startReplicaThreads(spec, { ...trainerOptions, threads, seed: opts.seed, variant });
   return { ...p, description };
 }

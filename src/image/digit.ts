@@ -88,8 +88,29 @@ export interface DigitInk {
  */
 export function findDigit(img: GrayImage): DigitInk {
   const { width: w, height: h } = img;
+  const paper = inkAbovePaper(img);
+  const ink = thresholdInk(paper);
+  const { labels, components, candidates } = markCandidates(ink.strong, w, h);
+  const digit = gatherDigit(paper, ink, labels, candidates, w, h);
+  const map = inkMap(paper, ink, digit, w, h);
+  return { ...map, contrast: ink.contrast, noise: paper.noise, kept: digit.kept.length, dropped: components.length - digit.kept.length };
+}
+
+/** The ink above the paper (`r`, ink high), and the paper's level and noise in it. */
+interface PaperResidual {
+  r: Float32Array;
+  level: number;
+  noise: number;
+}
+
+/**
+ * Stage 1, the paper: removes the background estimated locally, taking the lower envelope on clean
+ * paper, and averages grainy photos 3 x 3.
+ */
+function inkAbovePaper(img: GrayImage): PaperResidual {
+  const { width: w, height: h } = img;
   // Ink is high: paper is the low side.
-  let paper = estimateBackground(img, 0.3).data;
+  const paper = estimateBackground(img, 0.3).data;
   let r: Float32Array = new Float32Array(w * h);
   for (let i = 0; i < r.length; i++) r[i] = img.data[i] - paper[i];
   let { level, noise } = noiseOf(r);
@@ -103,7 +124,6 @@ export function findDigit(img: GrayImage): DigitInk {
     for (let i = 0; i < flat.length; i++) flat[i] = img.data[i] - envelope[i];
     const e = noiseOf(flat);
     if (e.noise <= noise + 0.002) {
-      paper = envelope;
       r = flat;
       ({ level, noise } = e);
     }
@@ -114,13 +134,26 @@ export function findDigit(img: GrayImage): DigitInk {
     r = boxBlur3(r, w, h);
     ({ level, noise } = noiseOf(r));
   }
+  return { r, level, noise };
+}
+
+/** The strong ink: pixels at or above the threshold, and the ink's median level and contrast. */
+interface StrongInk {
+  threshold: number;
+  strong: Uint8Array;
+  inkLevel: number;
+  contrast: number;
+}
+
+/** Stage 2, the threshold: Otsu's, but never inside the noise; refuses an image without ink. */
+function thresholdInk({ r, level, noise }: PaperResidual): StrongInk {
   // Otsu's threshold among the pixels already above the paper's noise (2 sigma): over the whole
   // image, a digit covering 1% of it would lose to the paper's own spread.
   const aboveNoise = new Histogram(0, 1, 1024);
   const floor2 = Math.max(level + 2 * noise, 0);
   for (let i = 0; i < r.length; i++) if (r[i] > floor2) aboveNoise.add(r[i]);
   const threshold = Math.max(aboveNoise.otsu() || 0, level + 4 * noise, 0.05);
-  const strong = new Uint8Array(w * h);
+  const strong = new Uint8Array(r.length);
   const inkLevels = new Histogram(0, 1, 1024);
   for (let i = 0; i < r.length; i++) {
     if (r[i] >= threshold) {
@@ -136,7 +169,11 @@ export function findDigit(img: GrayImage): DigitInk {
       `no digit found: the image is blank or uniform (ink stands ${contrast.toFixed(3)} above the paper, noise ${noise.toFixed(3)}; at least ${MIN_INK_CONTRAST} and ${MIN_INK_SNR} x noise are needed)`,
     );
   }
+  return { threshold, strong, inkLevel, contrast };
+}
 
+/** Stage 3, the marks: the 8-connected components, and those that may be the digit (largest first); refuses specks. */
+function markCandidates(strong: Uint8Array, w: number, h: number): { labels: Int32Array; components: Component[]; candidates: Component[] } {
   const band = Math.max(2, Math.round(0.04 * Math.min(w, h)));
   const { labels, components } = connectedComponents(strong, w, h, band);
   const candidates = digitCandidates(components, w, h);
@@ -145,25 +182,43 @@ export function findDigit(img: GrayImage): DigitInk {
   if (first.area < 4 || firstSize < Math.max(3, 0.03 * Math.min(w, h))) {
     throw new ImageError('no_digit', `no digit found: only specks (the largest mark is ${firstSize} pixels across in a ${w} x ${h} image)`);
   }
+  return { labels, components, candidates };
+}
 
-  // From the largest mark, alternately gather the marks near the digit so far and grow it over
-  // its faint strokes (hysteresis, as in Canny's edge detector: a calligraphic hairline, a
-  // pencil's light end, connected to the kept strokes, belongs to the digit).
-  const seeds0 = new Uint8Array(w * h);
+/** The digit's strokes as a mask over the image, the marks kept, and their bounding box. */
+interface DigitStrokes {
+  seeds: Uint8Array;
+  kept: Component[];
+  box: Box;
+}
+
+/**
+ * Stage 4, the ink's growth: from the largest mark, alternately gathers the marks near the digit
+ * so far and grows it over its faint strokes (hysteresis, as in Canny's edge detector: a
+ * calligraphic hairline, a pencil's light end, connected to the kept strokes, belongs to the digit).
+ */
+function gatherDigit({ r, level, noise }: PaperResidual, { threshold }: StrongInk, labels: Int32Array, candidates: Component[], w: number, h: number): DigitStrokes {
+  const seeds = new Uint8Array(w * h);
   // Only on clean images (drawings, renders, scans): in a photo, faint means noise or shadow.
   const weakThreshold = noise < CLEAN_NOISE ? Math.max(level + 0.2 * (threshold - level), 0.05) : Infinity;
   const kept: Component[] = [];
-  let box: Box = bounds([first]);
+  let box: Box = bounds([candidates[0]]);
   for (let round = 0; round < 4; round++) {
     const added = gatherNear(candidates, kept, box);
     if (added.length === 0) break;
     const keep = new Set(added.map((c) => c.label));
-    for (let i = 0; i < labels.length; i++) if (keep.has(labels[i])) seeds0[i] = 1;
-    box = Number.isFinite(weakThreshold) ? grow(seeds0, r, w, h, weakThreshold, union(box, bounds(kept))) : union(box, bounds(kept));
+    for (let i = 0; i < labels.length; i++) if (keep.has(labels[i])) seeds[i] = 1;
+    box = Number.isFinite(weakThreshold) ? grow(seeds, r, w, h, weakThreshold, union(box, bounds(kept))) : union(box, bounds(kept));
   }
-  const size = Math.max(box.maxX - box.minX, box.maxY - box.minY) + 1;
+  return { seeds, kept, box };
+}
 
-  // Work in a region around the kept strokes, wide enough for their fringe and any thickening.
+/**
+ * Stage 5, the ink map: a region around the strokes wide enough for their fringe, the ink in it
+ * within the fringe's distance of the strokes, scaled so the strokes' core reads 1.
+ */
+function inkMap({ r, level, noise }: PaperResidual, { inkLevel }: StrongInk, { seeds: seeds0, box }: DigitStrokes, w: number, h: number): Pick<DigitInk, 'ink' | 'roi' | 'strokeWidth' | 'distance'> {
+  const size = Math.max(box.maxX - box.minX, box.maxY - box.minY) + 1;
   let area = 0;
   let perimeter = 0;
   for (let y = box.minY; y <= box.maxY; y++) {
@@ -201,16 +256,7 @@ export function findDigit(img: GrayImage): DigitInk {
       ink[i] = v <= 0 ? 0 : v >= 1 ? 1 : v;
     }
   }
-  return {
-    ink: { width: roi.width, height: roi.height, data: ink },
-    roi,
-    strokeWidth,
-    distance,
-    contrast,
-    noise,
-    kept: kept.length,
-    dropped: components.length - kept.length,
-  };
+  return { ink: { width: roi.width, height: roi.height, data: ink }, roi, strokeWidth, distance };
 }
 
 /**

@@ -13,6 +13,8 @@ import type { ImageFormat } from './sniff.ts';
 /** MNIST's geometry (LeCun et al.): digits fitted to a 20 x 20 box, centred by mass in 28 x 28. */
 export const MNIST_SIDE = 28;
 export const MNIST_BOX = 20;
+/** Pixels of one digit, 28 x 28, row-major: a model's input (the one pixel count of the software). */
+export const PIXELS = MNIST_SIDE * MNIST_SIDE;
 /** Where MNIST's centres of mass sit, in pixel indices: the mean over the test set is (14.01, 13.99). */
 export const MNIST_CENTRE = 14;
 /**
@@ -166,7 +168,7 @@ function passthrough(ink: GrayImage, polarity: Polarity, width: number, height: 
   if (top - level < 0.15) {
     throw new ImageError('no_digit', `no digit found: the 28 x 28 image has no ink standing out from its background (${(top - level).toFixed(3)})`);
   }
-  const pixels = new Float32Array(MNIST_SIDE * MNIST_SIDE);
+  const pixels = new Float32Array(PIXELS);
   const stretch = level > 0.1;
   for (let i = 0; i < pixels.length; i++) {
     const v = stretch ? (ink.data[i] - level) / (top - level) : ink.data[i];
@@ -231,7 +233,7 @@ export function centreByMass(digit: GrayImage): Float32Array {
   const clamp = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
   const ox = clamp(Math.round(MNIST_CENTRE - cx), MNIST_SIDE - digit.width);
   const oy = clamp(Math.round(MNIST_CENTRE - cy), MNIST_SIDE - digit.height);
-  const out = new Float32Array(MNIST_SIDE * MNIST_SIDE);
+  const out = new Float32Array(PIXELS);
   for (let y = 0; y < digit.height; y++) {
     for (let x = 0; x < digit.width; x++) {
       const v = digit.data[y * digit.width + x];

@@ -62,6 +62,6 @@ export async function recomputeStatistics(net: Network, batches: Iterable<{ x: F
     B.dispose(t);
     k++;
   }
-  await B.read(net.state()[0].buffer.value); // a GPU backend runs what it recorded
+  await B.read(net.state()[0].state.value); // a GPU backend runs what it recorded
   return k;
 }

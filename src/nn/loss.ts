@@ -1,4 +1,5 @@
 import type { Tensor } from './backend/backend.ts';
+import { BatchTensors } from './backend/batch-tensors.ts';
 import { Activation } from './layers/activation.ts';
 import type { Network } from './network.ts';
 
@@ -19,7 +20,7 @@ export interface LossGradient {
 
 export class Loss {
   private readonly output: Activation | null;
-  private grads = new Map<number, Tensor>();
+  private readonly grads: BatchTensors;
 
   constructor(
     readonly name: LossName,
@@ -31,6 +32,7 @@ export class Loss {
       throw new Error('cross-entropy needs a softmax output (single-label) or a sigmoid output (multi-label)');
     }
     if (name !== 'xent' && name !== 'mse') throw new Error(`unknown loss '${name}' (expected xent or mse)`);
+    this.grads = new BatchTensors(net.backend, net.outputShape);
   }
 
   /** The multi-label case: independent sigmoid outputs, judged per output. */
@@ -45,11 +47,7 @@ export class Loss {
   gradient(y: Tensor, t: Tensor, loss: Tensor, scale: number): LossGradient {
     const B = this.net.backend;
     const n = y.shape[0];
-    let g = this.grads.get(n);
-    if (!g) {
-      g = B.tensor(y.shape);
-      this.grads.set(n, g);
-    }
+    const g = this.grads.get(n);
     if (this.name === 'mse') {
       B.squaredError(y, t, g, loss, scale);
       return { grad: g, from: this.net.layers.length - 1 };
@@ -58,5 +56,19 @@ export class Loss {
     if (this.output!.fn === 'softmax') B.softmaxCrossEntropy(z, t, g, loss, scale);
     else B.sigmoidCrossEntropy(z, t, g, loss, scale);
     return { grad: g, from: this.net.layers.length - 2 };
+  }
+
+  /**
+   * Adds the batch's summed loss into `loss[0]`, for evaluation: no backward pass follows. The
+   * backends' loss kernels are fused (the loss and its derivative at the outputs in one pass over
+   * them, no dearer than the loss alone), so the derivative lands in scratch nothing reads.
+   */
+  measure(y: Tensor, t: Tensor, loss: Tensor): void {
+    this.gradient(y, t, loss, 1);
+  }
+
+  /** Frees the per-batch-size scratch. */
+  dispose(): void {
+    this.grads.dispose();
   }
 }

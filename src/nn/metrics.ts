@@ -10,6 +10,12 @@ export interface Confusion {
   perClassAccuracy: number[];
 }
 
+/**
+ * The index of the largest of `length` values from `start` (the first, on ties): a row's predicted class.
+ *
+ * @example
+ * argmax([0.1, 0.7, 0.2]); // 1
+ */
 export function argmax(a: ArrayLike<number>, start = 0, length = a.length - start): number {
   let best = 0;
   for (let j = 1; j < length; j++) if (a[start + j] > a[start + best]) best = j;

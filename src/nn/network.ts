@@ -1,7 +1,8 @@
 import type { Backend, Tensor } from './backend/backend.ts';
 import { sizeOf } from './backend/backend.ts';
+import { BatchTensors } from './backend/batch-tensors.ts';
 import { CpuBackend } from './backend/cpu/cpu-backend.ts';
-import { Activation, layerFromSpec, type Buffer, type Layer, type LayerSpec, type Param } from './layers/index.ts';
+import { Activation, layerFromSpec, type StateTensor, type Layer, type LayerSpec, type Param } from './layers/index.ts';
 import { Rng } from './rng.ts';
 
 /** A feed-forward network, described as data: the shape of one input and the layers in order. */
@@ -44,12 +45,13 @@ export class Network {
   readonly names: string[];
   readonly inputShape: number[];
   readonly outputShape: number[];
-  private inputs = new Map<number, Tensor>();
+  private readonly inputs: BatchTensors;
 
   constructor(spec: NetworkSpec, opts: NetworkOptions = {}) {
     if (!spec.layers.length) throw new Error('a network needs at least one layer');
     this.backend = opts.backend ?? new CpuBackend('float32');
     this.inputShape = [...spec.input];
+    this.inputs = new BatchTensors(this.backend, this.inputShape);
     const rng = new Rng(opts.seed ?? 0);
     this.layers = spec.layers.map(layerFromSpec);
     const counts = new Map<string, number>();
@@ -110,27 +112,27 @@ export class Network {
   }
 
   /** Every non-trainable state tensor (batch-norm running statistics). */
-  state(): Array<{ name: string; buffer: Buffer }> {
-    return this.layers.flatMap((l, i) => l.state().map((buffer) => ({ name: `${this.names[i]}.${buffer.name}`, buffer })));
+  state(): Array<{ name: string; state: StateTensor }> {
+    return this.layers.flatMap((l, i) => l.state().map((state) => ({ name: `${this.names[i]}.${state.name}`, state })));
+  }
+
+  /** Every tensor a saved model holds, by network-wide name: the parameters, then the state. */
+  private savedTensors(): Array<{ name: string; t: Tensor }> {
+    return [
+      ...this.params().map(({ name, param }) => ({ name, t: param.value })),
+      ...this.state().map(({ name, state }) => ({ name, t: state.value })),
+    ];
   }
 
   /** A host copy of every parameter and state tensor, in layer order. */
   async weights(): Promise<NamedTensor[]> {
-    const all = [
-      ...this.params().map(({ name, param }) => ({ name, t: param.value })),
-      ...this.state().map(({ name, buffer }) => ({ name, t: buffer.value })),
-    ];
-    return Promise.all(all.map(async ({ name, t }) => ({ name, shape: [...t.shape], data: await this.backend.read(t) })));
+    return Promise.all(this.savedTensors().map(async ({ name, t }) => ({ name, shape: [...t.shape], data: await this.backend.read(t) })));
   }
 
   /** Loads weights by name; every parameter and state tensor must be given, with its shape. */
   setWeights(weights: Iterable<{ name: string; shape?: readonly number[]; data: ArrayLike<number> }>): void {
     const byName = new Map([...weights].map((w) => [w.name, w]));
-    const targets = [
-      ...this.params().map(({ name, param }) => ({ name, t: param.value })),
-      ...this.state().map(({ name, buffer }) => ({ name, t: buffer.value })),
-    ];
-    for (const { name, t } of targets) {
+    for (const { name, t } of this.savedTensors()) {
       const w = byName.get(name);
       if (!w) throw new Error(`no weights given for ${name}`);
       if (w.data.length !== t.size) throw new Error(`${name} needs ${t.size} values [${t.shape}], got ${w.data.length}`);
@@ -145,12 +147,7 @@ export class Network {
 
   /** The input tensor for a batch of n, allocated once per batch size. */
   inputTensor(n: number): Tensor {
-    let t = this.inputs.get(n);
-    if (!t) {
-      t = this.backend.tensor([n, ...this.inputShape]);
-      this.inputs.set(n, t);
-    }
-    return t;
+    return this.inputs.get(n);
   }
 
   /**
@@ -185,41 +182,6 @@ export class Network {
       result.push({ name: this.names[i], shape: [...h.shape], data: await this.backend.read(h) });
     }
     return result;
-  }
-
-  /**
-   * The first layer's incoming weights, one image per unit (dense: each row reshaped to the input
-   * image; conv: each filter), scaled to [0, 1] for display.
-   */
-  async firstLayerImages(): Promise<{ width: number; height: number; images: Float32Array[] }> {
-    const first = this.params()[0];
-    if (!first) throw new Error('the first layer has no weights');
-    const w = await this.backend.read(first.param.value);
-    const shape = first.param.value.shape;
-    let width: number;
-    let height: number;
-    if (shape.length === 4) {
-      [height, width] = [shape[2], shape[3] * shape[1]];
-    } else {
-      const inputs = shape[1];
-      const side = Math.round(Math.sqrt(inputs));
-      [height, width] = side * side === inputs ? [side, side] : [1, inputs];
-    }
-    const per = width * height;
-    const images: Float32Array[] = [];
-    for (let u = 0; u < shape[0]; u++) {
-      const img = Float32Array.from(w.subarray(u * per, (u + 1) * per));
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const v of img) {
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
-      }
-      const span = hi - lo || 1;
-      for (let i = 0; i < img.length; i++) img[i] = (img[i] - lo) / span;
-      images.push(img);
-    }
-    return { width, height, images };
   }
 
   private countExamples(input: ArrayLike<number>): number {

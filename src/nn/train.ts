@@ -1,5 +1,6 @@
 import { recomputeStatistics, WeightAverage } from './average.ts';
 import type { Tensor } from './backend/backend.ts';
+import { BatchTensors } from './backend/batch-tensors.ts';
 import { Loss, type LossName } from './loss.ts';
 import type { Network, NamedTensor } from './network.ts';
 import { createOptimizer, type Optimizer, type OptimizerName, type OptimizerOptions } from './optimizers/optimizer.ts';
@@ -66,7 +67,7 @@ export class Trainer implements StepTrainer {
   /** Running sums since the last drain: the loss (summed over examples) and the correct count. */
   readonly lossSum: Tensor;
   readonly correct: Tensor;
-  private readonly targets = new Map<number, Tensor>();
+  private readonly targets: BatchTensors;
   private seen = 0;
 
   constructor(
@@ -78,13 +79,12 @@ export class Trainer implements StepTrainer {
     this.optimizer = typeof o === 'string' ? createOptimizer(o, net.backend, opts.optimizerOptions) : o;
     this.lossSum = net.backend.tensor([1]);
     this.correct = net.backend.tensor([1]);
+    this.targets = new BatchTensors(net.backend, [net.outputSize]);
   }
 
   /** The target tensor for a batch of n, allocated once per batch size. */
   targetTensor(n: number): Tensor {
-    let t = this.targets.get(n);
-    if (!t) this.targets.set(n, (t = this.net.backend.tensor([n, this.net.outputSize])));
-    return t;
+    return this.targets.get(n);
   }
 
   /** One update from a batch already on the backend. */
@@ -130,20 +130,21 @@ export async function evaluate(net: Network, data: Dataset, loss: LossName, batc
   const L = new Loss(loss, net);
   const lossSum = B.tensor([1]);
   const correct = B.tensor([1]);
-  const targets = new Map<number, Tensor>();
+  const targets = new BatchTensors(B, [net.outputSize]);
   for (let s = 0; s < data.n; s += batchSize) {
     const m = Math.min(batchSize, data.n - s);
     const x = net.inputTensor(m);
-    let t = targets.get(m);
-    if (!t) targets.set(m, (t = B.tensor([m, net.outputSize])));
+    const t = targets.get(m);
     B.write(x, data.x.subarray(s * net.inputSize, (s + m) * net.inputSize));
     B.write(t, data.y.subarray(s * net.outputSize, (s + m) * net.outputSize));
     const y = net.forward(x);
-    L.gradient(y, t, lossSum, 1);
+    L.measure(y, t, lossSum);
     B.countCorrect(y, t, correct, L.multiLabel ? 'threshold' : 'argmax');
   }
   const [l, c] = await Promise.all([B.read(lossSum), B.read(correct)]);
-  for (const t of [lossSum, correct, ...targets.values()]) B.dispose(t);
+  for (const t of [lossSum, correct]) B.dispose(t);
+  targets.dispose();
+  L.dispose();
   return { loss: l[0] / data.n, accuracy: c[0] / data.n };
 }
 

@@ -1,10 +1,12 @@
+import { PIXELS } from '../image/mnist.ts';
+
 /** A labelled digit as online learning keeps it: 784 pixels as bytes (ink high), and its class. */
 export interface Example {
   pixels: Uint8Array;
   label: number;
 }
 
-export const PIXELS = 784;
+export { PIXELS };
 export const CLASSES = 10;
 
 /** Floats in [0, 1] (a network input) to bytes, rounding as MNIST's own quantisation. */

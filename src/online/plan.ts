@@ -26,13 +26,12 @@ export function headStart(net: Network): number {
 }
 
 /**
- * The fine-tuning a model gets, chosen by its architecture from measurements (`npm run bench --
- * online-learn`: 12 deliveries of 50 digits of a writer MNIST lacks, judged by the gate).
- * Convolutional networks train their classifier head on the body's features, computed once per
- * example: a pass through the cnn preset's head costs 3.2 MFLOP instead of 114 for the whole network,
- * so the budget allows hundreds of passes per example instead of a few. A head that is one dense
- * layer (the edge-cnn default: a linear classifier on 1,600 features) takes 5 passes instead of 20.
- * Networks without a convolutional body (MLPs) train all their layers.
+ * The fine-tuning a model gets, chosen by its architecture (the measurements behind each choice, by
+ * `npm run bench -- online-learn`, are in docs/online-learning.md). Convolutional networks train
+ * their classifier head on the body's features, computed once per example, so that the budget
+ * allows many passes per example; a head of one dense layer (a linear classifier on the body's
+ * features) takes fewer passes than a deeper head. Networks without a convolutional body (MLPs)
+ * train all their layers.
  *
  * @example
  * const plan = planFineTune(network); // { trainFrom: 15, lr: 0.01, epochs: 20, ... }
@@ -41,8 +40,7 @@ export function planFineTune(net: Network): FineTunePlan {
   const start = headStart(net);
   const last = net.layers.length - 1;
   if (start > 0 && net.layers.slice(start).filter((l) => l.type === 'dense').length === 1) {
-    // A linear classifier on the body's features (edge-cnn): 5 passes learn the writer as 20 do, and
-    // 10 or 20 passes over a small batch of correct corrections can cost a digit (measured: see docs).
+    // A linear classifier on the body's features (edge-cnn): more passes over a small batch overfit it.
     return { trainFrom: start, lr: 0.01, epochs: 5, batchSize: 32, replayShare: 0.5, momentum: 0.9, layers: `layers ${start}-${last} (a linear classifier on the convolutional body's features)` };
   }
   if (start > 0) {

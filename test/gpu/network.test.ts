@@ -50,7 +50,7 @@ async function pass(B: Backend, spec: NetworkSpec, loss: LossName, x: Float32Arr
     tensors.set(`${name}.grad`, Float32Array.from(await B.read(param.grad)));
     tensors.set(name, Float32Array.from(await B.read(param.value)));
   }
-  for (const { name, buffer } of net.state()) tensors.set(name, Float32Array.from(await B.read(buffer.value)));
+  for (const { name, state } of net.state()) tensors.set(name, Float32Array.from(await B.read(state.value)));
   const output = Float32Array.from(await B.read(y));
   // Inference mode too (dropout off, batch norm on running statistics).
   tensors.set('inference output', Float32Array.from(await B.read(net.forward(xt))));

@@ -524,7 +524,7 @@ describe('batch normalisation', () => {
       const rv = P.tensor([C], random(rng, C, 0.5, 2));
       for (const X of ['cpu', 'gpu'] as const) {
         const k = X === 'cpu' ? 'c' : 'g';
-        P[X].batchNormTrain(x[k], gamma[k], beta[k], y[k], mean[k], invStd[k], rm[k], rv[k], 0.1, 1e-5, inner);
+        P[X].batchNormTrain({ x: x[k], gamma: gamma[k], beta: beta[k], y: y[k], mean: mean[k], invStd: invStd[k], runningMean: rm[k], runningVar: rv[k], momentum: 0.1, eps: 1e-5, inner });
       }
       for (const t of [y, mean, invStd, rm, rv]) {
         const r = await P.read(t);
@@ -532,8 +532,8 @@ describe('batch normalisation', () => {
       }
 
       const yi = P.tensor([outer, C, inner]);
-      P.cpu.batchNormInfer(x.c, gamma.c, beta.c, yi.c, rm.c, rv.c, 1e-5, inner);
-      P.gpu.batchNormInfer(x.g, gamma.g, beta.g, yi.g, rm.g, rv.g, 1e-5, inner);
+      P.cpu.batchNormInfer({ x: x.c, gamma: gamma.c, beta: beta.c, y: yi.c, runningMean: rm.c, runningVar: rv.c, eps: 1e-5, inner });
+      P.gpu.batchNormInfer({ x: x.g, gamma: gamma.g, beta: beta.g, y: yi.g, runningMean: rm.g, runningVar: rv.g, eps: 1e-5, inner });
       const ri = await P.read(yi);
       expect(relError(ri.g, ri.c)).toBeLessThanOrEqual(1e-6);
 
@@ -541,8 +541,8 @@ describe('batch normalisation', () => {
       const dx = P.tensor([outer, C, inner]);
       const dgamma = P.tensor([C]);
       const dbeta = P.tensor([C]);
-      P.cpu.batchNormGrad(x.c, dy.c, gamma.c, mean.c, invStd.c, dx.c, dgamma.c, dbeta.c, inner);
-      P.gpu.batchNormGrad(x.g, dy.g, gamma.g, mean.g, invStd.g, dx.g, dgamma.g, dbeta.g, inner);
+      P.cpu.batchNormGrad({ x: x.c, dy: dy.c, gamma: gamma.c, mean: mean.c, invStd: invStd.c, dx: dx.c, dgamma: dgamma.c, dbeta: dbeta.c, inner });
+      P.gpu.batchNormGrad({ x: x.g, dy: dy.g, gamma: gamma.g, mean: mean.g, invStd: invStd.g, dx: dx.g, dgamma: dgamma.g, dbeta: dbeta.g, inner });
       for (const t of [dx, dgamma, dbeta]) {
         const r = await P.read(t);
         expect(relError(r.g, r.c)).toBeLessThanOrEqual(1e-5);

@@ -4,7 +4,7 @@ import { Engines } from '../../functions/inference/engines.ts';
 import type { Engine } from '../../functions/inference/engine.ts';
 import type { OnnxRuntimeService } from '../../functions/inference/onnxruntime-service.ts';
 import { loadBundled } from '../../functions/models/bundled.ts';
-import type { ModelVersion } from '../../functions/models/model.ts';
+import type { ServedModel } from '../../functions/models/model.ts';
 import digitsOnnx from '../../models/digits.onnx';
 import mlpOnnx from '../../models/digits-mlp.onnx';
 import { Network } from '../../src/nn/network.ts';
@@ -104,7 +104,7 @@ describe('Engines: one per model version, created once', () => {
 
   it('a new version gets its own engine; the least recently used beyond two versions are dropped', async () => {
     const base = await digits();
-    const versions: ModelVersion[] = ['a', 'b', 'c'].map((v) => ({ ...base, version: v }));
+    const versions: ServedModel[] = ['a', 'b', 'c'].map((v) => ({ ...base, version: v }));
     const engines = new Engines(2);
     const [a, b] = [await engines.get(versions[0], 'core', runtime, noWait), await engines.get(versions[1], 'core', runtime, noWait)];
     expect(a).not.toBe(b);

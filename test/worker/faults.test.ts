@@ -32,9 +32,9 @@ const objects = async () => (await env.MODELS.list({ prefix: 'models/digits/' })
 /** The trainer object writing through `bucket` (its own binding wrapped), until it is evicted. */
 const trainerWith = (bucket: R2Bucket) =>
   runInDurableObject(trainerOf(), (instance) => {
-    const o = instance as unknown as { env: Cloudflare.Env; trainer: unknown };
+    const o = instance as unknown as { env: Cloudflare.Env; learner: unknown };
     o.env = { ...o.env, MODELS: bucket };
-    o.trainer = null;
+    o.learner = null;
   });
 /** Every version in the manifest reads back with its recorded sha256. */
 const intact = async (m: Manifest) => {

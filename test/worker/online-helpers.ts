@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import type { ModelTrainer } from '../../functions/trainer/object.ts';
-import { parseTrainingMessage, type TrainingMessage } from '../../functions/training/message.ts';
+import { parseTrainingMessage, type TrainingMessage } from '../../functions/queue/message.ts';
 import { ModelRegistry, type Manifest } from '../../src/registry/index.ts';
 import { call, ORIGIN } from './helpers.ts';
 import { readFixture, type MnistFixture } from './mnist-fixture.ts';

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArch } from '../../../src/nn/presets.ts';
-import { trainingThroughput } from '../../gpu-measure.ts';
+import { trainingThroughput } from '../../gpu/measure.ts';
 import { createBackend, type DeviceName } from '../../lib/device.ts';
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -6,7 +6,7 @@
  * so that the parser behind the signature is reached.
  */
 import { MAX_DELIVERY_ID_CHARS, MAX_EXAMPLES_PER_DELIVERY, MAX_WEBHOOK_BYTES, MAX_WEBHOOK_IMAGE_BYTES, MAX_WEBHOOK_IMAGE_PIXELS, PIXELS } from '../../../functions/limits.ts';
-import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../../../functions/training/message.ts';
+import { DELIVERY_ID, FEEDBACK_ID_PREFIX } from '../../../functions/queue/message.ts';
 import { ab, json, one, post, utf8, WEBHOOK, type BuiltCase, type Expectation } from './case.ts';
 import { ancillaryBomb, ringPng } from '../worst-images.ts';
 import { base64, bombSize, pngHeaderOnly } from './materials.ts';

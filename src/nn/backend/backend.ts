@@ -117,20 +117,59 @@ export interface Backend {
    * backward pass, and moves the running statistics: r = (1 - momentum) * r + momentum * batch
    * (the unbiased variance goes into the running variance, as in PyTorch).
    */
-  batchNormTrain(
-    x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor, mean: Tensor, invStd: Tensor,
-    runningMean: Tensor, runningVar: Tensor, momentum: number, eps: number, inner: number,
-  ): void;
+  batchNormTrain(args: BatchNormTrainArgs): void;
   /** Inference mode: y = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta. */
-  batchNormInfer(
-    x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor, runningMean: Tensor, runningVar: Tensor,
-    eps: number, inner: number,
-  ): void;
+  batchNormInfer(args: BatchNormInferArgs): void;
   /** Gradients of the training-mode forward pass (overwrites dx, dgamma, dbeta). */
-  batchNormGrad(
-    x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor,
-    dx: Tensor, dgamma: Tensor, dbeta: Tensor, inner: number,
-  ): void;
+  batchNormGrad(args: BatchNormGradArgs): void;
+}
+
+/** Batch normalisation's tensors over [outer, C, inner]; `inner` is the elements per channel and example (H x W, or 1 after a dense layer). */
+interface BatchNormShape {
+  x: Tensor;
+  gamma: Tensor;
+  inner: number;
+}
+
+/** batchNormTrain's arguments. */
+export interface BatchNormTrainArgs extends BatchNormShape {
+  beta: Tensor;
+  y: Tensor;
+  /** Written for the backward pass: the batch mean and 1/sqrt(var + eps) per channel. */
+  mean: Tensor;
+  invStd: Tensor;
+  /** Moved towards the batch statistics by `momentum`. */
+  runningMean: Tensor;
+  runningVar: Tensor;
+  momentum: number;
+  eps: number;
+}
+
+/** batchNormInfer's arguments. */
+export interface BatchNormInferArgs extends BatchNormShape {
+  beta: Tensor;
+  y: Tensor;
+  runningMean: Tensor;
+  runningVar: Tensor;
+  eps: number;
+}
+
+/** batchNormGrad's arguments: the training forward pass's input and saved statistics, dE/dy in, gradients out. */
+export interface BatchNormGradArgs extends BatchNormShape {
+  dy: Tensor;
+  mean: Tensor;
+  invStd: Tensor;
+  dx: Tensor;
+  dgamma: Tensor;
+  dbeta: Tensor;
+}
+
+/**
+ * The integer threshold below which a 32-bit draw drops a unit (dropoutMask): the same on every
+ * backend, so that a mask is the same on all of them.
+ */
+export function dropThreshold(rate: number): number {
+  return Math.min(4294967295, Math.floor(rate * 4294967296));
 }
 
 /** Number of elements of a shape. */

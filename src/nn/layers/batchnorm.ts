@@ -1,6 +1,6 @@
 import type { Tensor } from '../backend/backend.ts';
 import type { Rng } from '../rng.ts';
-import { Layer, type Buffer, type ForwardOptions, type LayerSpec, type Param } from './layer.ts';
+import { Layer, type StateTensor, type ForwardOptions, type LayerSpec, type Param } from './layer.ts';
 
 /**
  * Batch normalisation (Ioffe & Szegedy 2015) per channel: over [N, C] for dense activations and
@@ -11,8 +11,8 @@ export class BatchNorm extends Layer {
   readonly type = 'batchnorm';
   gamma!: Param;
   beta!: Param;
-  runningMean!: Buffer;
-  runningVar!: Buffer;
+  runningMean!: StateTensor;
+  runningVar!: StateTensor;
   private x: Tensor | null = null;
   private mean: Tensor | null = null;
   private invStd: Tensor | null = null;
@@ -49,12 +49,12 @@ export class BatchNorm extends Layer {
     const B = this.backend;
     const y = B.view(this.buf('y', x.shape[0], this.outputShape), x.shape);
     if (opts.training) {
-      B.batchNormTrain(
-        x, this.gamma.value, this.beta.value, y, this.mean!, this.invStd!,
-        this.runningMean.value, this.runningVar.value, opts.statisticsMomentum ?? this.momentum, this.eps, this.inner,
-      );
+      B.batchNormTrain({
+        x, gamma: this.gamma.value, beta: this.beta.value, y, mean: this.mean!, invStd: this.invStd!,
+        runningMean: this.runningMean.value, runningVar: this.runningVar.value, momentum: opts.statisticsMomentum ?? this.momentum, eps: this.eps, inner: this.inner,
+      });
     } else {
-      B.batchNormInfer(x, this.gamma.value, this.beta.value, y, this.runningMean.value, this.runningVar.value, this.eps, this.inner);
+      B.batchNormInfer({ x, gamma: this.gamma.value, beta: this.beta.value, y, runningMean: this.runningMean.value, runningVar: this.runningVar.value, eps: this.eps, inner: this.inner });
     }
     this.x = x;
     return y;
@@ -63,14 +63,14 @@ export class BatchNorm extends Layer {
   backward(dy: Tensor, needInputGrad: boolean): Tensor | null {
     const B = this.backend;
     const dx = B.view(this.buf('dx', dy.shape[0], this.inputShape), dy.shape);
-    B.batchNormGrad(this.x!, dy, this.gamma.value, this.mean!, this.invStd!, dx, this.gamma.grad, this.beta.grad, this.inner);
+    B.batchNormGrad({ x: this.x!, dy, gamma: this.gamma.value, mean: this.mean!, invStd: this.invStd!, dx, dgamma: this.gamma.grad, dbeta: this.beta.grad, inner: this.inner });
     return needInputGrad ? dx : null;
   }
 
   override params(): Param[] {
     return [this.gamma, this.beta];
   }
-  override state(): Buffer[] {
+  override state(): StateTensor[] {
     return [this.runningMean, this.runningVar];
   }
 

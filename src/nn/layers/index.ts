@@ -9,7 +9,7 @@ import { Pool } from './pool.ts';
 
 export { Activation, BatchNorm, Conv2d, Dense, Dropout, Flatten, Pool };
 export type { Layer, LayerSpec };
-export type { Param, Buffer, ForwardOptions } from './layer.ts';
+export type { Param, StateTensor, ForwardOptions } from './layer.ts';
 
 /** The one place that turns a serialisable layer description into a layer. */
 export function layerFromSpec(spec: LayerSpec): Layer {

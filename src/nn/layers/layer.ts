@@ -1,4 +1,5 @@
 import type { Backend, Tensor } from '../backend/backend.ts';
+import { BatchTensors } from '../backend/batch-tensors.ts';
 import type { Rng } from '../rng.ts';
 
 /** A trainable tensor and its gradient. */
@@ -11,7 +12,7 @@ export interface Param {
 }
 
 /** Non-trainable state that is still part of the model (batch-norm running statistics). */
-export interface Buffer {
+export interface StateTensor {
   readonly name: string;
   readonly value: Tensor;
 }
@@ -41,7 +42,7 @@ export abstract class Layer {
   /** Set by the network before `build`: how to scale initial weights for the activation that follows. */
   initHint: 'glorot' | 'he' | 'zeros' = 'glorot';
   protected backend!: Backend;
-  private workspace = new Map<string, Tensor>();
+  private workspace = new Map<string, BatchTensors>();
 
   /** Allocates parameters for this input shape; returns the output shape. */
   build(inputShape: readonly number[], backend: Backend, rng: Rng): number[] {
@@ -64,7 +65,7 @@ export abstract class Layer {
     return [];
   }
   /** Non-trainable state saved with the model. */
-  state(): Buffer[] {
+  state(): StateTensor[] {
     return [];
   }
   /** The serialisable description this layer was built from. */
@@ -72,13 +73,9 @@ export abstract class Layer {
 
   /** A per-batch-size work tensor, allocated once and reused for every later batch of that size. */
   protected buf(key: string, n: number, shape: readonly number[]): Tensor {
-    const k = `${key}:${n}`;
-    let t = this.workspace.get(k);
-    if (!t) {
-      t = this.backend.tensor([n, ...shape]);
-      this.workspace.set(k, t);
-    }
-    return t;
+    let tensors = this.workspace.get(key);
+    if (!tensors) this.workspace.set(key, (tensors = new BatchTensors(this.backend, shape)));
+    return tensors.get(n);
   }
 }
 

@@ -9,7 +9,7 @@ export type Schedule =
   | { kind: 'cosine'; epochs: number; floor?: number }
   | { kind: 'plateau'; patience: number; factor: number; floor?: number };
 
-/** Tracks one schedule over a run; `next` is called once per finished epoch. */
+/** Tracks one schedule over a run: `at(epoch)` gives the rate, `observe(loss)` is called once per finished epoch. */
 export class LearningRate {
   private plateauFactor = 1;
   private best = Infinity;

@@ -6,7 +6,7 @@ import { createApp } from '../../../functions/app.ts';
 import { Engines } from '../../../functions/inference/engines.ts';
 import { MAX_IMAGE_BYTES, MAX_JSON_BYTES, MAX_WEBHOOK_BYTES } from '../../../functions/limits.ts';
 import { ModelCatalog } from '../../../functions/models/catalog.ts';
-import { readDelivery } from '../../../functions/training/examples.ts';
+import { readDelivery } from '../../../functions/queue/examples.ts';
 import { jpegGray } from '../../../scripts/lib/digit-synth.ts';
 import { base64, jpegHeaderOnly, pngHeaderOnly } from '../../../scripts/lib/fuzz/materials.ts';
 

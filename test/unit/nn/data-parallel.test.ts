@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rowsOf, sliceOf, unitsOf } from '../../../src/nn/backend/cpu/data-parallel.ts';
+import { rowsOf, sliceOf, unitsOf } from '../../../src/nn/parallel/data-parallel.ts';
 import { Dense } from '../../../src/nn/layers/dense.ts';
 import { Network, type NetworkSpec } from '../../../src/nn/network.ts';
 import { mlp } from '../../../src/nn/presets.ts';
 import { Rng } from '../../../src/nn/rng.ts';
 import { fit, oneHot, Trainer } from '../../../src/nn/train.ts';
-import { createParallelTrainer, type ParallelTraining } from '../../../scripts/lib/parallel-trainer.ts';
+import { startReplicaThreads, type ReplicaThreads } from '../../../scripts/lib/replica-threads.ts';
 import { createTraining } from '../../../scripts/lib/training.ts';
 import { nodeWasmBackend } from '../../../scripts/lib/wasm-kernels.ts';
 
@@ -22,13 +22,13 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-const open: ParallelTraining[] = [];
+const open: ReplicaThreads[] = [];
 afterAll(async () => {
   await Promise.all(open.map((p) => p.close()));
 });
 
 async function parallel(spec: NetworkSpec, threads: number, optimizer: 'sgd' | 'momentum' | 'adam') {
-  const p = await createParallelTrainer(spec, { threads, seed: 5, loss: 'xent', optimizer, variant: 'simd' });
+  const p = await startReplicaThreads(spec, { threads, seed: 5, loss: 'xent', optimizer, variant: 'simd' });
   open.push(p);
   return p;
 }
@@ -254,6 +254,6 @@ describe('data-parallel training on two threads', () => {
   });
 
   it('reports a replica that cannot start', async () => {
-    await expect(createParallelTrainer(mlp([784, 800, 10]), { threads: 2, loss: 'xent', arenaBytes: 1 << 20, variant: 'simd' })).rejects.toThrow(/replica thread failed to start: .*out of memory/);
+    await expect(startReplicaThreads(mlp([784, 800, 10]), { threads: 2, loss: 'xent', arenaBytes: 1 << 20, variant: 'simd' })).rejects.toThrow(/replica thread failed to start: .*out of memory/);
   });
 });

@@ -1,6 +1,6 @@
 import { hashU32 } from '../../rng.ts';
-import type { ActivationFn, Backend, Conv2dGeometry, DType, Tensor } from '../backend.ts';
-import { sizeOf } from '../backend.ts';
+import type { ActivationFn, Backend, BatchNormGradArgs, BatchNormInferArgs, BatchNormTrainArgs, Conv2dGeometry, DType, Tensor } from '../backend.ts';
+import { dropThreshold, sizeOf } from '../backend.ts';
 import { gemm, type FloatArray } from './gemm.ts';
 
 /** A CPU tensor: a typed array (or a window of one) and its shape. */
@@ -420,10 +420,7 @@ export class CpuBackend implements Backend {
   }
 
   // --- batch normalisation --------------------------------------------------------------------------
-  batchNormTrain(
-    x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor, mean: Tensor, invStd: Tensor,
-    runningMean: Tensor, runningVar: Tensor, momentum: number, eps: number, inner: number,
-  ): void {
+  batchNormTrain({ x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps, inner }: BatchNormTrainArgs): void {
     const X = d(x);
     const Y = d(y);
     const Ga = d(gamma);
@@ -457,10 +454,7 @@ export class CpuBackend implements Backend {
       for (let o = 0; o < outer; o++) for (let i = 0, p = (o * C + c) * inner; i < inner; i++) Y[p + i] = X[p + i] * a + b;
     }
   }
-  batchNormInfer(
-    x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor, runningMean: Tensor, runningVar: Tensor,
-    eps: number, inner: number,
-  ): void {
+  batchNormInfer({ x, gamma, beta, y, runningMean, runningVar, eps, inner }: BatchNormInferArgs): void {
     const X = d(x);
     const Y = d(y);
     const Ga = d(gamma);
@@ -475,10 +469,7 @@ export class CpuBackend implements Backend {
       for (let o = 0; o < outer; o++) for (let i = 0, p = (o * C + c) * inner; i < inner; i++) Y[p + i] = X[p + i] * a + b;
     }
   }
-  batchNormGrad(
-    x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor,
-    dx: Tensor, dgamma: Tensor, dbeta: Tensor, inner: number,
-  ): void {
+  batchNormGrad({ x, dy, gamma, mean, invStd, dx, dgamma, dbeta, inner }: BatchNormGradArgs): void {
     const X = d(x);
     const G = d(dy);
     const Ga = d(gamma);
@@ -516,11 +507,6 @@ export class CpuBackend implements Backend {
 
 function d(t: Tensor): FloatArray {
   return (t as CpuTensor).data;
-}
-
-/** The integer threshold below which a 32-bit draw drops the unit (shared with WebGPU). */
-export function dropThreshold(rate: number): number {
-  return Math.min(4294967295, Math.floor(rate * 4294967296));
 }
 
 function forWindow(g: Conv2dGeometry, oh: number, ow: number, f: (ih: number, iw: number) => void): void {

@@ -1,6 +1,6 @@
 import type { ActivationFn, Conv2dGeometry, Tensor } from '../backend.ts';
-import { sizeOf } from '../backend.ts';
-import { CpuBackend, dropThreshold } from './cpu-backend.ts';
+import { dropThreshold, sizeOf } from '../backend.ts';
+import { CpuBackend } from './cpu-backend.ts';
 import { Heap } from './heap.ts';
 import type { Kernels } from './wasm-kernels.ts';
 

@@ -1,7 +1,6 @@
 import { pcgHash } from '../../rng.ts';
-import type { ActivationFn, Backend, Conv2dGeometry, Tensor } from '../backend.ts';
-import { sizeOf } from '../backend.ts';
-import { dropThreshold } from '../cpu/cpu-backend.ts';
+import type { ActivationFn, Backend, BatchNormGradArgs, BatchNormInferArgs, BatchNormTrainArgs, Conv2dGeometry, Tensor } from '../backend.ts';
+import { dropThreshold, sizeOf } from '../backend.ts';
 import {
   BATCH_NORM_APPLY, BATCH_NORM_GRAD, BATCH_NORM_GRAD_INPUT, BATCH_NORM_STATS_MERGE, BATCH_NORM_STATS_SLICES, BATCH_NORM_TRAIN,
   BIAS_GRAD, GRAD_SUMS_MERGE, GRAD_SUMS_SLICES, SLICE,
@@ -229,10 +228,7 @@ export class WebGpuBackend implements Backend {
   }
 
   // --- batch normalisation ---------------------------------------------------------------------------------------
-  batchNormTrain(
-    x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor, mean: Tensor, invStd: Tensor,
-    runningMean: Tensor, runningVar: Tensor, momentum: number, eps: number, inner: number,
-  ): void {
+  batchNormTrain({ x, gamma, beta, y, mean, invStd, runningMean, runningVar, momentum, eps, inner }: BatchNormTrainArgs): void {
     const C = gamma.size;
     const outer = x.size / (C * inner);
     const slices = Math.ceil((outer * inner) / SLICE);
@@ -246,16 +242,10 @@ export class WebGpuBackend implements Backend {
     this.runtime.dispatch(BATCH_NORM_STATS_MERGE, [...params, momentum, 1 - momentum, eps], [partial, ...[mean, invStd, runningMean, runningVar].map(s)], ...grid(C));
     this.run(BATCH_NORM_APPLY, [x.size, C, inner], [x, gamma, beta, mean, invStd, y], x.size);
   }
-  batchNormInfer(
-    x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor, runningMean: Tensor, runningVar: Tensor,
-    eps: number, inner: number,
-  ): void {
+  batchNormInfer({ x, gamma, beta, y, runningMean, runningVar, eps, inner }: BatchNormInferArgs): void {
     this.run(BATCH_NORM_INFER, [x.size, gamma.size, inner, eps], [x, gamma, beta, runningMean, runningVar, y], x.size);
   }
-  batchNormGrad(
-    x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, invStd: Tensor,
-    dx: Tensor, dgamma: Tensor, dbeta: Tensor, inner: number,
-  ): void {
+  batchNormGrad({ x, dy, gamma, mean, invStd, dx, dgamma, dbeta, inner }: BatchNormGradArgs): void {
     const C = gamma.size;
     const outer = x.size / (C * inner);
     const slices = Math.ceil((outer * inner) / SLICE);

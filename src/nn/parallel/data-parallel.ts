@@ -1,11 +1,12 @@
-import type { Tensor } from '../backend.ts';
-import { Dense } from '../../layers/dense.ts';
-import type { Param } from '../../layers/layer.ts';
-import { Network, type NetworkSpec } from '../../network.ts';
-import { createOptimizer, type Optimizer, type OptimizerName } from '../../optimizers/optimizer.ts';
-import { stepFromHost, Trainer, type StepTrainer, type TrainerOptions } from '../../train.ts';
-import { createWasmBackend } from './create.ts';
-import type { WasmBackend, WasmTensor } from './wasm-backend.ts';
+import type { Tensor } from '../backend/backend.ts';
+import { BatchTensors } from '../backend/batch-tensors.ts';
+import { Dense } from '../layers/dense.ts';
+import type { Param } from '../layers/layer.ts';
+import { Network, type NetworkSpec } from '../network.ts';
+import { createOptimizer, type Optimizer, type OptimizerName } from '../optimizers/optimizer.ts';
+import { stepFromHost, Trainer, type StepTrainer, type TrainerOptions } from '../train.ts';
+import { createWasmBackend } from '../backend/cpu/create.ts';
+import type { WasmBackend, WasmTensor } from '../backend/cpu/wasm-backend.ts';
 
 /**
  * Data-parallel training over one shared WebAssembly memory: every replica (one per thread)
@@ -23,7 +24,7 @@ import type { WasmBackend, WasmTensor } from './wasm-backend.ts';
  * summation order.
  *
  * The coordinating thread is replica 0 (it trains on the first rows itself); the others run in
- * threads the host starts (Node: scripts/lib/parallel-trainer.ts). Only Web-standard APIs here:
+ * threads the host starts (Node: scripts/lib/replica-threads.ts). Only Web-standard APIs here:
  * Atomics over SharedArrayBuffers. Atomics.wait blocks, so the coordinator runs where blocking
  * is allowed: Node's main thread or a Web Worker, not a browser's main thread.
  *
@@ -311,17 +312,17 @@ export function sliceOf(size: number, r: number, replicas: number): { start: num
  * gathers the replicas' loss and accuracy.
  *
  * @example
- * // scripts/lib/parallel-trainer.ts starts the worker threads in Node
- * const { net, trainer } = await createParallelTrainer(spec, { threads: 2, loss: 'xent', optimizer: 'momentum' });
+ * // scripts/lib/replica-threads.ts starts the worker threads in Node
+ * const { net, trainer } = await startReplicaThreads(spec, { threads: 2, loss: 'xent', optimizer: 'momentum' });
  * trainer.stepHost(x, t, 64, 0.1);
  */
-export class DataParallelTrainer implements StepTrainer {
+export class ReplicaCoordinator implements StepTrainer {
   steps = 0;
   private seen = 0;
   private readonly ctrl: Int32Array;
   private readonly lrSlot: Float64Array;
   private readonly sums: Array<{ loss: Tensor; correct: Tensor }>;
-  private readonly targets = new Map<number, Tensor>();
+  private readonly targets: BatchTensors;
 
   /** `local` is replica 0, over `net` itself; `reports` are every replica's, in order (local first). */
   constructor(
@@ -333,6 +334,7 @@ export class DataParallelTrainer implements StepTrainer {
     this.lrSlot = new Float64Array(local.control, LR_BYTE, 1);
     const B = net.backend as WasmBackend;
     this.sums = reports.map((r) => ({ loss: B.tensorAt(r.lossSum, [1]), correct: B.tensorAt(r.correct, [1]) }));
+    this.targets = new BatchTensors(net.backend, [net.outputSize]);
     local.connect(reports);
   }
 
@@ -341,9 +343,7 @@ export class DataParallelTrainer implements StepTrainer {
   }
 
   targetTensor(n: number): Tensor {
-    let t = this.targets.get(n);
-    if (!t) this.targets.set(n, (t = this.net.backend.tensor([n, this.net.outputSize])));
-    return t;
+    return this.targets.get(n);
   }
 
   /** One update from a batch already in the shared memory (tensors of `net.backend`). */

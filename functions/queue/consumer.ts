@@ -2,8 +2,10 @@ import type { ModelTrainer } from '../trainer/object.ts';
 import { clearFailure, recordFailure, storeDeadLetter, type DeadLetterStore } from './dead-letters.ts';
 import { parseTrainingMessage, type TrainingMessage } from './message.ts';
 
-/** The queues of wrangler.toml: deliveries, and the dead letters of deliveries that failed 4 times. */
-export const TRAINING_QUEUE_NAME = 'nutshell-training';
+/**
+ * The dead-letter queue of wrangler.toml: deliveries that failed 4 times. A batch from any other
+ * queue is a batch of deliveries (the training queue, `nutshell-training`).
+ */
 export const DEAD_LETTER_QUEUE_NAME = 'nutshell-training-dlq';
 
 /** What the consumers need from the Worker's bindings. */

@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { createWasmBackend } from '../../src/nn/backend/cpu/create.ts';
-import { CONTROL_BYTES, DataParallelTrainer, Replica, type ReplicaInit, type ReplicaReport, type ReplicaTrainerOptions } from '../../src/nn/backend/cpu/data-parallel.ts';
+import { CONTROL_BYTES, ReplicaCoordinator, Replica, type ReplicaInit, type ReplicaReport, type ReplicaTrainerOptions } from '../../src/nn/parallel/data-parallel.ts';
 import type { KernelVariant } from '../../src/nn/backend/cpu/wasm-kernels.ts';
 import { Network, type NetworkSpec } from '../../src/nn/network.ts';
 import { pickVariant, readKernels } from './wasm-kernels.ts';
 
-export interface ParallelTrainerOptions extends ReplicaTrainerOptions {
+export interface ReplicaThreadsOptions extends ReplicaTrainerOptions {
   /** Threads training together, this one included (2 on this project's machines: one per core). */
   threads: number;
   /** Initialisation seed of the network (the same as `new Network(spec, { seed })`). */
@@ -16,27 +16,27 @@ export interface ParallelTrainerOptions extends ReplicaTrainerOptions {
   arenaBytes?: number;
 }
 
-export interface ParallelTraining {
+export interface ReplicaThreads {
   /** The network, on a WASM backend over the shared memory: evaluate it, export it, read its weights. */
   net: Network;
   /** Same shape as `Trainer`: pass it to `fit({ trainer })` or call `stepHost`/`drain` yourself. */
-  trainer: DataParallelTrainer;
+  trainer: ReplicaCoordinator;
   /** Stops the threads. */
   close(): Promise<void>;
 }
 
 /**
  * Data-parallel training on Node worker threads: one replica per thread over one shared
- * WebAssembly memory, one gradient reduction per batch (src/nn/backend/cpu/data-parallel.ts).
+ * WebAssembly memory, one gradient reduction per batch (src/nn/parallel/data-parallel.ts).
  *
  * @example
- * const { net, trainer, close } = await createParallelTrainer(parseArch('784-800-10'), {
+ * const { net, trainer, close } = await startReplicaThreads(parseArch('784-800-10'), {
  *   threads: 2, seed: 1, loss: 'xent', optimizer: 'momentum',
  * });
  * await fit(net, train, { trainer, loss: 'xent', lr: 0.1, batchSize: 64, epochs: 1 });
  * await close();
  */
-export async function createParallelTrainer(spec: NetworkSpec, opts: ParallelTrainerOptions): Promise<ParallelTraining> {
+export async function startReplicaThreads(spec: NetworkSpec, opts: ReplicaThreadsOptions): Promise<ReplicaThreads> {
   const threads = opts.threads;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
   const wasm = await WebAssembly.compile(readKernels(opts.variant ?? pickVariant(), true));
@@ -61,7 +61,7 @@ export async function createParallelTrainer(spec: NetworkSpec, opts: ParallelTra
       });
     })));
   };
-  let trainer: DataParallelTrainer | undefined;
+  let trainer: ReplicaCoordinator | undefined;
   try {
     const local = new Replica(net, 0, threads, control, trainerOptions);
     const remote = await Promise.all(Array.from({ length: threads - 1 }, (_, i) => {
@@ -82,7 +82,7 @@ export async function createParallelTrainer(spec: NetworkSpec, opts: ParallelTra
       return ack;
     }));
     for (const w of workers) w.unref(); // a forgotten close() must not keep the process alive
-    trainer = new DataParallelTrainer(net, local, reports);
+    trainer = new ReplicaCoordinator(net, local, reports);
     return { net, trainer, close };
   } catch (e) {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -3,10 +3,10 @@
 #   1. trains the `cnn` preset with the WebGPU backend on MNIST, without and with elastic
 #      augmentation, two processes side by side, for as many epochs as fit TRAIN_SECONDS (measured
 #      by a short probe first), writing each model, card and curves to OUT;
-#   2. runs scripts/gpu-check.sh: WebGPU vs the CPU backend there, then the same network trained by
+#   2. runs scripts/gpu/check.sh: WebGPU vs the CPU backend there, then the same network trained by
 #      the WebGPU backend and by PyTorch CUDA, same batch size: examples/s, ratio, GPU name.
-# Needs .gpu-check/ from scripts/gpu-check-pack.sh and scripts/gpu-train-pack.sh.
-# Usage (repository root): OUT=/some/dir bash scripts/gpu-device-run.sh
+# Needs .gpu-check/ from scripts/gpu/check-pack.sh and scripts/gpu/train-pack.sh.
+# Usage (repository root): OUT=/some/dir bash scripts/gpu/device-run.sh
 set -uo pipefail
 dir=.gpu-check
 out=${OUT:-$(mktemp -d)}
@@ -48,5 +48,5 @@ tail -n 3 "$out/cnn.log" "$out/cnn-elastic.log"
 echo "training took $(( $(date +%s) - started )) s"
 
 echo "=== gpu-check ==="
-OUT=$out bash scripts/gpu-check.sh "$dir"
+OUT=$out bash scripts/gpu/check.sh "$dir"
 echo "total $(( $(date +%s) - started )) s"

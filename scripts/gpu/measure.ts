@@ -1,27 +1,22 @@
 /**
- * Measurements of the core's training on a backend, shared by scripts/gpu-bench.ts (CPU against
- * GPU, here or anywhere) and scripts/gpu-check.ts (the device check): training throughput, kernel
+ * Measurements of the core's training on a backend, shared by scripts/gpu/bench.ts (CPU against
+ * GPU, here or anywhere) and scripts/gpu/check.ts (the device check): training throughput, kernel
  * rates and per-layer times of the WebGPU backend.
  */
-import type { Backend } from '../src/nn/backend/backend.ts';
-import type { WebGpuBackend } from '../src/nn/backend/webgpu/index.ts';
-import { Loss } from '../src/nn/loss.ts';
-import { Network, type NetworkSpec } from '../src/nn/network.ts';
-import { createOptimizer } from '../src/nn/optimizers/optimizer.ts';
-import { Rng } from '../src/nn/rng.ts';
-import { Trainer, oneHot } from '../src/nn/train.ts';
+import type { Backend } from '../../src/nn/backend/backend.ts';
+import type { WebGpuBackend } from '../../src/nn/backend/webgpu/index.ts';
+import { Loss } from '../../src/nn/loss.ts';
+import { Network, type NetworkSpec } from '../../src/nn/network.ts';
+import { createOptimizer } from '../../src/nn/optimizers/optimizer.ts';
+import { Rng } from '../../src/nn/rng.ts';
+import { Trainer, oneHot } from '../../src/nn/train.ts';
+import { median } from '../../src/util/stats.ts';
 
 export interface ThroughputOptions {
   batch: number;
   batches: number;
   repeats: number;
   warmup?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function batchData(net: Network, n: number, seed: number): { x: Float32Array; t: Float32Array } {
@@ -127,7 +122,7 @@ export async function kernelRates(B: WebGpuBackend, scale: 'small' | 'large'): P
   const s = await timeGpu(B, () => B.mul(x, y, y), reps);
   rows.push({ kernel: `mul of ${(m / 1e6).toFixed(1)}M floats`, rate: `${((3 * 4 * m) / s / 1e9).toFixed(1)} GB/s`, ms: s * 1000 });
   const [gamma, beta, mean, invStd, rm, rv] = [1, 0, 0, 1, 0, 1].map((v) => B.tensor([32], new Array(32).fill(v)));
-  const bnTime = await timeGpu(B, () => B.batchNormTrain(x, gamma, beta, y, mean, invStd, rm, rv, 0.1, 1e-5, 784), reps);
+  const bnTime = await timeGpu(B, () => B.batchNormTrain({ x, gamma, beta, y, mean, invStd, runningMean: rm, runningVar: rv, momentum: 0.1, eps: 1e-5, inner: 784 }), reps);
   rows.push({ kernel: `batchNormTrain of ${(m / 1e6).toFixed(1)}M floats`, rate: `${((3 * 4 * m) / bnTime / 1e9).toFixed(1)} GB/s`, ms: bnTime * 1000 });
   for (const t of [x, w, y, dw, gamma, beta, mean, invStd, rm, rv]) B.dispose(t);
   return rows;

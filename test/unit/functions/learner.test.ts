@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web/wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalOnnxRuntime } from '../../../functions/inference/local-onnxruntime.ts';
-import { checkModel } from '../../../functions/models/verify.ts';
-import type { TrainingMessage } from '../../../functions/training/message.ts';
+import { checkModel } from '../../../src/models/check.ts';
+import type { TrainingMessage } from '../../../functions/queue/message.ts';
 import { readExamples, readHoldout } from '../../../functions/trainer/sets.ts';
 import { MemoryStorage, type Applied } from '../../../functions/trainer/state.ts';
-import { GROUP_ATTEMPTS, OnlineTrainer, type TrainerDeps, type TrainReport } from '../../../functions/trainer/trainer.ts';
+import { GROUP_ATTEMPTS, OnlineLearner, type LearnerDeps, type TrainReport } from '../../../functions/trainer/learner.ts';
 import { firstVersion } from '../../../functions/models/fork.ts';
 import { TRAIN_FLOPS_PER_CPU_MS } from '../../../functions/limits.ts';
 import { packExamples, toBytes, type Example } from '../../../src/online/index.ts';
@@ -15,7 +15,7 @@ import { loadMnist } from '../../../scripts/lib/mnist.ts';
 import { nodeWasmBackend } from '../../../scripts/lib/wasm-kernels.ts';
 import { localR2 } from '../registry/local-r2.ts';
 
-// The online trainer's round outside workerd: the same code the Durable Object runs, over a real
+// The online learner's round outside workerd: the same code the Durable Object runs, over a real
 // local R2 (Miniflare), the WASM kernels, onnxruntime-web as the verifier and real MNIST digits.
 // test/worker/online.test.ts runs it inside workerd through the webhook, the queue and the object.
 
@@ -44,11 +44,11 @@ beforeAll(async () => {
 });
 afterAll(() => dispose());
 
-/** Dead letters the trainer handed over, by model. */
+/** Dead letters the learner handed over, by model. */
 const deadLetters: Array<{ delivery: string; error: string }> = [];
 
-function trainer(model: string, storage = new MemoryStorage(), extra: Partial<TrainerDeps> = {}) {
-  return new OnlineTrainer({
+function learner(model: string, storage = new MemoryStorage(), extra: Partial<LearnerDeps> = {}) {
+  return new OnlineLearner({
     model, store, storage,
     // The Worker's own first-version step: the bundled model under this name (or a fork, for a listed personal model).
     firstVersion: (registry) => firstVersion(store, registry.name, { digits: bundled, [model]: bundled }),
@@ -61,16 +61,16 @@ function trainer(model: string, storage = new MemoryStorage(), extra: Partial<Tr
 }
 
 /** Runs the inbox (what the object's alarm does) until nothing is due; the reports of each round. */
-async function drain(t: OnlineTrainer): Promise<TrainReport[]> {
+async function drain(t: OnlineLearner): Promise<TrainReport[]> {
   const reports: TrainReport[] = [];
   for (let report = await t.runInbox(); report; report = await t.runInbox()) reports.push(report);
   return reports;
 }
 
-describe('the online trainer (one round per call)', () => {
+describe('the online learner (one round per call)', () => {
   it('publishes the bundled model as v1, then correct examples as v2 (gate passed), each delivery once', async () => {
     const storage = new MemoryStorage();
-    const t = trainer('digits', storage);
+    const t = learner('digits', storage);
     const fresh = Array.from({ length: 100 }, (_, i) => example(30_000 + i));
     const report = await t.train([message('d1', fresh.slice(0, 60)), message('d2', fresh.slice(60)), message('d1', fresh.slice(0, 60))]);
     expect(report.round?.outcome, report.round?.reason).toBe('accepted');
@@ -83,7 +83,7 @@ describe('the online trainer (one round per call)', () => {
     expect(manifest.versions[1].deliveries).toEqual(['d1', 'd2']);
     expect(manifest.decisions).toHaveLength(1);
     expect(manifest.decisions[0]).toMatchObject({ accepted: true, candidate: 'v2', parent: 'v1', examples: 100 });
-    // The stored bytes are what the trainer scored: they import and score the same.
+    // The stored bytes are what the learner scored: they import and score the same.
     expect(manifest.versions[1].metrics.holdoutAccuracy).toBe(report.round!.holdoutAccuracy);
 
     // A retry, a redelivery and a replay of the same ids: recognised, not trained on.
@@ -98,10 +98,10 @@ describe('the online trainer (one round per call)', () => {
   });
 
   it('a crash after publishing but before recording cannot apply a delivery twice (the manifest names it)', async () => {
-    const t = trainer('digits-crash');
+    const t = learner('digits-crash');
     await t.train([message('c1', Array.from({ length: 40 }, (_, i) => example(31_000 + i)), 'digits-crash')]);
     // A new object with empty storage (its records lost), over the same registry.
-    const fresh = trainer('digits-crash');
+    const fresh = learner('digits-crash');
     const report = await fresh.train([message('c1', Array.from({ length: 40 }, (_, i) => example(31_000 + i)), 'digits-crash')]);
     expect(report.duplicates).toEqual(['c1']);
     expect((await fresh.status()).applied).toBe(1); // recorded from the manifest
@@ -110,7 +110,7 @@ describe('the online trainer (one round per call)', () => {
 
   it('deliberately wrong labels (ones labelled 7) make a candidate the gate rejects; the served version is unchanged', async () => {
     const storage = new MemoryStorage();
-    const t = trainer('digits-poison', storage);
+    const t = learner('digits-poison', storage);
     const report = await t.train([message('p1', ofClass(1, 100, 40_000, 7), 'digits-poison')]);
     expect(report.round?.outcome).toBe('rejected');
     expect(report.round?.reason).toMatch(/significantly worse than v1 on the .*(digit 1|anchor holdout)/);
@@ -126,22 +126,22 @@ describe('the online trainer (one round per call)', () => {
   it('examples identical to holdout images are dropped before training', async () => {
     const h = await holdout;
     const copies = Array.from({ length: 5 }, (_, i) => ({ label: h.labels[i], pixels: toBytes(h.x.subarray(i * 784, (i + 1) * 784)) }));
-    const report = await trainer('digits-holdout').train([message('h1', [...copies, example(32_000)], 'digits-holdout')]);
+    const report = await learner('digits-holdout').train([message('h1', [...copies, example(32_000)], 'digits-holdout')]);
     expect(report.round).toMatchObject({ droppedHoldout: 5, examples: 1 });
   });
 
   it('a budget of 0 ms trains nothing and publishes nothing', async () => {
-    const report = await trainer('digits-budget', new MemoryStorage(), { budgetMs: 0 }).train([message('b1', [example(33_000)], 'digits-budget')]);
+    const report = await learner('digits-budget', new MemoryStorage(), { budgetMs: 0 }).train([message('b1', [example(33_000)], 'digits-budget')]);
     expect(report.round).toMatchObject({ outcome: 'rejected', examplePasses: 0, budgetFlops: 0 });
     expect(report.round?.reason).toMatch(/CPU budget/);
   });
 });
 
-describe('the online trainer against concurrent writers', () => {
+describe('the online learner against concurrent writers', () => {
   it('a version published while a round trains is never overridden: the round is redone on it', async () => {
     const name = 'digits-race';
     let checks = 0;
-    const t = trainer(name, new MemoryStorage(), {
+    const t = learner(name, new MemoryStorage(), {
       verify: async (bytes) => {
         // The 2nd check is the candidate's, just before its manifest update: an admin publishes first.
         if (++checks === 1) await new ModelRegistry(store, name).publish(bundled, { source: 'offline', note: 'raced' });
@@ -170,7 +170,7 @@ describe('per-delivery decisions: a rejected round is bisected', () => {
   it('one correct delivery sent with four poisoned ones: the correct one is accepted, the four rejected, each once', async () => {
     const name = 'digits-bisect';
     const storage = new MemoryStorage();
-    const t = trainer(name, storage);
+    const t = learner(name, storage);
     const good = message('good', Array.from({ length: 50 }, (_, i) => example(35_000 + i)), name);
     const poisoned = [0, 1, 2, 3].map((k) => message(`poison-${k}`, ofClass(7, 50, 41_000 + k * 600, 1), name));
     const first = await t.train([poisoned[0], good, ...poisoned.slice(1)]);
@@ -216,7 +216,7 @@ describe('per-delivery decisions: a rejected round is bisected', () => {
 
   it('a delivery redelivered while its half waits in the inbox is reported pending, and decided once', async () => {
     const name = 'digits-pending';
-    const t = trainer(name);
+    const t = learner(name);
     const good = message('g1', Array.from({ length: 40 }, (_, i) => example(36_000 + i)), name);
     const bad = message('b1', ofClass(7, 60, 43_000, 1), name);
     await t.train([good, bad]);
@@ -232,7 +232,7 @@ describe('corrections are batched', () => {
   it('corrections wait until FEEDBACK_BATCH_SIZE have arrived, then make one round and one version', async () => {
     const name = 'digits-batch';
     let now = Date.parse('2026-12-01T10:00:00Z');
-    const t = trainer(name, new MemoryStorage(), { now: () => new Date(now) });
+    const t = learner(name, new MemoryStorage(), { now: () => new Date(now) });
     const correction = (k: number) => message(`fb_${k}`, [example(37_000 + k)], name, 'feedback');
     const first = await t.train([correction(0), correction(1)]);
     expect(first).toMatchObject({ applied: [], pending: ['fb_0', 'fb_1'], round: null });
@@ -255,7 +255,7 @@ describe('corrections are batched', () => {
   it('a batch whose rounds keep failing goes to the dead letters after GROUP_ATTEMPTS tries', async () => {
     const name = 'digits-failing';
     let now = Date.parse('2026-12-01T10:00:00Z');
-    const t = trainer(name, new MemoryStorage(), {
+    const t = learner(name, new MemoryStorage(), {
       now: () => new Date(now),
       backend: async () => { throw new Error('no kernels today'); },
     });
@@ -273,7 +273,7 @@ describe('corrections are batched', () => {
 describe('the validation share', () => {
   it('accepted deliveries leave a held-out share that later candidates are judged on; rejected ones leave nothing', async () => {
     const name = 'digits-share';
-    const t = trainer(name);
+    const t = learner(name);
     const report = await t.train([message('s1', Array.from({ length: 100 }, (_, i) => example(39_000 + i)), name)]);
     expect(report.round?.outcome).toBe('accepted');
     const held = report.round!.heldOut;
@@ -297,7 +297,7 @@ describe('personal models', () => {
     await new ModelRegistry(store, base).publish(bundled, { source: 'offline', note: 'base v1' });
     await new ModelList(store, ['digits']).register('writer-x', base, 10);
     const before = (await new ModelRegistry(store, base).read()).manifest;
-    const t = trainer('writer-x', new MemoryStorage(), { firstVersion: (registry) => firstVersion(store, registry.name, { digits: bundled }) });
+    const t = learner('writer-x', new MemoryStorage(), { firstVersion: (registry) => firstVersion(store, registry.name, { digits: bundled }) });
     const report = await t.train([message('w1', Array.from({ length: 50 }, (_, i) => example(40_000 + i)), 'writer-x')]);
     expect(report.round?.outcome).toBe('accepted');
     const { manifest } = await new ModelRegistry(store, 'writer-x').read();

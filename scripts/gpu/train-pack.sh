@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Adds to .gpu-check/ (made by scripts/gpu-check-pack.sh) what training on a GPU machine without
+# Adds to .gpu-check/ (made by scripts/gpu/check-pack.sh) what training on a GPU machine without
 # Node.js, npm or network needs: scripts/train.ts as one bundle, and MNIST's four IDX files gzipped.
-# Usage (repository root, after npm ci and gpu-check-pack.sh): bash scripts/gpu-train-pack.sh
+# Usage (repository root, after npm ci and scripts/gpu/check-pack.sh): bash scripts/gpu/train-pack.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 dir=.gpu-check
-[ -d "$dir" ] || { echo "gpu-train-pack: run scripts/gpu-check-pack.sh first" >&2; exit 1; }
+[ -d "$dir" ] || { echo "train-pack: run scripts/gpu/check-pack.sh first" >&2; exit 1; }
 npx esbuild scripts/train.ts --bundle --platform=node --format=esm --target=node20 \
   --external:webgpu --log-level=warning --outfile="$dir/train.mjs" \
   --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"

@@ -4,14 +4,14 @@ import { Rng } from '../../src/nn/rng.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
 import { importOnnx } from '../../src/onnx/import.ts';
 import {
-  answersOf, DEFAULT_GATE, fineTune, flopsWithin, GATE_TEST, holdOut, judge, RECORD_BYTES, ReplayBuffer, scoreOf, unpackExamples, ValidationShare,
+  answersOf, DEFAULT_GATE, fineTune, flopsWithin, GATE_TEST, holdOut, judge, PIXELS, RECORD_BYTES, ReplayBuffer, scoreOf, unpackExamples, ValidationShare,
   type Answers, type Comparison, type Example, type FineTuneResult, type GatePolicy, type GateVerdict, type Holdout,
 } from '../../src/online/index.ts';
 import { planFineTune, type FineTunePlan } from '../../src/online/plan.ts';
 import { ModelRegistry, RegistryError, type GateDecision, type Manifest, type ModelVersion, type ObjectStore } from '../../src/registry/index.ts';
 import { sha256Hex } from '../../src/util/sha256.ts';
 import { HELD_OUT_SHARE, REPLAY_PER_CLASS, VALIDATION_PER_CLASS } from '../limits.ts';
-import type { TrainingMessage } from '../training/message.ts';
+import type { TrainingMessage } from '../queue/message.ts';
 import { Inbox, type Batching, type Group } from './inbox.ts';
 import { Ledger, type Decided } from './ledger.ts';
 import { keys, ROUNDS_KEPT, type Round, type TrainerStorage } from './state.ts';
@@ -23,7 +23,7 @@ const STALE_RETRIES = 3;
 export const GROUP_ATTEMPTS = 4;
 
 /** What the trainer needs; the Durable Object wires the real ones, tests may wire others. */
-export interface TrainerDeps {
+export interface LearnerDeps {
   model: string;
   /** The registry's bucket (R2). */
   store: ObjectStore;
@@ -39,7 +39,7 @@ export interface TrainerDeps {
   replaySeed: () => Promise<Example[]>;
   /** A fresh core backend per round (the WASM kernels in a Worker): its memory goes with the round. */
   backend: () => Promise<Backend>;
-  /** Proves a candidate loads where it will be served (models/verify.ts checkModel over onnxruntime). */
+  /** Proves a candidate loads where it will be served (src/models/check.ts checkModel over onnxruntime). */
   verify: (bytes: Uint8Array) => Promise<void>;
   /** TRAIN_CPU_BUDGET_MS, and the measured training rate that converts it to FLOPs. */
   budgetMs: number;
@@ -100,7 +100,8 @@ export interface TrainerStatus {
 }
 
 /**
- * Online training of one model (the Durable Object holds one per model name), one round at a time:
+ * The online learner of one model (the ModelTrainer Durable Object holds one per model name), one
+ * round at a time:
  * 1. `train` takes deliveries from the queue: those decided before are dropped (by storage AND by
  *    the manifest, so a crash between publishing and recording cannot decide one twice);
  *    corrections wait in the inbox for their batch; webhook deliveries make a round now;
@@ -118,10 +119,10 @@ export interface TrainerStatus {
  * Rounds never overlap: R2 and storage I/O let other calls interleave, so calls queue on a lock.
  *
  * @example
- * const trainer = new OnlineTrainer({ model: 'digits', store: env.MODELS, storage: ctx.storage, ... });
- * const report = await trainer.train(messages);
+ * const learner = new OnlineLearner({ model: 'digits', store: env.MODELS, storage: ctx.storage, ... });
+ * const report = await learner.train(messages);
  */
-export class OnlineTrainer {
+export class OnlineLearner {
   private queue: Promise<unknown> = Promise.resolve();
   private holdoutId: Promise<string> | null = null;
   private holdoutImages: Promise<Set<string>> | null = null;
@@ -129,7 +130,7 @@ export class OnlineTrainer {
   private readonly ledger: Ledger;
   readonly inbox: Inbox;
 
-  constructor(private readonly deps: TrainerDeps) {
+  constructor(private readonly deps: LearnerDeps) {
     this.now = deps.now ?? (() => new Date());
     this.ledger = new Ledger(deps.storage, this.now);
     this.inbox = new Inbox(deps.storage);
@@ -207,11 +208,7 @@ export class OnlineTrainer {
       const parent = await this.loadParent(registry);
       const { manifest } = await registry.read();
       const before = await this.shareAnswers(parent.network);
-      const plan = (this.deps.plan ?? planFineTune)(parent.network);
-      const budgetFlops = flopsWithin(this.deps.budgetMs, this.deps.flopsPerMs);
-      const trained = batch.train.length
-        ? await fineTune(parent.network, batch.train, await this.replay(), { ...plan, maxFlops: budgetFlops, seed: batch.seed })
-        : null;
+      const { plan, budgetFlops, trained } = await this.fineTuneParent(parent, batch);
       const round: RoundState = { registry, manifest, parent, batch, group, report, started, plan: plan.layers, budgetFlops, trained, judged: null! };
       round.judged = await this.judgeCandidate(round, before);
       try {
@@ -225,6 +222,20 @@ export class OnlineTrainer {
       if (batch.ids.length > 1 && trained?.steps) return this.split(round);
       return this.reject(round);
     }
+  }
+
+  /**
+   * Fine-tunes the parent's network in place into the candidate: the batch's training examples
+   * mixed with the replay buffer, by the plan for its architecture, within the CPU budget (no
+   * training when every example was a holdout copy).
+   */
+  private async fineTuneParent(parent: Parent, batch: Batch): Promise<{ plan: FineTunePlan; budgetFlops: number; trained: FineTuneResult | null }> {
+    const plan = (this.deps.plan ?? planFineTune)(parent.network);
+    const budgetFlops = flopsWithin(this.deps.budgetMs, this.deps.flopsPerMs);
+    const trained = batch.train.length
+      ? await fineTune(parent.network, batch.train, await this.replay(), { ...plan, maxFlops: budgetFlops, seed: batch.seed })
+      : null;
+    return { plan, budgetFlops, trained };
   }
 
   /** The examples of a round: unpacked, holdout images dropped, each delivery's share held out (the same every retry). */
@@ -429,9 +440,9 @@ export class OnlineTrainer {
   private holdoutSet(): Promise<Set<string>> {
     this.holdoutImages ??= this.deps.holdout().then((h) => {
       const set = new Set<string>();
-      const bytes = new Uint8Array(784);
+      const bytes = new Uint8Array(PIXELS);
       for (let i = 0; i < h.n; i++) {
-        for (let j = 0; j < 784; j++) bytes[j] = Math.round(h.x[i * 784 + j] * 255);
+        for (let j = 0; j < PIXELS; j++) bytes[j] = Math.round(h.x[i * PIXELS + j] * 255);
         set.add(imageKey(bytes));
       }
       return set;

@@ -1,5 +1,5 @@
 /**
- * The Node half of the device check (scripts/gpu-check.sh runs it from a bundle): on a machine with
+ * The Node half of the device check (scripts/gpu/check.sh runs it from a bundle): on a machine with
  * a real GPU, through Dawn's Vulkan backend,
  *   1. checks that the WebGPU kernels agree with the CPU backend there (the CI tests run them on
  *      llvmpipe only): a few products and a forward + backward pass of the network;
@@ -13,16 +13,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Backend } from '../src/nn/backend/backend.ts';
-import { CpuBackend } from '../src/nn/backend/cpu/cpu-backend.ts';
-import type { WebGpuBackend } from '../src/nn/backend/webgpu/index.ts';
-import { Loss } from '../src/nn/loss.ts';
-import { Network, type NetworkSpec } from '../src/nn/network.ts';
-import { parseArch } from '../src/nn/presets.ts';
-import { Rng } from '../src/nn/rng.ts';
-import { oneHot } from '../src/nn/train.ts';
-import { kernelRates, layerTimes, trainingThroughput } from './gpu-measure.ts';
-import { createBackend } from './lib/device.ts';
+import type { Backend } from '../../src/nn/backend/backend.ts';
+import { CpuBackend } from '../../src/nn/backend/cpu/cpu-backend.ts';
+import type { WebGpuBackend } from '../../src/nn/backend/webgpu/index.ts';
+import { Loss } from '../../src/nn/loss.ts';
+import { Network, type NetworkSpec } from '../../src/nn/network.ts';
+import { parseArch } from '../../src/nn/presets.ts';
+import { Rng } from '../../src/nn/rng.ts';
+import { oneHot } from '../../src/nn/train.ts';
+import { kernelRates, layerTimes, trainingThroughput } from './measure.ts';
+import { createBackend } from '../lib/device.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -51,7 +51,7 @@ async function agreement(gpu: Backend, spec: NetworkSpec, n: number): Promise<{ 
     net.backward(grad, from);
     const out = new Map<string, Float32Array>([['output', Float32Array.from(await B.read(y))]]);
     for (const { name, param } of net.params()) out.set(`${name}.grad`, Float32Array.from(await B.read(param.grad)));
-    for (const { name, buffer } of net.state()) out.set(name, Float32Array.from(await B.read(buffer.value)));
+    for (const { name, state } of net.state()) out.set(name, Float32Array.from(await B.read(state.value)));
     return out;
   };
   const c = await run(new CpuBackend('float32'));

@@ -1,9 +1,9 @@
 """The PyTorch (CUDA) half of the device check: the same network, batch size and optimizer as
-scripts/gpu-check.ts, timed the same way, and the comparison of the two.
+scripts/gpu/check.ts, timed the same way, and the comparison of the two.
 
-    python3 scripts/gpu-check-torch.py --results results.json [--batches 100] [--repeats 3]
+    python3 scripts/gpu/check-torch.py --results results.json [--batches 100] [--repeats 3]
 
-`results.json` is what gpu-check.ts wrote: the network's spec (the core's layer list), the batch
+`results.json` is what check.ts wrote: the network's spec (the core's layer list), the batch
 size and the WebGPU figures. Training is SGD with momentum 0.9 on softmax cross-entropy, inputs
 copied from the host every batch, as the core's Trainer does. Timed twice: in strict float32 (the
 fair comparison: WGSL computes in float32) and with PyTorch's defaults (TF32 convolutions).

@@ -5,8 +5,8 @@
 # each, the ratio, the GPU's name, whether the WebGPU kernels agree with the CPU backend there, and
 # kernel rates and per-layer times.
 #
-# Usage, in the repository root: bash scripts/gpu-check.sh [DIR]
-#   DIR         what scripts/gpu-check-pack.sh made (default .gpu-check)
+# Usage, in the repository root: bash scripts/gpu/check.sh [DIR]
+#   DIR         what scripts/gpu/check-pack.sh made (default .gpu-check)
 #   NODE        a node binary to use instead of DIR/node.xz
 #   DAWN_NODE   a dawn.node to use instead of DIR/dawn.node.xz
 #   ARCH (cnn), BATCH (128), BATCHES (100): what to train
@@ -52,4 +52,4 @@ if [ "$status" -ne 0 ]; then echo "gpu-check: the WebGPU side failed (exit $stat
 
 echo
 echo "=== PyTorch ==="
-PYTHONUNBUFFERED=1 timeout 300 python3 scripts/gpu-check-torch.py --results "$out/gpu-check.json" --device "${TORCH_DEVICE:-cuda}"
+PYTHONUNBUFFERED=1 timeout 300 python3 scripts/gpu/check-torch.py --results "$out/gpu-check.json" --device "${TORCH_DEVICE:-cuda}"

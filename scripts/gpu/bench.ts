@@ -2,17 +2,17 @@
  * Training throughput of the core on the CPU and WebGPU backends, in the same run, and where the
  * GPU's time goes (kernel rates, per-layer times).
  *
- *   npx tsx scripts/gpu-bench.ts [--arch mlp-sigmoid,cnn] [--device cpu,gpu] [--batch 128]
+ *   npx tsx scripts/gpu/bench.ts [--arch mlp-sigmoid,cnn] [--device cpu,gpu] [--batch 128]
  *                                [--batches 20] [--repeats 3] [--kernels] [--layers]
  *
  * Inputs are random (throughput does not depend on the pixels). On a machine without a GPU the
  * WebGPU backend runs on llvmpipe (a CPU rasteriser) when NUTSHELL_WEBGPU_SOFTWARE=1.
  */
 import { parseArgs } from 'node:util';
-import type { WebGpuBackend } from '../src/nn/backend/webgpu/index.ts';
-import { parseArch } from '../src/nn/presets.ts';
-import { kernelRates, layerTimes, trainingThroughput } from './gpu-measure.ts';
-import { createBackend, type DeviceName } from './lib/device.ts';
+import type { WebGpuBackend } from '../../src/nn/backend/webgpu/index.ts';
+import { parseArch } from '../../src/nn/presets.ts';
+import { kernelRates, layerTimes, trainingThroughput } from './measure.ts';
+import { createBackend, type DeviceName } from '../lib/device.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
