@@ -108,7 +108,9 @@ describe('online learning through the queue and the trainer', () => {
     expect(m.versions.map((v) => v.version)).toEqual(['v1', served].filter((v, i, a) => a.indexOf(v) === i));
     const decision = m.decisions.at(-1)!;
     expect(decision).toMatchObject({ accepted: false, candidate: null, parent: served, deliveries: [id], examples: 100 });
-    expect(decision.reason).toMatch(/digit 1|fell/);
+    expect(decision.reason).toMatch(/^significantly worse than v\d+ on the .*anchor holdout/);
+    // The digit that suffers most is the one mislabelled.
+    expect(decision.checks?.find((c: { scope: unknown }) => c.scope !== 'all')).toMatchObject({ scope: 1, worse: true });
     expect(decision.holdoutAccuracy).toBeLessThan(decision.parentHoldoutAccuracy);
     await waitFor('predict to serve the unchanged version', async () => (await predictVersion()) === served, 5000, 50);
   });
