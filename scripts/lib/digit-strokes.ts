@@ -6,7 +6,8 @@
 export type Point = [number, number];
 export type Stroke = Point[];
 
-function arc(cx: number, cy: number, rx: number, ry: number, from: number, to: number, n = 16): Stroke {
+/** An elliptical arc from `from` to `to` degrees, as `n` segments. */
+export function arc(cx: number, cy: number, rx: number, ry: number, from: number, to: number, n = 16): Stroke {
   const out: Stroke = [];
   for (let i = 0; i <= n; i++) {
     const a = ((from + ((to - from) * i) / n) * Math.PI) / 180;

@@ -8,16 +8,7 @@
  *   foot, an open-topped 4, a 6 with a straight stem, a 0 with a dot.
  */
 import { canvasRgba, drawStrokes, pngRgba, rng } from './digit-synth.ts';
-import { handwrite, type Hand, type Stroke } from './digit-strokes.ts';
-
-function arc(cx: number, cy: number, rx: number, ry: number, from: number, to: number, n = 16): Stroke {
-  const out: Stroke = [];
-  for (let i = 0; i <= n; i++) {
-    const a = ((from + ((to - from) * i) / n) * Math.PI) / 180;
-    out.push([cx + rx * Math.cos(a), cy + ry * Math.sin(a)]);
-  }
-  return out;
-}
+import { arc, handwrite, type Hand, type Stroke } from './digit-strokes.ts';
 
 /** The continental writer's letterforms (unit square, y down; angles clockwise from 3 o'clock). */
 export const FOREIGN_SKELETONS: Record<number, Stroke[]> = {

@@ -54,10 +54,7 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
     build: (o) => ({
       input: [1, 28, 28],
       layers: [
-        ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
-        ...convBlock(32, 'same'), { type: 'maxpool', size: 2 },
-        ...convBlock(64, 0),
-        { type: 'flatten' },
+        ...edgeCnnBody(),
         ...dropoutLayer(o.dropout),
         { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
       ],
@@ -68,10 +65,7 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
     build: (o) => ({
       input: [1, 28, 28],
       layers: [
-        ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
-        ...convBlock(32, 'same'), { type: 'maxpool', size: 2 },
-        ...convBlock(64, 0),
-        { type: 'flatten' },
+        ...edgeCnnBody(),
         { type: 'dense', units: 128 }, { type: 'batchnorm' }, { type: 'activation', fn: 'relu' },
         ...dropoutLayer(o.dropout),
         { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
@@ -79,6 +73,16 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
     }),
   },
 };
+
+/** edge-cnn's convolutional body, shared by its presets: three conv blocks, two pools, flattened. */
+function edgeCnnBody(): LayerSpec[] {
+  return [
+    ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
+    ...convBlock(32, 'same'), { type: 'maxpool', size: 2 },
+    ...convBlock(64, 0),
+    { type: 'flatten' },
+  ];
+}
 
 function convBlock(filters: number, padding: number | 'same'): LayerSpec[] {
   return [{ type: 'conv2d', filters, kernel: 3, padding }, { type: 'batchnorm' }, { type: 'activation', fn: 'relu' }];
