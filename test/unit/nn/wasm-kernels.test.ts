@@ -292,4 +292,32 @@ describe.each(variants)('WASM kernels (%s build)', (variant) => {
       expectClose(read(dx), readR(dxr), 1e-5, 1e-5, 'conv2dGradInput');
     }
   });
+  it('max pooling and its gradient (overlapping and partial windows, padding, ties) match the reference exactly', () => {
+    const rng = new Rng(10);
+    const geoms = [
+      { n: 2, cin: 3, h: 28, w: 28, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
+      { n: 1, cin: 2, h: 7, w: 5, kh: 3, kw: 3, strideH: 2, strideW: 1, padTop: 1, padLeft: 1 },
+      { n: 3, cin: 1, h: 5, w: 6, kh: 2, kw: 3, strideH: 1, strideW: 3, padTop: 0, padLeft: 2 },
+    ];
+    for (const base of geoms) {
+      const outH = Math.floor((base.h + 2 * base.padTop - base.kh) / base.strideH) + 1;
+      const outW = Math.floor((base.w + 2 * base.padLeft - base.kw) / base.strideW) + 1;
+      const g = { ...base, cout: base.cin, outH, outW };
+      // Values on a coarse grid, so that windows hold ties: the first largest must win in both.
+      const values = Float32Array.from(randomArray(rng, g.n * g.cin * g.h * g.w), (v) => Math.round(v * 2) / 2);
+      const [x, xr] = pair([g.n, g.cin, g.h, g.w], values);
+      const ysize = g.n * g.cin * outH * outW;
+      const [y, yr] = pair([g.n, g.cin, outH, outW], new Float32Array(ysize));
+      const [a, ar] = pair([g.n, g.cin, outH, outW], new Float32Array(ysize));
+      W.maxPool(x, y, a, g);
+      R.maxPool(xr, yr, ar, g);
+      expect(Array.from(read(y))).toEqual(Array.from(readR(yr)));
+      expect(Array.from(read(a))).toEqual(Array.from(readR(ar)));
+      const [dy, dyr] = pair([g.n, g.cin, outH, outW], randomArray(rng, ysize));
+      const [dx, dxr] = pair([g.n, g.cin, g.h, g.w], randomArray(rng, x.size)); // stale values: the gradient must clear them
+      W.maxPoolGrad(dy, a, dx, g);
+      R.maxPoolGrad(dyr, ar, dxr, g);
+      expectClose(read(dx), readR(dxr), 1e-6, 1e-7, 'maxPoolGrad');
+    }
+  });
 });

@@ -263,6 +263,12 @@ export class WasmBackend extends CpuBackend {
     this.kernels.gemm(CKK, g.n * P, g.cout, wt(w).ptr, dyc, col, 1, 0, 0);
     this.kernels.col2im(col, wt(dx).ptr, g.n, g.cin, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
   }
+  override maxPool(x: Tensor, y: Tensor, argmax: Tensor, g: Conv2dGeometry): void {
+    this.kernels.maxPool(wt(x).ptr, wt(y).ptr, wt(argmax).ptr, g.n * g.cin, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
+  }
+  override maxPoolGrad(dy: Tensor, argmax: Tensor, dx: Tensor, g: Conv2dGeometry): void {
+    this.kernels.maxPoolGrad(wt(dy).ptr, wt(argmax).ptr, wt(dx).ptr, g.n * g.cin, g.h, g.w, g.outH, g.outW);
+  }
   private im2col(x: number, col: number, g: Conv2dGeometry): void {
     this.kernels.im2col(x, col, g.n, g.cin, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);
   }

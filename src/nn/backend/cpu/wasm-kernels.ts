@@ -37,6 +37,8 @@ export interface Kernels {
   im2col(x: Ptr, col: Ptr, n: number, cin: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, outH: number, outW: number): void;
   col2im(col: Ptr, dx: Ptr, n: number, cin: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, outH: number, outW: number): void;
   swapOuter(src: Ptr, dst: Ptr, a: number, b: number, P: number): void;
+  maxPool(x: Ptr, y: Ptr, argmax: Ptr, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, outH: number, outW: number): void;
+  maxPoolGrad(dy: Ptr, argmax: Ptr, dx: Ptr, planes: number, h: number, w: number, outH: number, outW: number): void;
   dropoutMask(mask: Ptr, n: number, threshold: number, keep: number, key: number): void;
   /** The first byte past the kernels' static data (their math tables). */
   heapBase(): number;

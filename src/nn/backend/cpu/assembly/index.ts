@@ -5,6 +5,7 @@ export { addBias, biasGrad, addInto, mul, activation, activationGrad, softmax, s
 export { softmaxCrossEntropy, sigmoidCrossEntropy, squaredError, countCorrect } from './losses';
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizers';
 export { im2col, col2im, swapOuter } from './conv';
+export { maxPool, maxPoolGrad } from './pool';
 export { dropoutMask } from './dropout';
 
 /** The first byte past the kernels' static data: the host allocates tensors from there on. */
