@@ -161,10 +161,13 @@ export class OnlineLearner {
     return this.locked(async () => {
       const next = await this.inbox.next(this.now().getTime(), this.deps.batching);
       if (!next) return null;
-      const { manifest } = await this.registry().read();
-      const sorted = await this.ledger.sort(next.messages, manifest, new Set());
-      const report: TrainReport = { applied: [], duplicates: sorted.duplicates, pending: [], round: null };
+      const report: TrainReport = { applied: [], duplicates: [], pending: [], round: null };
       try {
+        // Reading the manifest may fail too (R2 down, a manifest that does not parse): the group
+        // then waits out its backoff like a failed round, rather than being retried at once.
+        const { manifest } = await this.registry().read();
+        const sorted = await this.ledger.sort(next.messages, manifest, new Set());
+        report.duplicates = sorted.duplicates;
         if (sorted.fresh.length) await this.decide(sorted.fresh, next.group, report);
         await this.inbox.finish(next.group);
       } catch (e) {

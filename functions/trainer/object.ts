@@ -31,6 +31,8 @@ const ATTEMPT_MEMORY_MS = 10 * 60 * 1000;
  * ledger and the queue): the same signed request is admitted again (applied once all the same, by id).
  */
 const ATTEMPT_PENDING_MS = 30 * 1000;
+/** How long the alarm waits before trying again after it failed outside any round. */
+const ALARM_RETRY_MS = 10 * 1000;
 
 /** One signed attempt in the ledger: when it was seen, the SHA-256 of its body, whether the queue took it. */
 interface Attempt {
@@ -87,11 +89,17 @@ export class ModelTrainer extends DurableObject<Env> {
     const model = await this.ctx.storage.get<string>('model');
     if (!model) return;
     const learner = this.learnerFor(model);
+    let failed = false;
     try {
       const report = await learner.runInbox();
       if (!report && (await this.retentionDue())) await this.retainOrRetryLater();
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
-      await this.schedule(learner);
+      // After a failure outside any round (the inbox unreadable), not at once: an alarm that
+      // fails every time must not turn into a loop that takes the object's whole CPU.
+      await this.schedule(learner, failed ? ALARM_RETRY_MS : 0);
     }
   }
 
@@ -147,11 +155,11 @@ export class ModelTrainer extends DurableObject<Env> {
   }
 
   /** Sets the alarm for the inbox's next round, or for retention when it is due, or clears it. */
-  private async schedule(learner: OnlineLearner): Promise<void> {
+  private async schedule(learner: OnlineLearner, notBeforeMs = 0): Promise<void> {
     const wake = await learner.wake();
     const at = wake ?? ((await this.retentionDue()) ? Date.now() : null);
     if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(Date.now(), at));
+    else await this.ctx.storage.setAlarm(Math.max(Date.now() + notBeforeMs, at));
   }
 
   private async retentionDue(): Promise<boolean> {

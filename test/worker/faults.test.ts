@@ -51,6 +51,7 @@ const once = (fault: ReturnType<NonNullable<FaultPlan['put']>>, when: (key: stri
 
 beforeEach(() => resetOnline());
 afterAll(async () => {
+  await abortAllDurableObjects(); // no trainer left holding a faulty bucket for the next file
   await resetOnline();
   await new Promise((r) => setTimeout(r, 1100)); // past MODEL_REFRESH_SECONDS: later files see the bundled model
 });
