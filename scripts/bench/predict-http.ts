@@ -20,7 +20,7 @@
 import autocannon from 'autocannon';
 import { encode as encodePng } from 'fast-png';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -87,6 +87,8 @@ export interface PredictHttpReport {
   coldStart: ColdStartFigures[];
   /** The onnxruntime Worker's isolate start alone (median). */
   onnxruntimeStartCpuMs: CpuMs;
+  /** workerd's own start: the same process serving a Worker of one empty module (median), the floor under every isolate start above. */
+  emptyWorkerStartCpuMs: CpuMs;
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -110,7 +112,8 @@ export async function benchPredictHttp(opts: PredictHttpOptions = {}): Promise<P
       coldStart.push(await measureColdStart(bundle, body, mode, opts.samples ?? 5, log));
     }
     const onnxruntimeStartCpuMs = await measureOrtStart(bundle, opts.samples ?? 5, log);
-    return { body: body.label, load, coldStart, onnxruntimeStartCpuMs };
+    const emptyWorkerStartCpuMs = await measureEmptyStart(bundle, opts.samples ?? 5, coldStart[0], log);
+    return { body: body.label, load, coldStart, onnxruntimeStartCpuMs, emptyWorkerStartCpuMs };
   } finally {
     rmSync(bundle.dir, { recursive: true, force: true });
   }
@@ -240,6 +243,33 @@ async function measureOrtStart(bundle: Bundle, samples: number, log: (s: string)
   const cpu = { isolateThread: median(rows.map((r) => r.isolateThread)), allThreads: median(rows.map((r) => r.allThreads)) };
   const spread = (f: (r: CpuMs) => number) => `${Math.min(...rows.map(f)).toFixed(1)}..${Math.max(...rows.map(f)).toFixed(1)}`;
   log(`the onnxruntime Worker alone (its own isolate), median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread((r) => r.isolateThread)}; all threads ${cpu.allThreads.toFixed(1)})`);
+  return cpu;
+}
+
+/**
+ * workerd's own start, the floor under every isolate start: the same process and configuration
+ * serving a Worker whose only module answers 200 and imports nothing. What a Worker's isolate
+ * start costs above it is what its script and modules cost.
+ */
+async function measureEmptyStart(bundle: Bundle, samples: number, main: ColdStartFigures | undefined, log: (s: string) => void): Promise<CpuMs> {
+  const folder = 'dist-empty';
+  mkdirSync(join(bundle.dir, folder), { recursive: true });
+  writeFileSync(join(bundle.dir, folder, 'index.js'), 'export default { fetch() { return new Response("ok"); } };\n');
+  const empty: Bundle = { ...bundle, main: { ...bundle.main, folder, modules: [{ name: 'index.js', kind: 'esModule' }] } };
+  const rows: CpuMs[] = [];
+  for (let s = 0; s < samples; s++) {
+    const worker = await startWorkerd(empty, 'core');
+    try {
+      await quiet(worker.process);
+      rows.push(cpuOf(worker.process));
+    } finally {
+      await worker.stop();
+    }
+  }
+  const cpu = { isolateThread: median(rows.map((r) => r.isolateThread)), allThreads: median(rows.map((r) => r.allThreads)) };
+  const spread = `${Math.min(...rows.map((r) => r.isolateThread)).toFixed(1)}..${Math.max(...rows.map((r) => r.isolateThread)).toFixed(1)}`;
+  const above = main ? `; the main Worker's isolate start (${main.mode}) is ${(main.startupCpuMs.isolateThread - cpu.isolateThread).toFixed(1)} ms above it` : '';
+  log(`workerd with an empty Worker (its own start, the floor), median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread}; all threads ${cpu.allThreads.toFixed(1)})${above}`);
   return cpu;
 }
 
