@@ -1,7 +1,7 @@
 import { probeWith, type ProbeResult } from '../../src/models/check.ts';
 import { describeOnnx } from '../../src/models/describe.ts';
 import type { OnnxRuntimeService } from './onnxruntime-service.ts';
-import type { OrtApi } from './ort-engine.ts';
+import { EngineReleasedError, type OrtApi } from './ort-engine.ts';
 import { OrtSessions } from './ort-sessions.ts';
 
 /**
@@ -16,8 +16,9 @@ import { OrtSessions } from './ort-sessions.ts';
 export class LocalOnnxRuntime implements OnnxRuntimeService {
   private readonly sessions: OrtSessions;
 
-  constructor(private readonly ort: () => OrtApi) {
-    this.sessions = new OrtSessions(ort);
+  /** `keep`: how many sessions stay loaded (OrtSessions). */
+  constructor(private readonly ort: () => OrtApi, keep?: number) {
+    this.sessions = new OrtSessions(ort, keep);
   }
 
   async load(key: string, bytes: Uint8Array): Promise<void> {
@@ -27,7 +28,13 @@ export class LocalOnnxRuntime implements OnnxRuntimeService {
   async run(key: string, input: Float32Array, examples: number): Promise<Float32Array | { unloaded: true }> {
     const engine = this.sessions.get(key);
     if (!engine) return { unloaded: true };
-    return (await engine).predict(input, examples);
+    try {
+      return await (await engine).predict(input, examples);
+    } catch (e) {
+      // Evicted between the lookup and the run: the caller loads it again, as for any unloaded key.
+      if (e instanceof EngineReleasedError) return { unloaded: true };
+      throw e;
+    }
   }
 
   probe(bytes: Uint8Array, input: Float32Array, inputShape: number[]): Promise<ProbeResult> {

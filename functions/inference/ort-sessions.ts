@@ -1,14 +1,16 @@
 import { createOrtEngine, type OrtApi } from './ort-engine.ts';
 import type { Engine } from './engine.ts';
 
+type ReleasableEngine = Engine & { release(): Promise<void> };
+
 /**
  * The onnxruntime sessions of one isolate of the onnxruntime Worker, by version key, the least
- * recently used dropped beyond `keep`. Concurrent loads of one key share one session creation:
+ * recently used dropped (and released) beyond `keep`. Concurrent loads of one key share one session creation:
  * each caller waits on a promise made in its own request, settled by the creation (workerd runs a
  * continuation in the context that made its promise), so no request resumes in another's context.
  */
 export class OrtSessions {
-  private readonly engines = new Map<string, Promise<Engine>>();
+  private readonly engines = new Map<string, Promise<ReleasableEngine>>();
 
   constructor(
     private readonly ort: () => OrtApi,
@@ -35,7 +37,12 @@ export class OrtSessions {
     engine.catch(() => {
       if (this.engines.get(key) === engine) this.engines.delete(key);
     });
-    while (this.engines.size > this.keep) this.engines.delete(this.engines.keys().next().value!);
+    while (this.engines.size > this.keep) {
+      const [oldest, evicted] = this.engines.entries().next().value!;
+      this.engines.delete(oldest);
+      // Its memory in onnxruntime's wasm heap is freed only by releasing it, after its runs in flight.
+      evicted.then((e) => e.release(), () => {}).catch((e: unknown) => console.error(`releasing the onnxruntime session of ${oldest} failed`, e));
+    }
     return ownPromise(engine);
   }
 }
