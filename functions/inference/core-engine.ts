@@ -19,7 +19,7 @@ const CORE_BATCH = 16;
  * const probabilities = await engine.predict(pixels);
  */
 export async function createCoreEngine(model: ServedModel, backend?: Backend): Promise<Engine> {
-  const { network } = await importOnnx(model.bytes, { backend });
+  const { network } = await importOnnx(model.parsed ?? model.bytes, { backend });
   return {
     kind: 'core',
     predict: (input, examples = 1) => network.predict(input, Math.min(examples, CORE_BATCH)),

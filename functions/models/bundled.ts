@@ -22,7 +22,7 @@ const VERSION_HASH_DIGITS = 12;
  */
 export async function loadBundled(model: BundledModel): Promise<ServedModel> {
   const sha256 = await sha256Hex([model.bytes]);
-  const { inputShape, metadata } = describeOnnx(model.bytes);
+  const { inputShape, metadata, model: parsed } = describeOnnx(model.bytes);
   return {
     name: model.name,
     version: `bundled-${sha256.slice(0, VERSION_HASH_DIGITS)}`,
@@ -31,5 +31,6 @@ export async function loadBundled(model: BundledModel): Promise<ServedModel> {
     metrics: metricsOf(metadata, model.card),
     bytes: model.bytes,
     inputShape,
+    parsed,
   };
 }

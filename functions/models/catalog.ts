@@ -179,7 +179,8 @@ export class ModelCatalog {
     // with its sha256, as a wiped registry names new bytes v1 again.
     return this.cached(`exactly ${name}@${version}#${entry.sha256}`, async () => {
       const bytes = new Uint8Array(await registry.load(entry));
-      return { ...registryInfo(name, entry), bytes, inputShape: describeOnnx(bytes).inputShape };
+      const { inputShape, model: parsed } = describeOnnx(bytes);
+      return { ...registryInfo(name, entry), bytes, inputShape, parsed };
     });
   }
 
@@ -242,7 +243,8 @@ export class ModelCatalog {
     }
     if (served.skipped.length) console.error(`model registry: '${registry.name}' skipped corrupt versions: ${served.skipped.join('; ')}`);
     const bytes = new Uint8Array(served.bytes);
-    return { ...registryInfo(registry.name, served.version), bytes, inputShape: describeOnnx(bytes).inputShape };
+    const { inputShape, model: parsed } = describeOnnx(bytes);
+    return { ...registryInfo(registry.name, served.version), bytes, inputShape, parsed };
   }
 
   /** What a model serves when its registry has nothing to serve: its bundled model; a personal model has none (503). */

@@ -1,3 +1,4 @@
+import type { ModelProto } from 'onnx-buf';
 import { META_SPEC, META_WEIGHTS_SHA256 } from '../onnx/export.ts';
 import { parseModel } from '../onnx/import.ts';
 import { valueShape } from '../onnx/proto.ts';
@@ -11,12 +12,13 @@ export type CardMetrics = { metrics?: ModelCard['metrics'] | Record<string, unkn
 
 /**
  * The model's per-example input shape and its metadata_props, read from the ONNX envelope
- * (about a millisecond for a 2.5 MB model: weights are not decoded).
+ * (about a millisecond for a 2.5 MB model: weights are not decoded), and the parsed model itself,
+ * which importOnnx takes instead of the bytes.
  *
  * @example
  * describeOnnx(bytes); // { inputShape: [784], metadata: { 'nutshell.test_accuracy': '0.9383', ... } }
  */
-export function describeOnnx(bytes: Uint8Array): { inputShape: number[]; metadata: Record<string, string> } {
+export function describeOnnx(bytes: Uint8Array): { inputShape: number[]; metadata: Record<string, string>; model: ModelProto } {
   const model = parseModel(bytes);
   const graph = model.graph!;
   const initialised = new Set(graph.initializer.map((t) => t.name));
@@ -25,6 +27,7 @@ export function describeOnnx(bytes: Uint8Array): { inputShape: number[]; metadat
   return {
     inputShape: valueShape(input).shape.slice(1),
     metadata: Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value])),
+    model,
   };
 }
 

@@ -21,13 +21,14 @@ export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
 /**
  * Reads ONNX bytes back into a core network that can be evaluated and fine-tuned. Accepts the
  * exporter's own models and the same layers as other exporters write them; anything the core
- * cannot represent is refused with an OnnxError naming the operator.
+ * cannot represent is refused with an OnnxError naming the operator. Given the ModelProto that
+ * parseModel made of the bytes (read here, never changed), it does not parse them again.
  *
  * @example
  * const { network, metadata } = await importOnnx(bytes);
  */
-export async function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Promise<ImportedModel> {
-  const model = parseModel(bytes);
+export async function importOnnx(source: Uint8Array | ModelProto, opts: NetworkOptions = {}): Promise<ImportedModel> {
+  const model = source instanceof Uint8Array ? parseModel(source) : source;
   const metadata = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
   const { spec, weights } = describe(model);
   const declared = specFromJson(metadata[META_SPEC] ?? '');
