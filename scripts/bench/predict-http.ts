@@ -112,7 +112,7 @@ export async function benchPredictHttp(opts: PredictHttpOptions = {}): Promise<P
       coldStart.push(await measureColdStart(bundle, body, mode, opts.samples ?? 5, log));
     }
     const onnxruntimeStartCpuMs = await measureOrtStart(bundle, opts.samples ?? 5, log);
-    const emptyWorkerStartCpuMs = await measureEmptyStart(bundle, opts.samples ?? 5, coldStart[0], log);
+    const emptyWorkerStartCpuMs = await measureEmptyStart(bundle, opts.samples ?? 5, coldStart.find((c) => c.mode === 'core'), log);
     return { body: body.label, load, coldStart, onnxruntimeStartCpuMs, emptyWorkerStartCpuMs };
   } finally {
     rmSync(bundle.dir, { recursive: true, force: true });
@@ -165,7 +165,7 @@ async function measureLoad(bundle: Bundle, body: PredictBody, connections: numbe
   }
 }
 
-async function load(url: string, request: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer }, connections: number, seconds: number): Promise<LoadFigures> {
+export async function load(url: string, request: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer }, connections: number, seconds: number): Promise<LoadFigures> {
   // autocannon's histogram keeps whole milliseconds; each response's own time (hrtime) is kept here.
   const latencies: number[] = [];
   // Without a callback autocannon returns its event emitter, made thenable (its types say only Promise).
@@ -251,7 +251,7 @@ async function measureOrtStart(bundle: Bundle, samples: number, log: (s: string)
  * serving a Worker whose only module answers 200 and imports nothing. What a Worker's isolate
  * start costs above it is what its script and modules cost.
  */
-async function measureEmptyStart(bundle: Bundle, samples: number, main: ColdStartFigures | undefined, log: (s: string) => void): Promise<CpuMs> {
+async function measureEmptyStart(bundle: Bundle, samples: number, core: ColdStartFigures | undefined, log: (s: string) => void): Promise<CpuMs> {
   const folder = 'dist-empty';
   mkdirSync(join(bundle.dir, folder), { recursive: true });
   writeFileSync(join(bundle.dir, folder, 'index.js'), 'export default { fetch() { return new Response("ok"); } };\n');
@@ -268,7 +268,7 @@ async function measureEmptyStart(bundle: Bundle, samples: number, main: ColdStar
   }
   const cpu = { isolateThread: median(rows.map((r) => r.isolateThread)), allThreads: median(rows.map((r) => r.allThreads)) };
   const spread = `${Math.min(...rows.map((r) => r.isolateThread)).toFixed(1)}..${Math.max(...rows.map((r) => r.isolateThread)).toFixed(1)}`;
-  const above = main ? `; the main Worker's isolate start (${main.mode}) is ${(main.startupCpuMs.isolateThread - cpu.isolateThread).toFixed(1)} ms above it` : '';
+  const above = core ? `; the main Worker alone starts ${(core.startupCpuMs.isolateThread - cpu.isolateThread).toFixed(1)} ms above it` : '';
   log(`workerd with an empty Worker (its own start, the floor), median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread}; all threads ${cpu.allThreads.toFixed(1)})${above}`);
   return cpu;
 }
