@@ -1,5 +1,6 @@
 import { importOnnx } from '../../src/onnx/import.ts';
 import type { ServedModel } from '../models/model.ts';
+import { parsedOf } from '../models/parsed.ts';
 import type { Engine } from './engine.ts';
 import type { Backend } from '../../src/nn/backend/backend.ts';
 
@@ -19,7 +20,7 @@ const CORE_BATCH = 16;
  * const probabilities = await engine.predict(pixels);
  */
 export async function createCoreEngine(model: ServedModel, backend?: Backend): Promise<Engine> {
-  const { network } = await importOnnx(model.parsed ?? model.bytes, { backend });
+  const { network } = await importOnnx(parsedOf(model.bytes) ?? model.bytes, { backend });
   return {
     kind: 'core',
     predict: (input, examples = 1) => network.predict(input, Math.min(examples, CORE_BATCH)),

@@ -1,5 +1,6 @@
 import { sha256Hex } from '../../src/util/sha256.ts';
-import { describeOnnx, metricsOf, type CardMetrics } from '../../src/models/describe.ts';
+import { metricsOf, type CardMetrics } from '../../src/models/describe.ts';
+import { describeServed } from './parsed.ts';
 import type { ServedModel } from './model.ts';
 
 /** A model shipped inside the Worker's bundle: served when the registry has no version of it. */
@@ -22,7 +23,7 @@ const VERSION_HASH_DIGITS = 12;
  */
 export async function loadBundled(model: BundledModel): Promise<ServedModel> {
   const sha256 = await sha256Hex([model.bytes]);
-  const { inputShape, metadata, model: parsed } = describeOnnx(model.bytes);
+  const { inputShape, metadata } = describeServed(model.bytes);
   return {
     name: model.name,
     version: `bundled-${sha256.slice(0, VERSION_HASH_DIGITS)}`,
@@ -31,6 +32,5 @@ export async function loadBundled(model: BundledModel): Promise<ServedModel> {
     metrics: metricsOf(metadata, model.card),
     bytes: model.bytes,
     inputShape,
-    parsed,
   };
 }

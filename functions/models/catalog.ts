@@ -4,8 +4,8 @@ import {
 import { ApiError } from '../http/errors.ts';
 import { IsolateValues } from '../isolate-values.ts';
 import { loadBundled, type BundledModel } from './bundled.ts';
+import { describeServed } from './parsed.ts';
 import type { BundledBytes } from './fork.ts';
-import { describeOnnx } from '../../src/models/describe.ts';
 import type { ModelInfo, ServedModel } from './model.ts';
 
 /** Where the current versions come from on one request: the R2 bucket (if bound) and how fresh to keep it. */
@@ -179,8 +179,7 @@ export class ModelCatalog {
     // with its sha256, as a wiped registry names new bytes v1 again.
     return this.cached(`exactly ${name}@${version}#${entry.sha256}`, async () => {
       const bytes = new Uint8Array(await registry.load(entry));
-      const { inputShape, model: parsed } = describeOnnx(bytes);
-      return { ...registryInfo(name, entry), bytes, inputShape, parsed };
+      return { ...registryInfo(name, entry), bytes, inputShape: describeServed(bytes).inputShape };
     });
   }
 
@@ -243,8 +242,7 @@ export class ModelCatalog {
     }
     if (served.skipped.length) console.error(`model registry: '${registry.name}' skipped corrupt versions: ${served.skipped.join('; ')}`);
     const bytes = new Uint8Array(served.bytes);
-    const { inputShape, model: parsed } = describeOnnx(bytes);
-    return { ...registryInfo(registry.name, served.version), bytes, inputShape, parsed };
+    return { ...registryInfo(registry.name, served.version), bytes, inputShape: describeServed(bytes).inputShape };
   }
 
   /** What a model serves when its registry has nothing to serve: its bundled model; a personal model has none (503). */

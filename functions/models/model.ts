@@ -1,5 +1,3 @@
-import type { ModelProto } from 'onnx-buf';
-
 /** What the API says about a model version, without its bytes. */
 export interface ModelInfo {
   name: string;
@@ -21,8 +19,6 @@ export interface ServedModel extends ModelInfo {
   bytes: Uint8Array<ArrayBuffer>;
   /** The input of one example, without the batch dimension: [784] or [1, 28, 28]. */
   inputShape: number[];
-  /** The bytes as parseModel read them when the version was loaded (read only): the core imports from it without parsing again. */
-  parsed?: ModelProto;
 }
 
 /** Checks that a model takes the PIXELS pixels of one image, as [784] or [1, 28, 28] (or [28, 28]). */
