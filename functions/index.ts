@@ -3,26 +3,22 @@ import digitsCard from '../models/digits.json';
 import digitsOnnx from '../models/digits.onnx';
 import { createApp } from './app.ts';
 import type { Bindings } from './context.ts';
-import { Engines, parseEngineMode } from './inference/engines.ts';
+import { Engines } from './inference/engines.ts';
 import { coreBackend } from './inference/kernels.ts';
 import type { OnnxRuntimeService } from './inference/onnxruntime-service.ts';
 import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
 import { ModelCatalog } from './models/catalog.ts';
 import { bundledHoldout, type ModelTrainer } from './trainer/object.ts';
 import { consume } from './queue/consumer.ts';
+import { warmUp } from './warm-up.ts';
 
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
 const engines = new Engines(MODEL_VERSIONS_KEPT, coreBackend);
 const app = createApp({ catalog, engines, holdout: bundledHoldout });
 
-// Workers start an isolate ahead of its first request (while the TLS handshake runs): the default
-// model's core engine is made then, and run once, so that the first prediction finds the model
-// imported and the kernels compiled. If this fails, the first request makes the engine itself.
-Promise.resolve()
-  .then(() => parseEngineMode(env.INFERENCE_ENGINE) === 'onnxruntime' ? null : catalog.bundledVersion(DEFAULT_MODEL))
-  .then((model) => model && engines.warmCore(model))
-  .catch((e: unknown) => console.error('warming the default model at start failed; the first prediction will load it', e));
+// The default model made ready while the isolate starts, before any request (warm-up.ts).
+void warmUp(catalog, engines, env.INFERENCE_ENGINE);
 
 export default {
   // The onnxruntime Worker's RPC stub, typed by the contract it implements (inference/onnxruntime-service.ts).

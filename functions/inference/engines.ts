@@ -67,7 +67,7 @@ export class Engines {
   }
 
   async get(model: ServedModel, mode: EngineMode, runtime: OnnxRuntimeService | undefined, waitUntil: WaitUntil): Promise<Engine> {
-    const key = keyOf(model);
+    const key = engineKey(model);
     if (mode === 'core') return this.coreFor(key, model);
     if (mode === 'onnxruntime') return this.ortFor(key, model, requireOnnxRuntime(runtime));
     const ready = this.ort.peek(key);
@@ -90,12 +90,6 @@ export class Engines {
     return this.ort.get(key, () => createRemoteOrtEngine(runtime, key, model));
   }
 
-  /** Makes a version's core engine now and runs it once on a blank image (its code compiled before a request needs it). */
-  async warmCore(model: ServedModel): Promise<void> {
-    const engine = await this.coreFor(keyOf(model), model);
-    await engine.predict(new Float32Array(model.inputShape.reduce((a, d) => a * d, 1)));
-  }
-
   coreFor(key: string, model: ServedModel): Promise<Engine> | Engine {
     // Synchronously when kept: a prediction does not wait on a promise to find its engine.
     return this.core.peek(key) ?? this.core.get(key, async () => createCoreEngine(model, await this.coreBackend?.()));
@@ -116,6 +110,6 @@ export class Engines {
 }
 
 /** An engine's key: the bytes' hash too, as a version name is never reused by the registry, but a wiped bucket starts again at v1. */
-function keyOf(model: ServedModel): string {
+export function engineKey(model: ServedModel): string {
   return `${model.name}@${model.version}#${model.sha256}`;
 }
