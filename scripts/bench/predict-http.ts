@@ -228,11 +228,11 @@ async function measureColdStart(bundle: Bundle, body: PredictBody, mode: EngineM
   return figures;
 }
 
-/** The onnxruntime Worker's start alone: a workerd process running only it, until its CPU is quiet. */
-async function measureOrtStart(bundle: Bundle, samples: number, log: (s: string) => void): Promise<CpuMs> {
+/** The start CPU of `samples` fresh workerd processes, each read once its CPU is quiet: medians, and the isolate thread's min..max. */
+async function quietStarts(bundle: Bundle, mode: EngineMode, workers: Workers, samples: number): Promise<{ cpu: CpuMs; spread: string }> {
   const rows: CpuMs[] = [];
   for (let s = 0; s < samples; s++) {
-    const worker = await startWorkerd(bundle, 'onnxruntime', [], 'onnxruntime');
+    const worker = await startWorkerd(bundle, mode, [], workers);
     try {
       await quiet(worker.process);
       rows.push(cpuOf(worker.process));
@@ -241,8 +241,14 @@ async function measureOrtStart(bundle: Bundle, samples: number, log: (s: string)
     }
   }
   const cpu = { isolateThread: median(rows.map((r) => r.isolateThread)), allThreads: median(rows.map((r) => r.allThreads)) };
-  const spread = (f: (r: CpuMs) => number) => `${Math.min(...rows.map(f)).toFixed(1)}..${Math.max(...rows.map(f)).toFixed(1)}`;
-  log(`the onnxruntime Worker alone (its own isolate), median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread((r) => r.isolateThread)}; all threads ${cpu.allThreads.toFixed(1)})`);
+  const isolate = rows.map((r) => r.isolateThread);
+  return { cpu, spread: `${Math.min(...isolate).toFixed(1)}..${Math.max(...isolate).toFixed(1)}` };
+}
+
+/** The onnxruntime Worker's start alone: a workerd process running only it, until its CPU is quiet. */
+async function measureOrtStart(bundle: Bundle, samples: number, log: (s: string) => void): Promise<CpuMs> {
+  const { cpu, spread } = await quietStarts(bundle, 'onnxruntime', 'onnxruntime', samples);
+  log(`the onnxruntime Worker alone (its own isolate), median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread}; all threads ${cpu.allThreads.toFixed(1)})`);
   return cpu;
 }
 
@@ -256,18 +262,7 @@ async function measureEmptyStart(bundle: Bundle, samples: number, core: ColdStar
   mkdirSync(join(bundle.dir, folder), { recursive: true });
   writeFileSync(join(bundle.dir, folder, 'index.js'), 'export default { fetch() { return new Response("ok"); } };\n');
   const empty: Bundle = { ...bundle, main: { ...bundle.main, folder, modules: [{ name: 'index.js', kind: 'esModule' }] } };
-  const rows: CpuMs[] = [];
-  for (let s = 0; s < samples; s++) {
-    const worker = await startWorkerd(empty, 'core');
-    try {
-      await quiet(worker.process);
-      rows.push(cpuOf(worker.process));
-    } finally {
-      await worker.stop();
-    }
-  }
-  const cpu = { isolateThread: median(rows.map((r) => r.isolateThread)), allThreads: median(rows.map((r) => r.allThreads)) };
-  const spread = `${Math.min(...rows.map((r) => r.isolateThread)).toFixed(1)}..${Math.max(...rows.map((r) => r.isolateThread)).toFixed(1)}`;
+  const { cpu, spread } = await quietStarts(empty, 'core', 'main', samples);
   const above = core ? `; the main Worker alone starts ${(core.startupCpuMs.isolateThread - cpu.isolateThread).toFixed(1)} ms above it` : '';
   log(`workerd with an empty Worker (its own start, the floor), median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread}; all threads ${cpu.allThreads.toFixed(1)})${above}`);
   return cpu;
