@@ -52,13 +52,13 @@ export const CONTROL_BYTES = 1024;
  * Polls before a thread sleeps, where its partner is known to be on its way: at the step's
  * barrier and at its end (every replica has the same share of work and started at the same
  * moment: the last one is typically tens of microseconds behind), and a worker waiting for the
- * next step while the caller gathers and writes the next batch (30-40 us in `fit`). 4,000 polls
- * with a pause each last about 100 us (measured on a 2-core AMD EPYC), more than those gaps, so
+ * next step while the caller gathers and writes the next batch (about 0.1 ms in `fit`). 4,000
+ * polls with a pause each last 150-200 us (measured on a 2-core AMD EPYC, Node 24), more than those gaps, so
  * in a training loop no thread sleeps and no wake-up is paid. That matters beyond the wake's own
  * cost (a futex round trip took 6 us there): a woken thread is often placed on its waker's core,
  * and on a machine with other work the two replicas then share one core for a scheduling slice
  * (about 1 ms a step, measured). After the polls a thread sleeps on the futex: a trainer that
- * gets no step costs at most 100 us of one core, then nothing.
+ * gets no step costs at most 200 us of one core, then nothing.
  */
 const SPINS = 4000;
 /** About 256 KiB of dE/dW per chunk: a chunk is updated while it is still in the core's L2. */
