@@ -292,12 +292,30 @@ describe.each(variants)('WASM kernels (%s build)', (variant) => {
       expectClose(read(dx), readR(dxr), 1e-5, 1e-5, 'conv2dGradInput');
     }
   });
-  it('max pooling and its gradient (overlapping and partial windows, padding, ties) match the reference exactly', () => {
+  it('batch normalisation at inference matches the reference (per-channel SIMD and scalar tails)', () => {
+    const rng = new Rng(12);
+    for (const [outer, C, inner] of [[1, 16, 784], [2, 32, 49], [3, 5, 7], [4, 128, 1]]) {
+      const [x, xr] = pair([outer, C, inner], randomArray(rng, outer * C * inner));
+      const [y, yr] = pair([outer, C, inner], randomArray(rng, outer * C * inner)); // stale: overwritten
+      const [gamma, gr] = pair([C], randomArray(rng, C));
+      const [beta, br] = pair([C], randomArray(rng, C));
+      const [mean, mr] = pair([C], randomArray(rng, C));
+      const [variance, vr] = pair([C], Float32Array.from(randomArray(rng, C), (v) => v * v + 0.1));
+      W.batchNormInfer({ x, gamma, beta, y, runningMean: mean, runningVar: variance, eps: 1e-5, inner });
+      R.batchNormInfer({ x: xr, gamma: gr, beta: br, y: yr, runningMean: mr, runningVar: vr, eps: 1e-5, inner });
+      expectClose(read(y), readR(yr), 1e-6, 1e-6, `batchNormInfer [${outer}, ${C}, ${inner}]`);
+    }
+  });
+
+  it('max pooling and its gradient (overlapping and partial windows, padding, ties, NaN, -0) match the reference exactly', () => {
     const rng = new Rng(10);
     const geoms = [
       { n: 2, cin: 3, h: 28, w: 28, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
       { n: 1, cin: 2, h: 7, w: 5, kh: 3, kw: 3, strideH: 2, strideW: 1, padTop: 1, padLeft: 1 },
       { n: 3, cin: 1, h: 5, w: 6, kh: 2, kw: 3, strideH: 1, strideW: 3, padTop: 0, padLeft: 2 },
+      // 2 x 2 windows four at a time, with the rest of a row one by one, odd sides cut off.
+      { n: 1, cin: 4, h: 14, w: 14, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
+      { n: 2, cin: 3, h: 15, w: 21, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
     ];
     for (const base of geoms) {
       const outH = Math.floor((base.h + 2 * base.padTop - base.kh) / base.strideH) + 1;
@@ -305,6 +323,13 @@ describe.each(variants)('WASM kernels (%s build)', (variant) => {
       const g = { ...base, cout: base.cin, outH, outW };
       // Values on a coarse grid, so that windows hold ties: the first largest must win in both.
       const values = Float32Array.from(randomArray(rng, g.n * g.cin * g.h * g.w), (v) => Math.round(v * 2) / 2);
+      // And the values a strict '>' from -Infinity treats apart: NaN never wins, -0 ties with 0.
+      values.forEach((_, i) => {
+        if (i % 11 === 3) values[i] = NaN;
+        else if (i % 13 === 5) values[i] = -0;
+        else if (i % 17 === 7) values[i] = -Infinity;
+      });
+      values.fill(NaN, 0, 2 * g.w); // whole windows of NaN: -Infinity, argmax -1
       const [x, xr] = pair([g.n, g.cin, g.h, g.w], values);
       const ysize = g.n * g.cin * outH * outW;
       const [y, yr] = pair([g.n, g.cin, outH, outW], new Float32Array(ysize));

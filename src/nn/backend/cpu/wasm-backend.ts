@@ -1,4 +1,4 @@
-import type { ActivationFn, Conv2dGeometry, Tensor } from '../backend.ts';
+import type { ActivationFn, BatchNormInferArgs, Conv2dGeometry, Tensor } from '../backend.ts';
 import { dropThreshold, sizeOf } from '../backend.ts';
 import { CpuBackend } from './cpu-backend.ts';
 import { Heap } from './heap.ts';
@@ -268,6 +268,10 @@ export class WasmBackend extends CpuBackend {
   }
   override maxPoolGrad(dy: Tensor, argmax: Tensor, dx: Tensor, g: Conv2dGeometry): void {
     this.kernels.maxPoolGrad(wt(dy).ptr, wt(argmax).ptr, wt(dx).ptr, g.n * g.cin, g.h, g.w, g.outH, g.outW);
+  }
+  override batchNormInfer({ x, gamma, beta, y, runningMean, runningVar, eps, inner }: BatchNormInferArgs): void {
+    const C = gamma.size;
+    this.kernels.batchNormInfer(wt(x).ptr, wt(y).ptr, wt(gamma).ptr, wt(beta).ptr, wt(runningMean).ptr, wt(runningVar).ptr, eps, C, x.size / (C * inner), inner);
   }
   private im2col(x: number, col: number, g: Conv2dGeometry): void {
     this.kernels.im2col(x, col, g.n, g.cin, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW);

@@ -39,6 +39,7 @@ export interface Kernels {
   swapOuter(src: Ptr, dst: Ptr, a: number, b: number, P: number): void;
   maxPool(x: Ptr, y: Ptr, argmax: Ptr, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, outH: number, outW: number): void;
   maxPoolGrad(dy: Ptr, argmax: Ptr, dx: Ptr, planes: number, h: number, w: number, outH: number, outW: number): void;
+  batchNormInfer(x: Ptr, y: Ptr, gamma: Ptr, beta: Ptr, mean: Ptr, variance: Ptr, eps: number, channels: number, outer: number, inner: number): void;
   dropoutMask(mask: Ptr, n: number, threshold: number, keep: number, key: number): void;
   /** The first byte past the kernels' static data (their math tables). */
   heapBase(): number;

@@ -6,6 +6,7 @@ export { softmaxCrossEntropy, sigmoidCrossEntropy, squaredError, countCorrect } 
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizers';
 export { im2col, col2im, swapOuter } from './conv';
 export { maxPool, maxPoolGrad } from './pool';
+export { batchNormInfer } from './batchnorm';
 export { dropoutMask } from './dropout';
 
 /** The first byte past the kernels' static data: the host allocates tensors from there on. */
