@@ -239,6 +239,11 @@ export class WasmBackend extends CpuBackend {
     const CKK = g.cin * g.kh * g.kw;
     const col = this.workBlock(0, CKK * g.n * P);
     this.im2col(wt(x).ptr, col, g);
+    if (g.n === 1) {
+      // One example: [cout, 1, P] is already y's layout.
+      this.kernels.gemm(g.cout, P, CKK, wt(w).ptr, col, wt(y).ptr, 0, 0, 0);
+      return;
+    }
     const out = this.workBlock(1, g.cout * g.n * P);
     this.kernels.gemm(g.cout, g.n * P, CKK, wt(w).ptr, col, out, 0, 0, 0);
     this.kernels.swapOuter(out, wt(y).ptr, g.cout, g.n, P); // [cout, n, P] -> [n, cout, P]

@@ -17,7 +17,21 @@ export function im2col(x: usize, col: usize, n: i32, cin: i32, h: i32, w: i32, k
               continue;
             }
             const row = base + ((<usize>(ih * w)) << 2);
-            // Columns inside the image form one run when the stride is 1.
+            // Columns inside the image form one run when the stride is 1: zeros, a copy, zeros.
+            if (sw == 1) {
+              const first = min(outW, max(0, pl - j));
+              const end = max(first, min(outW, w + pl - j));
+              if (first > 0) memory.fill(o, 0, <usize>first << 2);
+              const dst = o + (<usize>first << 2);
+              const src = row + (<usize>(first - pl + j) << 2);
+              const bytes = <usize>(end - first) << 2;
+              let k: usize = 0;
+              for (; k + 16 <= bytes; k += 16) v128.store(dst + k, v128.load(src + k));
+              for (; k < bytes; k += 4) store<f32>(dst + k, load<f32>(src + k));
+              if (end < outW) memory.fill(o + (<usize>end << 2), 0, <usize>(outW - end) << 2);
+              o += <usize>outW << 2;
+              continue;
+            }
             let ow: i32 = 0;
             for (; ow < outW; ow++, o += 4) {
               const iw = ow * sw - pl + j;
