@@ -315,7 +315,7 @@ describe.each(variants)('WASM kernels (%s build)', (variant) => {
       { n: 2, cin: 3, h: 28, w: 28, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
       { n: 1, cin: 2, h: 7, w: 5, kh: 3, kw: 3, strideH: 2, strideW: 1, padTop: 1, padLeft: 1 },
       { n: 3, cin: 1, h: 5, w: 6, kh: 2, kw: 3, strideH: 1, strideW: 3, padTop: 0, padLeft: 2 },
-      // 2 x 2 windows four at a time, with the rest of a row one by one, odd sides cut off.
+      // 2 x 2 windows four at a time, a row's last outputs as an overlapping last four, odd sides cut off.
       { n: 1, cin: 4, h: 14, w: 14, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
       { n: 2, cin: 3, h: 15, w: 21, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 },
     ];

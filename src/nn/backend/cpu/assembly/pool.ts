@@ -5,13 +5,13 @@
 export function maxPool(x: usize, y: usize, argmax: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, outH: i32, outW: i32): void {
   // 2 x 2 windows, stride 2, no padding (every pooling layer of the presets): four outputs at once.
-  const pairs = kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && outH * 2 <= h && outW * 2 <= w && h * w <= 1 << 24;
+  const pairs = kh == 2 && kw == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && outW >= 4 && outH * 2 <= h && outW * 2 <= w && h * w <= 1 << 24;
   let o: usize = 0;
   for (let nc: i32 = 0; nc < planes; nc++) {
     const base = x + ((<usize>nc * <usize>(h * w)) << 2);
     for (let oh: i32 = 0; oh < outH; oh++) {
       let ow: i32 = 0;
-      if (pairs && outW >= 4) {
+      if (pairs) {
         for (; ow + 4 <= outW; ow += 4, o += 16) maxPool2x2Four(base, y + o, argmax + o, w, oh * 2, ow * 2);
         // The row's last outputs: the last four again, overlapping outputs already written (same values).
         if (ow < outW) {
@@ -55,11 +55,11 @@ export function maxPool(x: usize, y: usize, argmax: usize, planes: i32, h: i32, 
   const r1 = r0 + (<usize>w << 2);
   const top0 = v128.load(r0), top1 = v128.load(r0, 16);
   const bot0 = v128.load(r1), bot1 = v128.load(r1, 16);
-  // Windows' left and right columns: the even and the odd lanes of the eight inputs of a row.
   const first = <f32>(ih * w + iw);
   const index = f32x4(first, first + 2, first + 4, first + 6);
   let best = f32x4.splat(-Infinity);
   let at = f32x4.splat(-1);
+  // Windows' left and right columns: the even and the odd lanes of the eight inputs of a row.
   let v = v128.shuffle<f32>(top0, top1, 0, 2, 4, 6);
   let take = f32x4.gt(v, best);
   best = v128.bitselect(v, best, take);
