@@ -25,6 +25,12 @@ export class Dense extends Layer {
    */
   deferWeightGrad = false;
   deferred: { x: Tensor; dy: Tensor } | null = null;
+  /**
+   * Fills y with x W^T in place of this layer's own product, when set. Data-parallel replicas
+   * compute a first layer's product by units over the whole batch, each from its own slice of W
+   * (which then never leaves its core's cache), and gather their rows from every slice.
+   */
+  product: ((y: Tensor) => void) | null = null;
   private x: Tensor | null = null;
 
   constructor(
@@ -58,7 +64,8 @@ export class Dense extends Layer {
   forward(x: Tensor): Tensor {
     const n = x.shape[0];
     const y = this.buf('y', n, [this.units]);
-    this.backend.matmul(x, this.weight.value, y, false, true, false);
+    if (this.product) this.product(y);
+    else this.backend.matmul(x, this.weight.value, y, false, true, false);
     this.backend.addBias(y, this.bias.value, 1);
     this.x = x;
     return y;

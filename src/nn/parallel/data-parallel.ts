@@ -20,8 +20,13 @@ import type { WasmBackend, WasmTensor } from '../backend/cpu/wasm-backend.ts';
  * - every other parameter (biases, convolution kernels, batch-norm scales) is backpropagated by
  *   each replica over its rows, as one thread would, and the owner of a slice sums the
  *   replicas' gradients over it, then updates it.
- * So a step costs one barrier, and the update equals the single-threaded one up to float32
- * summation order.
+ * A first dense layer (its input is the batch, which every replica sees) runs its forward product
+ * by units too: each replica multiplies the whole batch by the rows of W it owns, and after a
+ * barrier gathers its rows of the product from every replica's part. So no replica reads weights
+ * another has just updated (which costs as much as the arithmetic it saves when the two threads'
+ * cores share no cache).
+ * So a step costs one barrier (two with a first dense layer), and the update equals the
+ * single-threaded one up to float32 summation order.
  *
  * The coordinating thread is replica 0 (it trains on the first rows itself); the others run in
  * threads the host starts (Node: scripts/lib/replica-threads.ts). Only Web-standard APIs here:
@@ -101,6 +106,20 @@ interface SplitLayer {
   chunks: Array<{ unit: number; units: number; param: Param; mask: Tensor | null }>;
 }
 
+/**
+ * A first dense layer, whose input (the batch) every replica sees: its product x W^T is computed
+ * by units over the whole batch, each replica from the units it owns, so that no replica reads the
+ * weights another one has just updated (for the article's network, 1.25 MB a step crossing
+ * between cores).
+ */
+interface FirstLayer {
+  layer: Dense;
+  /** The rows of W of this replica's units (null if it has none). */
+  weight: Tensor | null;
+  /** This replica's product, [n, its units] for a batch of n. */
+  product: BatchTensors;
+}
+
 /** One replica's share of the work: backprop on its rows, then reduce and update its slice. */
 export class Replica {
   readonly trainer: Trainer;
@@ -110,6 +129,7 @@ export class Replica {
   private slices: Param[] = [];
   private reductions: Array<{ own: Tensor; peers: Tensor[] }> = [];
   private readonly split: SplitLayer[];
+  private first: FirstLayer | null = null;
   private readonly table: Tensor;
   private tables: number[] = [];
 
@@ -125,7 +145,8 @@ export class Replica {
     this.trainer = new Trainer(net, opts);
     const dense = net.layers.filter((l): l is Dense => l instanceof Dense);
     this.split = dense.map((layer) => ({ layer, units: layer.units, inputs: layer.inputShape[0], chunks: [] }));
-    this.table = this.B.tensor([Math.max(1, 2 * dense.length)]);
+    // Two slots (input, dE/dy) per dense layer, then where this replica's part of the first layer's product lies.
+    this.table = this.B.tensor([2 * dense.length + 1]);
   }
 
   /** A worker's replica: the network built in its own arena, its parameters bound to the coordinator's. */
@@ -187,6 +208,13 @@ export class Replica {
       this.reductions.push({ own: grad, peers: others });
     });
     this.optimizer = createOptimizer(this.opts.optimizer ?? 'sgd', B, this.opts.optimizerOptions);
+    const layer = this.net.layers[0];
+    if (layer instanceof Dense) {
+      const inputs = layer.inputShape[0];
+      const { start, length } = unitsOf(layer.units, this.index, this.replicas);
+      const weight = length ? B.tensorAt(B.pointer(layer.weight.value) + 4 * start * inputs, [length, inputs]) : null;
+      this.first = { layer, weight, product: new BatchTensors(B, [length]) };
+    } else this.first = null;
   }
 
   /** A worker's loop: serves steps until the coordinator stops it (generations start at 0: none is missed). */
@@ -221,7 +249,17 @@ export class Replica {
     const { start, length: rows } = rowsOf(n, this.index, this.replicas);
     const inSize = this.net.inputSize;
     const outSize = this.net.outputSize;
-    const table = new Int32Array(B.memory.buffer, (this.table as WasmTensor).ptr, 2 * this.split.length);
+    const slots = 2 * this.split.length + 1;
+    const table = new Int32Array(B.memory.buffer, (this.table as WasmTensor).ptr, slots);
+    const first = this.first;
+    if (first) {
+      // This replica's units of the first layer over the whole batch; the others' after the barrier.
+      const z = first.product.get(n);
+      if (first.weight) B.matmul(B.tensorAt(c[X_PTR], [n, inSize]), first.weight, z, false, true, false);
+      table[slots - 1] = B.pointer(z);
+      this.barrier();
+      first.layer.product = (y) => this.gatherFirst(y, start, rows);
+    }
     if (rows > 0) {
       const x = B.tensorAt(c[X_PTR] + 4 * start * inSize, [rows, ...this.net.inputShape]);
       const t = B.tensorAt(c[T_PTR] + 4 * start * outSize, [rows, outSize]);
@@ -231,6 +269,7 @@ export class Replica {
         this.trainer.backprop(x, t, this.opts.reduction === 'sum' ? 1 : 1 / n, step);
       } finally {
         for (const { layer } of this.split) layer.deferWeightGrad = false;
+        if (first) first.layer.product = null;
       }
       this.split.forEach(({ layer }, l) => {
         table[2 * l] = B.pointer(layer.deferred!.x);
@@ -241,7 +280,7 @@ export class Replica {
     }
     this.barrier();
     // The dense layers' weights: this replica's rows of dE/dW over every replica's rows of the batch.
-    const sources = this.tables.map((ptr, q) => ({ rows: rowsOf(n, q, this.replicas).length, table: new Int32Array(B.memory.buffer, ptr, 2 * this.split.length) }));
+    const sources = this.tables.map((ptr, q) => ({ rows: rowsOf(n, q, this.replicas).length, table: new Int32Array(B.memory.buffer, ptr, slots) }));
     this.split.forEach(({ units, inputs, chunks }, l) => {
       const parts = sources.filter((s) => s.rows > 0).map(({ rows, table }) => ({
         x: B.tensorAt(table[2 * l], [rows, inputs]), dy: B.tensorAt(table[2 * l + 1], [rows, units]),
@@ -254,6 +293,21 @@ export class Replica {
     });
     for (const { own, peers } of this.reductions) for (const g of peers) B.add(own, g, own);
     this.optimizer.update(this.slices, lr, step + 1);
+  }
+
+  /** Rows [start, start + rows) of the first layer's x W^T into y, each replica's units from its own product. */
+  private gatherFirst(y: Tensor, start: number, rows: number): void {
+    const B = this.B;
+    const { units } = this.first!.layer;
+    const memory = new Float32Array(B.memory.buffer);
+    const out = B.pointer(y) >> 2;
+    const slot = 2 * this.split.length;
+    this.tables.forEach((table, q) => {
+      const { start: unit, length } = unitsOf(units, q, this.replicas);
+      if (!length) return;
+      const z = (new Int32Array(B.memory.buffer, table, slot + 1)[slot] >> 2) + start * length;
+      for (let i = 0; i < rows; i++) memory.copyWithin(out + i * units + unit, z + i * length, z + (i + 1) * length);
+    });
   }
 
   /** Every replica waits here until all have arrived (a reusable, generation-counted barrier). */
