@@ -33,6 +33,12 @@ export interface TrainerOptions {
 export interface StepTrainer {
   /** One update from host arrays (n examples). */
   stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void;
+  /**
+   * Starts the same update and returns as soon as the caller may overwrite `x` and `t`, with
+   * other threads possibly still finishing it: the network is updated once the next step or
+   * `drain` returns. Where a trainer has it, `fit` gathers the next batch meanwhile.
+   */
+  startHost?(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void;
   /** Mean loss and accuracy since the last drain. */
   drain(): Promise<{ loss: number; accuracy: number; examples: number }>;
 }
@@ -108,7 +114,7 @@ export class Trainer implements StepTrainer {
     this.net.backward(grad, from);
   }
 
-  /** One update from host arrays (n examples). */
+  /** One update from host arrays (n examples), which the caller may overwrite once it returns. */
   stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
     stepFromHost(this, x, t, n, lr);
   }
@@ -226,7 +232,7 @@ export interface History {
  * validation and test sets after each epoch, and stops early when validation stops improving.
  */
 export async function fit(net: Network, train: Dataset, opts: FitOptions): Promise<History> {
-  const trainer = opts.trainer ?? new Trainer(net, opts);
+  const trainer: StepTrainer = opts.trainer ?? new Trainer(net, opts);
   const rng = new Rng(opts.seed ?? 1);
   const lr = new LearningRate(opts.lr, opts.schedule);
   const inSize = net.inputSize;
@@ -256,7 +262,9 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
     let sumLoss = 0;
     let sumCorrect = 0;
     let counted = 0;
-    for (let b = 0; b < batches; b++) {
+    // Batch b + 1 is gathered and augmented right after batch b's step is started (`startHost`): a
+    // data-parallel trainer's other threads may still be finishing it meanwhile.
+    const prepare = async (b: number): Promise<number> => {
       const s = b * batchSize;
       const m = Math.min(batchSize, train.n - s);
       for (let i = 0; i < m; i++) {
@@ -267,7 +275,13 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
       const xs = xb.subarray(0, m * inSize);
       if (opts.augment) opts.augment(xs, m, rng);
       if (opts.targets) await opts.targets(xs, tb.subarray(0, m * outSize), m);
-      trainer.stepHost(xs, tb.subarray(0, m * outSize), m, rate);
+      return m;
+    };
+    let m = await prepare(0);
+    for (let b = 0; b < batches; b++) {
+      (trainer.startHost ?? trainer.stepHost).call(trainer, xb.subarray(0, m * inSize), tb.subarray(0, m * outSize), m, rate);
+      const done = b * batchSize + m;
+      if (b + 1 < batches) m = await prepare(b + 1);
       if ((b + 1) % reportEvery === 0 || b === batches - 1) {
         const r = await trainer.drain();
         sumLoss += r.loss * r.examples;
@@ -276,7 +290,7 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged at epoch ${epoch + 1}, batch ${b + 1} (loss ${r.loss}): lower the learning rate`);
         opts.onBatch?.({
           epoch: epoch + 1, batch: b + 1, batches, loss: sumLoss / counted, accuracy: sumCorrect / counted,
-          examplesPerSecond: (s + m) / Math.max(1e-9, (now() - t0) / 1000),
+          examplesPerSecond: done / Math.max(1e-9, (now() - t0) / 1000),
         });
       }
     }

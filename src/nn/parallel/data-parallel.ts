@@ -4,7 +4,7 @@ import { Dense } from '../layers/dense.ts';
 import type { Param } from '../layers/layer.ts';
 import { Network, type NetworkSpec } from '../network.ts';
 import { createOptimizer, type Optimizer, type OptimizerName } from '../optimizers/optimizer.ts';
-import { stepFromHost, Trainer, type StepTrainer, type TrainerOptions } from '../train.ts';
+import { Trainer, type StepTrainer, type TrainerOptions } from '../train.ts';
 import { createWasmBackend } from '../backend/cpu/create.ts';
 import type { WasmBackend, WasmTensor } from '../backend/cpu/wasm-backend.ts';
 
@@ -362,8 +362,11 @@ export function sliceOf(size: number, r: number, replicas: number): { start: num
 
 /**
  * The coordinating side, with the shape of `Trainer`: `step`/`stepHost` run one batch across the
- * replicas, training on the first rows itself (blocking until the update is done); `drain`
- * gathers the replicas' loss and accuracy.
+ * replicas, training on the first rows itself; `drain` gathers the replicas' loss and accuracy.
+ * `step` and `stepHost` block until the update is done. `startHost` returns once replica 0's share
+ * is, while the others may still be finishing theirs: the caller gathers the next batch meanwhile,
+ * and the next step (or `drain`, or `stop`) waits for them first. The host's batches go into one of
+ * two pairs of tensors in turn, so a batch never lands where a replica is still reading the last.
  *
  * @example
  * // scripts/lib/replica-threads.ts starts the worker threads in Node
@@ -377,6 +380,10 @@ export class ReplicaCoordinator implements StepTrainer {
   private readonly lrSlot: Float64Array;
   private readonly sums: Array<{ loss: Tensor; correct: Tensor }>;
   private readonly targets: BatchTensors;
+  /** stepHost's two pairs of batch tensors, used in turn. */
+  private readonly batches: Array<{ x: BatchTensors; t: BatchTensors }>;
+  /** A step whose worker replicas may still be running. */
+  private pending = false;
 
   /** `local` is replica 0, over `net` itself; `reports` are every replica's, in order (local first). */
   constructor(
@@ -389,6 +396,7 @@ export class ReplicaCoordinator implements StepTrainer {
     const B = net.backend as WasmBackend;
     this.sums = reports.map((r) => ({ loss: B.tensorAt(r.lossSum, [1]), correct: B.tensorAt(r.correct, [1]) }));
     this.targets = new BatchTensors(net.backend, [net.outputSize]);
+    this.batches = [0, 1].map(() => ({ x: new BatchTensors(net.backend, net.inputShape), t: new BatchTensors(net.backend, [net.outputSize]) }));
     local.connect(reports);
   }
 
@@ -400,8 +408,29 @@ export class ReplicaCoordinator implements StepTrainer {
     return this.targets.get(n);
   }
 
-  /** One update from a batch already in the shared memory (tensors of `net.backend`). */
+  /** One update from a batch already in the shared memory (tensors of `net.backend`); returns when it is done. */
   step(x: Tensor, t: Tensor, lr: number): void {
+    this.start(x, t, lr);
+    this.settle();
+  }
+
+  stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
+    this.startHost(x, t, n, lr);
+    this.settle();
+  }
+
+  startHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
+    const { x: xs, t: ts } = this.batches[this.steps % 2];
+    const xt = xs.get(n);
+    const tt = ts.get(n);
+    this.net.backend.write(xt, x);
+    this.net.backend.write(tt, t);
+    this.settle();
+    this.start(xt, tt, lr);
+  }
+
+  /** Wakes the worker replicas on a batch and trains replica 0's share of it. */
+  private start(x: Tensor, t: Tensor, lr: number): void {
     const c = this.ctrl;
     if (Atomics.load(c, STOP)) throw new Error('the data-parallel trainer was closed');
     const n = x.shape[0];
@@ -413,7 +442,17 @@ export class ReplicaCoordinator implements StepTrainer {
     Atomics.store(c, DONE, 0);
     Atomics.add(c, GEN, 1);
     Atomics.notify(c, GEN);
+    this.pending = true;
     this.local.step();
+    this.steps++;
+    this.seen += n;
+  }
+
+  /** Waits until the worker replicas have finished the step in flight, if any. */
+  private settle(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    const c = this.ctrl;
     const workers = this.replicas - 1;
     for (let d = Atomics.load(c, DONE); d < workers; d = Atomics.load(c, DONE)) waitWhile(c, DONE, d);
     if (Atomics.load(c, FAILED)) {
@@ -421,15 +460,10 @@ export class ReplicaCoordinator implements StepTrainer {
       const end = bytes.indexOf(0);
       throw new Error(`data-parallel training failed: ${new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end))}`);
     }
-    this.steps++;
-    this.seen += n;
-  }
-
-  stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
-    stepFromHost(this, x, t, n, lr);
   }
 
   async drain(): Promise<{ loss: number; accuracy: number; examples: number }> {
+    this.settle();
     const B = this.net.backend as WasmBackend;
     let loss = 0;
     let correct = 0;
@@ -446,6 +480,11 @@ export class ReplicaCoordinator implements StepTrainer {
 
   /** Lets the worker replicas return from `run`. */
   stop(): void {
+    try {
+      this.settle();
+    } catch {
+      // The workers are stopped whatever the last step ended with; its error belongs to a step or drain.
+    }
     Atomics.store(this.ctrl, STOP, 1);
     Atomics.add(this.ctrl, GEN, 1);
     Atomics.notify(this.ctrl, GEN);

@@ -122,6 +122,44 @@ describe('data-parallel training on two threads', () => {
     }
   });
 
+  it('startHost: steps started back to back from one reused host buffer end where blocking steps do', async () => {
+    const spec = mlp([784, 800, 10]);
+    const p = await parallel(spec, 2, 'momentum');
+    const s = await single(spec, 'momentum');
+    const rng = new Rng(9);
+    const x = new Float32Array(64 * 784);
+    const t = new Float32Array(64 * 10);
+    const batches = [64, 64, 5, 63, 1, 64, 64].map((n) => ({ n, ...batch(rng, n, 784, 10) }));
+    for (const b of batches) {
+      // One host buffer for every batch, overwritten as soon as startHost returns (as fit does).
+      x.set(b.x);
+      t.set(b.t);
+      p.trainer.startHost(x.subarray(0, b.n * 784), t.subarray(0, b.n * 10), b.n, 0.05);
+      x.fill(Number.NaN);
+    }
+    for (const b of batches) s.trainer.stepHost(b.x, b.t, b.n, 0.05);
+    const [dp, ds] = [await p.trainer.drain(), await s.trainer.drain()];
+    expect(dp.examples).toBe(325);
+    expect(dp.loss).toBeCloseTo(ds.loss, 5);
+    const [wp, ws] = [await p.net.weights(), await s.net.weights()];
+    wp.forEach((w, i) => expect(maxDiff(w.data, ws[i].data), w.name).toBeLessThan(1e-5));
+  });
+
+  it('fit() on two threads follows fit() on one, batch for batch', async () => {
+    const spec = mlp([40, 24, 3]);
+    const rng = new Rng(4);
+    const n = 150;
+    const data = { n, x: Float32Array.from({ length: n * 40 }, () => rng.uniform()), y: oneHot(Array.from({ length: n }, () => rng.int(3)), 3) };
+    const p = await parallel(spec, 2, 'momentum');
+    const s = await single(spec, 'momentum');
+    const opts = { loss: 'xent' as const, optimizer: 'momentum' as const, lr: 0.2, batchSize: 32, epochs: 2, seed: 3 };
+    const hp = await fit(p.net, data, { ...opts, trainer: p.trainer });
+    const hs = await fit(s.net, data, { ...opts, trainer: s.trainer });
+    hp.epochs.forEach((e, i) => expect(e.trainLoss).toBeCloseTo(hs.epochs[i].trainLoss, 5));
+    const [wp, ws] = [await p.net.weights(), await s.net.weights()];
+    wp.forEach((w, i) => expect(maxDiff(w.data, ws[i].data), w.name).toBeLessThan(1e-5));
+  });
+
   it('plugs into fit() and learns', async () => {
     const spec: NetworkSpec = { input: [2], layers: [{ type: 'dense', units: 16 }, { type: 'activation', fn: 'tanh' }, { type: 'dense', units: 2 }, { type: 'activation', fn: 'softmax' }] };
     const rng = new Rng(1);
