@@ -379,8 +379,7 @@ export class ReplicaCoordinator implements StepTrainer {
   private readonly ctrl: Int32Array;
   private readonly lrSlot: Float64Array;
   private readonly sums: Array<{ loss: Tensor; correct: Tensor }>;
-  private readonly targets: BatchTensors;
-  /** stepHost's two pairs of batch tensors, used in turn. */
+  /** Where the host's batches are written: two pairs of tensors, used in turn. */
   private readonly batches: Array<{ x: BatchTensors; t: BatchTensors }>;
   /** A step whose worker replicas may still be running. */
   private pending = false;
@@ -395,17 +394,12 @@ export class ReplicaCoordinator implements StepTrainer {
     this.lrSlot = new Float64Array(local.control, LR_BYTE, 1);
     const B = net.backend as WasmBackend;
     this.sums = reports.map((r) => ({ loss: B.tensorAt(r.lossSum, [1]), correct: B.tensorAt(r.correct, [1]) }));
-    this.targets = new BatchTensors(net.backend, [net.outputSize]);
     this.batches = [0, 1].map(() => ({ x: new BatchTensors(net.backend, net.inputShape), t: new BatchTensors(net.backend, [net.outputSize]) }));
     local.connect(reports);
   }
 
   get replicas(): number {
     return this.local.replicas;
-  }
-
-  targetTensor(n: number): Tensor {
-    return this.targets.get(n);
   }
 
   /** One update from a batch already in the shared memory (tensors of `net.backend`); returns when it is done. */
@@ -425,12 +419,12 @@ export class ReplicaCoordinator implements StepTrainer {
     const tt = ts.get(n);
     this.net.backend.write(xt, x);
     this.net.backend.write(tt, t);
-    this.settle();
     this.start(xt, tt, lr);
   }
 
-  /** Wakes the worker replicas on a batch and trains replica 0's share of it. */
+  /** Waits for the step in flight, wakes the worker replicas on this batch and trains replica 0's share of it. */
   private start(x: Tensor, t: Tensor, lr: number): void {
+    this.settle();
     const c = this.ctrl;
     if (Atomics.load(c, STOP)) throw new Error('the data-parallel trainer was closed');
     const n = x.shape[0];
