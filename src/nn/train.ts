@@ -114,7 +114,7 @@ export class Trainer implements StepTrainer {
     this.net.backward(grad, from);
   }
 
-  /** One update from host arrays (n examples), which the caller may overwrite once it returns. */
+  /** One update from host arrays (n examples). */
   stepHost(x: ArrayLike<number>, t: ArrayLike<number>, n: number, lr: number): void {
     stepFromHost(this, x, t, n, lr);
   }
