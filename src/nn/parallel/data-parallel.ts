@@ -23,8 +23,8 @@ import type { WasmBackend, WasmTensor } from '../backend/cpu/wasm-backend.ts';
  * A first dense layer (its input is the batch, which every replica sees) runs its forward product
  * by units too: each replica multiplies the whole batch by the rows of W it owns, and after a
  * barrier gathers its rows of the product from every replica's part. So no replica reads weights
- * another has just updated (which costs as much as the arithmetic it saves when the two threads'
- * cores share no cache).
+ * another has just updated: between cores that share no cache, that read is slow enough to undo
+ * much of what the second thread gains.
  * So a step costs one barrier (two with a first dense layer), and the update equals the
  * single-threaded one up to float32 summation order.
  *
@@ -250,7 +250,9 @@ export class Replica {
     const inSize = this.net.inputSize;
     const outSize = this.net.outputSize;
     const slots = 2 * this.split.length + 1;
-    const table = new Int32Array(B.memory.buffer, (this.table as WasmTensor).ptr, slots);
+    // Every replica's table, each read after the barrier that follows its writing; this one's is ours to write.
+    const tables = this.tables.map((ptr) => new Int32Array(B.memory.buffer, ptr, slots));
+    const table = tables[this.index];
     const first = this.first;
     if (first) {
       // This replica's units of the first layer over the whole batch; the others' after the barrier.
@@ -258,7 +260,7 @@ export class Replica {
       if (first.weight) B.matmul(B.tensorAt(c[X_PTR], [n, inSize]), first.weight, z, false, true, false);
       table[slots - 1] = B.pointer(z);
       this.barrier();
-      first.layer.product = (y) => this.gatherFirst(y, start, rows);
+      first.layer.product = (y) => this.gatherFirst(y, tables.map((t) => t[slots - 1]), start, rows);
     }
     if (rows > 0) {
       const x = B.tensorAt(c[X_PTR] + 4 * start * inSize, [rows, ...this.net.inputShape]);
@@ -280,7 +282,7 @@ export class Replica {
     }
     this.barrier();
     // The dense layers' weights: this replica's rows of dE/dW over every replica's rows of the batch.
-    const sources = this.tables.map((ptr, q) => ({ rows: rowsOf(n, q, this.replicas).length, table: new Int32Array(B.memory.buffer, ptr, slots) }));
+    const sources = tables.map((t, q) => ({ rows: rowsOf(n, q, this.replicas).length, table: t }));
     this.split.forEach(({ units, inputs, chunks }, l) => {
       const parts = sources.filter((s) => s.rows > 0).map(({ rows, table }) => ({
         x: B.tensorAt(table[2 * l], [rows, inputs]), dy: B.tensorAt(table[2 * l + 1], [rows, units]),
@@ -295,17 +297,16 @@ export class Replica {
     this.optimizer.update(this.slices, lr, step + 1);
   }
 
-  /** Rows [start, start + rows) of the first layer's x W^T into y, each replica's units from its own product. */
-  private gatherFirst(y: Tensor, start: number, rows: number): void {
+  /** Rows [start, start + rows) of the first layer's x W^T into y, each replica's units from its product (at `products`). */
+  private gatherFirst(y: Tensor, products: number[], start: number, rows: number): void {
     const B = this.B;
     const { units } = this.first!.layer;
     const memory = new Float32Array(B.memory.buffer);
     const out = B.pointer(y) >> 2;
-    const slot = 2 * this.split.length;
-    this.tables.forEach((table, q) => {
+    products.forEach((ptr, q) => {
       const { start: unit, length } = unitsOf(units, q, this.replicas);
       if (!length) return;
-      const z = (new Int32Array(B.memory.buffer, table, slot + 1)[slot] >> 2) + start * length;
+      const z = (ptr >> 2) + start * length;
       for (let i = 0; i < rows; i++) memory.copyWithin(out + i * units + unit, z + i * length, z + (i + 1) * length);
     });
   }
