@@ -108,29 +108,57 @@ export function gaussianKernel(sigma: number): Float32Array {
   return kernel;
 }
 
-/** Rows, then columns, in place; zero outside the image (as a fixed border would be). */
+/**
+ * Rows, then columns, in place; zero outside the image (as a fixed border would be). `tmp` holds
+ * w * h floats. The rows are blurred as the columns of the transposed image: a column pass sums
+ * four neighbouring outputs at once, four independent chains, where a row pass's one output at a
+ * time waits on each add. Every output is still the same sum in the same order, so the result is
+ * the plain loops' to the bit.
+ */
 export function separableBlur(f: Float32Array, tmp: Float32Array, w: number, h: number, kernel: Float32Array): void {
+  transpose(f, tmp, w, h);
+  blurColumns(tmp, f, h, w, kernel);
+  transpose(f, tmp, h, w);
+  blurColumns(tmp, f, w, h, kernel);
+}
+
+/** dst[y][x] = sum over k = -r..r (ascending, inside the image) of kernel[k + r] * src[y + k][x]. */
+function blurColumns(src: Float32Array, dst: Float32Array, w: number, h: number, kernel: Float32Array): void {
   const r = (kernel.length - 1) / 2;
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let k = -r; k <= r; k++) {
-        const xx = x + k;
-        if (xx >= 0 && xx < w) s += kernel[k + r] * f[y * w + xx];
+    const lo = Math.max(-r, -y);
+    const hi = Math.min(r, h - 1 - y);
+    const row = y * w;
+    let x = 0;
+    for (; x + 4 <= w; x += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = lo; k <= hi; k++) {
+        const kv = kernel[k + r];
+        const p = (y + k) * w + x;
+        s0 += kv * src[p];
+        s1 += kv * src[p + 1];
+        s2 += kv * src[p + 2];
+        s3 += kv * src[p + 3];
       }
-      tmp[y * w + x] = s;
+      dst[row + x] = s0;
+      dst[row + x + 1] = s1;
+      dst[row + x + 2] = s2;
+      dst[row + x + 3] = s3;
+    }
+    for (; x < w; x++) {
+      let s = 0;
+      for (let k = lo; k <= hi; k++) s += kernel[k + r] * src[(y + k) * w + x];
+      dst[row + x] = s;
     }
   }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let k = -r; k <= r; k++) {
-        const yy = y + k;
-        if (yy >= 0 && yy < h) s += kernel[k + r] * tmp[yy * w + x];
-      }
-      f[y * w + x] = s;
-    }
-  }
+}
+
+/** src is h rows of w; dst becomes w rows of h. */
+function transpose(src: Float32Array, dst: Float32Array, w: number, h: number): void {
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) dst[x * h + y] = src[y * w + x];
 }
 
 /** Bilinear resampling of img at the source coordinates in `map` (zero outside), in place. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AUGMENT_PRESETS, augmenter, blur, jpegArtefacts, noise, parseAugment, penWidth, PressureField, shift } from '../../../src/data/augment.ts';
+import { gaussianKernel, separableBlur } from '../../../src/data/augment/geometry.ts';
 import { Rng } from '../../../src/nn/rng.ts';
 import { loadMnist } from '../../../scripts/lib/mnist.ts';
 
@@ -182,5 +183,46 @@ describe('capture', () => {
     expect(err(90)).toBeLessThan(0.03);
     expect(err(10)).toBeGreaterThan(2 * err(90));
     expect(err(100)).toBeLessThan(0.01);
+  });
+});
+
+describe('the separable Gaussian blur (elastic fields, pressure patches, defocus)', () => {
+  // The definition, one output at a time: rows, rounded to float32, then columns; zero outside.
+  function direct(f: Float32Array, w: number, h: number, kernel: Float32Array): Float32Array {
+    const r = (kernel.length - 1) / 2;
+    const rows = new Float32Array(w * h);
+    const out = new Float32Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let k = -r; k <= r; k++) if (x + k >= 0 && x + k < w) s += kernel[k + r] * f[y * w + x + k];
+        rows[y * w + x] = s;
+      }
+    }
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let k = -r; k <= r; k++) if (y + k >= 0 && y + k < h) s += kernel[k + r] * rows[(y + k) * w + x];
+        out[y * w + x] = s;
+      }
+    }
+    return out;
+  }
+
+  it.each([
+    [28, 28, 4],
+    [28, 28, 0.5],
+    [9, 7, 1],
+    [5, 11, 4],
+    [1, 6, 2],
+  ])('%i x %i, sigma %f: the definition to the bit', (w, h, sigma) => {
+    const rng = new Rng(w * 100 + h);
+    const kernel = gaussianKernel(sigma);
+    for (let t = 0; t < 20; t++) {
+      const f = Float32Array.from({ length: w * h }, () => rng.uniform() * 2 - 1);
+      const expected = direct(f, w, h, kernel);
+      separableBlur(f, new Float32Array(w * h), w, h, kernel);
+      expect(Array.from(f)).toEqual(Array.from(expected));
+    }
   });
 });
