@@ -340,25 +340,28 @@ export async function startWorkerd(bundle: Bundle, mode: EngineMode, v8Flags: st
   const config = join(bundle.dir, `workerd-${mode}-${port}.capnp`);
   const modules = (w: WorkerBundle) => w.modules.map((m) => `(name = "${m.name}", ${m.kind} = embed "${w.folder}/${m.name}")`).join(', ');
   const withOrt = workers !== 'main';
+  // Only the Workers it serves: workerd reads every file a config embeds, served or not, and the
+  // onnxruntime Worker's 14.5 MB of wasm would count in the main Worker's start.
+  const withMain = workers !== 'onnxruntime';
   const served = workers === 'onnxruntime' ? 'onnxruntime' : 'main';
   const ortBinding = workers === 'main+onnxruntime' ? ', (name = "ONNXRUNTIME", service = "onnxruntime")' : '';
   writeFileSync(
     config,
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [${[workers !== 'onnxruntime' ? '(name = "main", worker = .main)' : '', withOrt ? '(name = "onnxruntime", worker = .onnxruntime)' : ''].filter(Boolean).join(', ')}],
+  services = [${[withMain ? '(name = "main", worker = .main)' : '', withOrt ? '(name = "onnxruntime", worker = .onnxruntime)' : ''].filter(Boolean).join(', ')}],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "${served}")],
   v8Flags = [${v8Flags.map((f) => JSON.stringify(f)).join(', ')}],
 );
-const main :Workerd.Worker = (
+${withMain ? `const main :Workerd.Worker = (
   modules = [${modules(bundle.main)}],
   compatibilityDate = "${bundle.main.compatibilityDate}",
   bindings = [(name = "INFERENCE_ENGINE", text = "${mode}"), (name = "MODEL_REFRESH_SECONDS", text = "10")${ortBinding}],
-);
-const onnxruntime :Workerd.Worker = (
+);` : ''}
+${withOrt ? `const onnxruntime :Workerd.Worker = (
   modules = [${modules(bundle.onnxruntime)}],
   compatibilityDate = "${bundle.onnxruntime.compatibilityDate}",
-);
+);` : ''}
 `,
   );
   const child = spawn(WORKERD, ['serve', config, ...serveArgs], { cwd: bundle.dir, stdio: ['ignore', 'ignore', 'pipe'] });
