@@ -9,6 +9,7 @@ import { WRANGLER_OFFLINE_ENV } from '../../../scripts/lib/wrangler-dev.ts';
 const root = resolve(import.meta.dirname, '../../..');
 const out = mkdtempSync(join(tmpdir(), 'nutshell-bundle-'));
 let script = '';
+let sources: string[] = [];
 
 beforeAll(() => {
   const r = spawnSync(join(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '-c', 'wrangler.toml', '--outdir', out], {
@@ -18,6 +19,7 @@ beforeAll(() => {
   });
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
   script = readFileSync(join(out, 'index.js'), 'utf8');
+  sources = (JSON.parse(readFileSync(join(out, 'index.js.map'), 'utf8')) as { sources: string[] }).sources;
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -26,6 +28,11 @@ describe('the deployable Worker script', () => {
     expect(script).toContain('Too big: expected');
     expect(script).not.toContain('Eingabe'); // German
     expect(script).not.toContain('invalide'); // French
-    expect(script).not.toMatch(/node_modules\/zod\/v4\/locales\/(?!en\.js)/);
+    expect(sources.filter((f) => f.includes('zod/v4/locales/'))).toEqual([expect.stringMatching(/zod\/v4\/locales\/en\.js$/)]);
+  });
+
+  it('is minified, with a source map of the original files', () => {
+    expect(script.split('\n').length).toBeLessThan(100);
+    expect(sources.some((f) => f.endsWith('/functions/index.ts'))).toBe(true);
   });
 });
