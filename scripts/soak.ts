@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   // 6. The Worker alone, on workerd: memory flat after warm-up.
   const bundle = buildBundle();
   try {
-    // As deployed: the main Worker with its onnxruntime Worker bound (the core engine never calls it).
+    // The main Worker with its onnxruntime Worker bound, as wrangler.toml binds them (the core engine never calls it).
     const alone = await startWorkerd(bundle, 'core', [], 'main+onnxruntime');
     try {
       const png = mnistPngBody();
