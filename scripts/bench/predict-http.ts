@@ -300,7 +300,8 @@ export function buildBundle(model?: string): Bundle {
   return { dir, main, onnxruntime, summary: `main Worker: ${main.summary}; onnxruntime Worker: ${onnxruntime.summary}` };
 }
 
-function buildWorker(dir: string, folder: string, config: string): WorkerBundle {
+/** One Worker as `wrangler deploy` would upload it (`--dry-run`), into `dir`/`folder` (its source map beside it). */
+export function buildWorker(dir: string, folder: string, config: string): WorkerBundle {
   const out = join(dir, folder);
   const r = spawnSync(join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '-c', config, '--outdir', out], {
     cwd: ROOT,

@@ -1,27 +1,21 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WRANGLER_OFFLINE_ENV } from '../../../scripts/lib/wrangler-dev.ts';
+import { buildWorker } from '../../../scripts/bench/predict-http.ts';
 
 // The script `wrangler deploy` uploads: every isolate parses all of it at start.
-const root = resolve(import.meta.dirname, '../../..');
-const out = mkdtempSync(join(tmpdir(), 'nutshell-bundle-'));
+const dir = mkdtempSync(join(tmpdir(), 'nutshell-bundle-'));
+const out = join(dir, 'dist');
 let script = '';
 let sources: string[] = [];
 
 beforeAll(() => {
-  const r = spawnSync(join(root, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '-c', 'wrangler.toml', '--outdir', out], {
-    cwd: root,
-    env: { ...process.env, ...WRANGLER_OFFLINE_ENV },
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
+  buildWorker(dir, 'dist', 'wrangler.toml');
   script = readFileSync(join(out, 'index.js'), 'utf8');
   sources = (JSON.parse(readFileSync(join(out, 'index.js.map'), 'utf8')) as { sources: string[] }).sources;
 });
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the deployable Worker script', () => {
   it("carries zod's English error messages and no other language's", () => {
