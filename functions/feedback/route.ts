@@ -21,7 +21,7 @@ const EXPECTED = `{ "pixels": [${PIXELS} numbers in 0..1], "label": 0-9, "model"
  * POST /v1/feedback: a correction from the public page ("Wrong? It was a ..."). Unauthenticated,
  * so: switchable off (`FEEDBACK_ENABLED=false`: 503 `feedback_disabled`), taken from browsers of
  * the page's own origin only (and FEEDBACK_ORIGINS: 403 `origin_not_allowed` for another Origin; its
- * CORS, app.ts, lets no other page send one), rate-limited per client (CF-Connecting-IP, an IPv6
+ * CORS, frame.ts, lets no other page send one), rate-limited per client (CF-Connecting-IP, an IPv6
  * address by its /64; Workers' rate-limiting binding: 429 with Retry-After) before anything is
  * read, validated like the webhook (413/415/400/422), and fed into the same queue and trainer (of
  * `model`, default digits; 422 for an unknown one), where corrections wait to make a round together

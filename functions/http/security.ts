@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 /**
  * Headers on every answer of the Worker (the API and its JSON errors). A JSON answer is never a
  * document: it may not be sniffed into script or HTML, run anything, or be framed. CORS is set
- * separately (app.ts). The page's own headers are in page/public/_headers: static assets are
+ * separately (frame.ts). The page's own headers are in page/public/_headers: static assets are
  * served without running the Worker.
  */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
