@@ -20,7 +20,7 @@
 import autocannon from 'autocannon';
 import { encode as encodePng } from 'fast-png';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,6 +89,8 @@ export interface PredictHttpReport {
   onnxruntimeStartCpuMs: CpuMs;
   /** workerd's own start: the same process serving a Worker of one empty module (median), the floor under every isolate start above. */
   emptyWorkerStartCpuMs: CpuMs;
+  /** The same, with the main Worker's files read beside it (its script as data) and none of them run (median): workerd's start and reading the files. */
+  filesReadStartCpuMs: CpuMs;
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -112,8 +114,8 @@ export async function benchPredictHttp(opts: PredictHttpOptions = {}): Promise<P
       coldStart.push(await measureColdStart(bundle, body, mode, opts.samples ?? 5, log));
     }
     const onnxruntimeStartCpuMs = await measureOrtStart(bundle, opts.samples ?? 5, log);
-    const emptyWorkerStartCpuMs = await measureEmptyStart(bundle, opts.samples ?? 5, coldStart.find((c) => c.mode === 'core'), log);
-    return { body: body.label, load, coldStart, onnxruntimeStartCpuMs, emptyWorkerStartCpuMs };
+    const { empty: emptyWorkerStartCpuMs, filesRead: filesReadStartCpuMs } = await measureFloors(bundle, opts.samples ?? 5, coldStart.find((c) => c.mode === 'core'), log);
+    return { body: body.label, load, coldStart, onnxruntimeStartCpuMs, emptyWorkerStartCpuMs, filesReadStartCpuMs };
   } finally {
     rmSync(bundle.dir, { recursive: true, force: true });
   }
@@ -253,19 +255,31 @@ async function measureOrtStart(bundle: Bundle, samples: number, log: (s: string)
 }
 
 /**
- * workerd's own start, the floor under every isolate start: the same process and configuration
- * serving a Worker whose only module answers 200 and imports nothing. What a Worker's isolate
- * start costs above it is what its script and modules cost.
+ * The floors under the main Worker's isolate start, each the same process and configuration:
+ * workerd serving a Worker whose only module answers 200 and imports nothing (its own start); and
+ * that Worker with the main Worker's files beside it, its script as a data module, none of them
+ * imported (workerd's start and reading the files, which grows with their bytes). What the main
+ * Worker costs above the second is evaluating its modules and its warm-up.
  */
-async function measureEmptyStart(bundle: Bundle, samples: number, core: ColdStartFigures | undefined, log: (s: string) => void): Promise<CpuMs> {
+async function measureFloors(bundle: Bundle, samples: number, core: ColdStartFigures | undefined, log: (s: string) => void): Promise<{ empty: CpuMs; filesRead: CpuMs }> {
   const folder = 'dist-empty';
   mkdirSync(join(bundle.dir, folder), { recursive: true });
   writeFileSync(join(bundle.dir, folder, 'index.js'), 'export default { fetch() { return new Response("ok"); } };\n');
-  const empty: Bundle = { ...bundle, main: { ...bundle.main, folder, modules: [{ name: 'index.js', kind: 'esModule' }] } };
-  const { cpu, spread } = await quietStarts(empty, 'core', 'main', samples);
-  const above = core ? `; the main Worker alone starts ${(core.startupCpuMs.isolateThread - cpu.isolateThread).toFixed(1)} ms above it` : '';
-  log(`workerd with an empty Worker (its own start, the floor), median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread}; all threads ${cpu.allThreads.toFixed(1)})${above}`);
-  return cpu;
+  const main = bundle.main.modules.find((m) => m.kind === 'esModule')!;
+  copyFileSync(join(bundle.dir, bundle.main.folder, main.name), join(bundle.dir, folder, 'script.js'));
+  for (const m of bundle.main.modules) if (m !== main) copyFileSync(join(bundle.dir, bundle.main.folder, m.name), join(bundle.dir, folder, m.name));
+  const entry = { name: 'index.js', kind: 'esModule' } as const;
+  const emptyWith = (modules: WorkerBundle['modules']): Bundle => ({ ...bundle, main: { ...bundle.main, folder, modules: [entry, ...modules] } });
+  const floor = async (b: Bundle, what: string) => {
+    const { cpu, spread } = await quietStarts(b, 'core', 'main', samples);
+    const above = core ? `; the main Worker alone starts ${(core.startupCpuMs.isolateThread - cpu.isolateThread).toFixed(1)} ms above it` : '';
+    log(`${what}, median of ${samples}: start CPU ${cpu.isolateThread.toFixed(1)} ms (${spread}; all threads ${cpu.allThreads.toFixed(1)})${above}`);
+    return cpu;
+  };
+  const empty = await floor(emptyWith([]), 'workerd with an empty Worker (its own start, the floor)');
+  const files = [{ name: 'script.js', kind: 'data' } as const, ...bundle.main.modules.filter((m) => m !== main)];
+  const filesRead = await floor(emptyWith(files), "the empty Worker with the main Worker's files read beside it (its script as data), none run");
+  return { empty, filesRead };
 }
 
 // ---------------------------------------------------------------------------------------------

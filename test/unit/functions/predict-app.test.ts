@@ -33,7 +33,9 @@ const REQUESTS: Array<[string, RequestInit?]> = [
 ];
 
 async function answer(res: Response) {
-  return { status: res.status, headers: [...res.headers].sort(), body: await res.text() };
+  const headers: string[] = [];
+  res.headers.forEach((value, name) => headers.push(`${name}: ${value}`));
+  return { status: res.status, headers: headers.sort(), body: await res.text() };
 }
 
 describe('the predict app', () => {
@@ -56,7 +58,7 @@ describe('dispatch', () => {
     const shared = deps();
     let builds = 0;
     const serve = dispatch(createPredictApp(shared), async () => (builds++, createApp(shared)));
-    const get = (path: string, init?: RequestInit) => serve(new Request(`http://worker${path}`, init), {}, undefined);
+    const get = (path: string, init?: RequestInit) => serve(new Request(`http://worker${path}`, init), {}, { waitUntil() {}, passThroughOnException() {}, props: {} });
     expect((await get('/healthz')).status).toBe(200);
     expect((await get('/v1/predict', { method: 'POST', headers: json, body: pixels })).status).toBe(200);
     expect((await get('/v1/predict')).status).toBe(405);
