@@ -20,7 +20,7 @@
 import autocannon from 'autocannon';
 import { encode as encodePng } from 'fast-png';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -310,6 +310,7 @@ export function buildBundle(model?: string): Bundle {
     const bundled = main.modules.find((m) => /(^|-)digits\.onnx$/.test(m.name));
     if (!bundled) throw new Error('the bundle holds no digits.onnx to replace');
     writeFileSync(join(dir, main.folder, bundled.name), readFileSync(model));
+    main.summary = summarize(join(dir, main.folder), main.modules.map((m) => m.name));
   }
   return { dir, main, onnxruntime, summary: `main Worker: ${main.summary}; onnxruntime Worker: ${onnxruntime.summary}` };
 }
@@ -330,9 +331,12 @@ export function buildWorker(dir: string, folder: string, config: string): Worker
   const toml = readFileSync(join(ROOT, config), 'utf8');
   const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   if (!compatibilityDate) throw new Error(`${config} has no compatibility_date`);
-  const size = (f: string) => readFileSync(join(out, f)).length;
-  const summary = files.map((f) => `${f.replace(/^[0-9a-f]{40}-/, '')} ${(size(f) / 1024).toFixed(0)} KiB`).join(', ');
-  return { folder, modules, compatibilityDate, summary };
+  return { folder, modules, compatibilityDate, summary: summarize(out, files) };
+}
+
+/** Each file of a Worker by name and size. */
+function summarize(dir: string, files: string[]): string {
+  return files.map((f) => `${f.replace(/^[0-9a-f]{40}-/, '')} ${(statSync(join(dir, f)).size / 1024).toFixed(0)} KiB`).join(', ');
 }
 
 export interface RunningWorker {
