@@ -25,7 +25,7 @@ export const promote = createRoute({
   responses: {
     200: json(Changed, 'Current'),
     ...errors({
-      ...AUTH, 400: '`empty_body`, `malformed_json`', 404: '`unknown_model`, `not_found` (no such version)', 409: '`corrupt`, `conflict`, `stale`',
+      ...AUTH, 400: '`empty_body`, `incomplete_body`, `malformed_json`', 404: '`unknown_model`, `not_found` (no such version)', 409: '`corrupt`, `conflict`, `stale`',
       413: '`payload_too_large`', 415: '`unsupported_media_type`', 422: '`invalid_body`', 503: '`admin_not_configured`, `registry_unavailable`',
     }),
   },
@@ -90,7 +90,7 @@ export const publish = createRoute({
       message: z.string().openapi({ description: 'in words: current (or forced), or stored and why not current' }),
     }).openapi('Published'), 'Published (current, or stored and not current: see `promoted`)'),
     ...errors({
-      ...AUTH, 400: '`empty_body`', 404: '`unknown_model`', 409: '`conflict`, `stale`', 413: '`payload_too_large`', 415: '`unsupported_media_type`',
+      ...AUTH, 400: '`empty_body`, `incomplete_body`', 404: '`unknown_model`', 409: '`conflict`, `stale`', 413: '`payload_too_large`', 415: '`unsupported_media_type`',
       422: '`invalid_note`, `invalid_metrics`, `invalid_model`, `invalid_query` (force)', 503: '`admin_not_configured`, `registry_unavailable`',
     }),
   },

@@ -24,7 +24,7 @@ export const feedback = createRoute({
   responses: {
     202: json(AcceptedSchema, 'Queued'),
     ...errors({
-      400: '`empty_body`, `malformed_json`',
+      400: '`empty_body`, `incomplete_body`, `malformed_json`',
       403: '`origin_not_allowed` (a browser page of another origin than FEEDBACK_ORIGINS and this site)',
       413: '`payload_too_large`',
       415: '`unsupported_media_type`',

@@ -8,7 +8,8 @@ export function mediaType(contentType: string | null | undefined): string {
 /**
  * Reads a request body into memory, refusing it with 413 as soon as it is known to exceed
  * `maxBytes`: from Content-Length before anything is read, else while counting the stream (a
- * chunked body is cancelled at the first byte over the limit, never read whole).
+ * chunked body is cancelled at the first byte over the limit, never read whole). A body whose
+ * stream breaks off is refused with 400 `incomplete_body`.
  *
  * @example
  * const bytes = await readBody(c.req.raw, MAX_JSON_BYTES, 'JSON body');
@@ -25,7 +26,14 @@ export async function readBody(request: Request, maxBytes: number, what = 'reque
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (e) {
+      // The request's own stream broke off (its client went away mid-body): the request's fault.
+      throw new ApiError(400, 'incomplete_body', `the ${what} broke off before its end (${(e as Error).message}); send it whole`);
+    }
+    const { done, value } = next;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

@@ -171,7 +171,7 @@ const inferDescription =
 
 const inferAnswers = {
   200: ok(InferenceResponse, 'The outputs'),
-  400: errorOf('A request the protocol or the model cannot take: malformed JSON, a wrong shape, datatype, input or output name, a batch over the limit, an image that does not decode'),
+  400: errorOf('A request the protocol or the model cannot take: a body that broke off, malformed JSON, a wrong shape, datatype, input or output name, a batch over the limit, an image that does not decode'),
   404: errorOf('No such model or version'),
   413: errorOf('The body is over the limit'),
   415: errorOf('Not application/json'),

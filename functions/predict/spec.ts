@@ -52,7 +52,7 @@ export const predict = createRoute({
   responses: {
     200: json(PredictionSchema, 'The digit'),
     ...errors({
-      400: '`invalid_query`, `empty_body`, `malformed_json`, `malformed_multipart`, `corrupt_image`, `truncated_image`',
+      400: '`invalid_query`, `empty_body`, `incomplete_body`, `malformed_json`, `malformed_multipart`, `corrupt_image`, `truncated_image`',
       413: '`payload_too_large`, `too_many_bytes`, `too_many_pixels`',
       415: '`unsupported_media_type`, `content_type_mismatch` (the bytes are the other format)',
       422: '`invalid_pixels`, `missing_image`, `invalid_image_field`, `no_digit`, `image_too_small`, `invalid_model_name`, `unknown_model`',

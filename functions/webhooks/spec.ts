@@ -31,7 +31,7 @@ export const trainingWebhook = createRoute({
   responses: {
     202: json(AcceptedSchema, 'Queued'),
     ...errors({
-      400: '`invalid_webhook_id`, `empty_body`, `malformed_json`, or an image that does not decode',
+      400: '`invalid_webhook_id`, `empty_body`, `incomplete_body`, `malformed_json`, or an image that does not decode',
       401: '`invalid_signature`',
       409: '`delivery_in_progress` (the first attempt of the same signed request is still being queued; with Retry-After), `delivery_conflict` (the same webhook-id and timestamp with another body), `too_many_models` (a new personal model past MAX_MODELS)',
       413: '`payload_too_large`, `image_too_large`, `too_many_pixels`',
