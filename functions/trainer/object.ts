@@ -1,28 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
-import digitsOnnx from '../../models/digits.onnx';
-import holdoutImages from '../../models/holdout-images.idx.gz';
-import holdoutLabels from '../../models/holdout-labels.idx.gz';
-import replayImages from '../../models/replay-images.idx.gz';
-import replayLabels from '../../models/replay-labels.idx.gz';
-import type { Holdout } from '../../src/online/gate.ts';
-import type { Example } from '../../src/online/example.ts';
-import { coreBackend } from '../inference/kernels.ts';
-import { requireOnnxRuntime } from '../inference/engines.ts';
-import type { OnnxRuntimeService } from '../inference/onnxruntime-service.ts';
 import type { Admission } from '../context.ts';
-import {
-  DEFAULT_DELIVERY_RETENTION_DAYS, DEFAULT_FEEDBACK_BATCH_SECONDS, DEFAULT_FEEDBACK_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_TRAIN_CPU_BUDGET_MS,
-  DEFAULT_VERSION_RETENTION_DAYS, MAX_CORRECTIONS_PER_ROUND, RETENTION_EVERY_MS, TRAIN_FLOPS_PER_CPU_MS,
-} from '../limits.ts';
-import { firstVersion, type BundledBytes } from '../models/fork.ts';
-import { checkModel } from '../../src/models/check.ts';
-import { recordFailure, storeDeadLetter } from '../queue/dead-letters.ts';
+import { DEFAULT_DELIVERY_RETENTION_DAYS, DEFAULT_VERSION_RETENTION_DAYS, RETENTION_EVERY_MS } from '../limits.ts';
 import type { TrainingMessage } from '../queue/message.ts';
 import { numberVar } from '../vars.ts';
+import type { OnlineLearner, TrainerStatus, TrainReport } from './learner.ts';
 import { retain, type RetentionReport } from './retention.ts';
-import { readExamples, readHoldout } from './sets.ts';
 import { keys } from './state.ts';
-import { GROUP_ATTEMPTS, OnlineLearner, type TrainerStatus, type TrainReport } from './learner.ts';
 
 /** How long signed attempts are remembered: twice the Standard Webhooks tolerance of 5 minutes. */
 const ATTEMPT_MEMORY_MS = 10 * 60 * 1000;
@@ -41,18 +24,6 @@ interface Attempt {
   queued: boolean;
 }
 
-/** The models bundled with the Worker: the first version of each, and what personal models fork from when their base has no versions. */
-export const BUNDLED: BundledBytes = { [DEFAULT_MODEL]: new Uint8Array(digitsOnnx) };
-
-// Per isolate: the fixed sets are unpacked once.
-let holdout: Promise<Holdout> | null = null;
-let replaySeed: Promise<Example[]> | null = null;
-
-/** The bundled anchor holdout (100 digits per class of MNIST's test set), unpacked once per isolate. */
-export function bundledHoldout(): Promise<Holdout> {
-  return (holdout ??= readHoldout({ images: holdoutImages, labels: holdoutLabels }));
-}
-
 /**
  * The trainer of one model (its name is the object's name: `TRAINER.idFromName(model)`), a
  * SQLite-backed Durable Object: one instance in the world per model, so rounds are serial and its
@@ -69,14 +40,14 @@ export function bundledHoldout(): Promise<Holdout> {
 export class ModelTrainer extends DurableObject<Env> {
   // The class keeps its deployed name (wrangler.toml's TRAINER binding and migration): renaming a
   // Durable Object class takes a `renamed_classes` migration.
-  private learner: OnlineLearner | null = null;
+  private learner: Promise<OnlineLearner> | null = null;
 
   /** Takes a batch of deliveries of one model: decides the webhook deliveries as one round, keeps the corrections for their batch. */
   async train(messages: TrainingMessage[]): Promise<TrainReport> {
     if (!messages.length) return { applied: [], duplicates: [], pending: [], round: null };
     const model = messages[0].model;
     if ((await this.ctx.storage.get<string>('model')) !== model) await this.ctx.storage.put('model', model);
-    const learner = this.learnerFor(model);
+    const learner = await this.learnerFor(model);
     try {
       return await learner.train(messages);
     } finally {
@@ -88,7 +59,7 @@ export class ModelTrainer extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const model = await this.ctx.storage.get<string>('model');
     if (!model) return;
-    const learner = this.learnerFor(model);
+    const learner = await this.learnerFor(model);
     let failed = false;
     try {
       const report = await learner.runInbox();
@@ -140,14 +111,14 @@ export class ModelTrainer extends DurableObject<Env> {
 
   /** The newest rounds, how many deliveries were decided, the inbox, the replay buffer's and validation share's class sizes. */
   async status(model: string, rounds = 20): Promise<TrainerStatus> {
-    return this.learnerFor(model).status(rounds);
+    return (await this.learnerFor(model)).status(rounds);
   }
 
   /** One retention pass now (it also runs by itself at most daily, after rounds). */
   async retain(): Promise<RetentionReport> {
     const model = await this.ctx.storage.get<string>('model');
     if (!model) throw new Error('this trainer has not trained any model yet');
-    return retain(this.learnerFor(model), this.env.MODELS, this.ctx.storage, {
+    return retain(await this.learnerFor(model), this.env.MODELS, this.ctx.storage, {
       now: new Date(),
       versionDays: numberVar(this.env.VERSION_RETENTION_DAYS, 'VERSION_RETENTION_DAYS', DEFAULT_VERSION_RETENTION_DAYS, { min: 0 }),
       deliveryDays: numberVar(this.env.DELIVERY_RETENTION_DAYS, 'DELIVERY_RETENTION_DAYS', DEFAULT_DELIVERY_RETENTION_DAYS, { min: 0 }),
@@ -183,31 +154,19 @@ export class ModelTrainer extends DurableObject<Env> {
     for (let i = 0; i < expired.length; i += 128) await this.ctx.storage.delete(expired.slice(i, i + 128));
   }
 
-  private learnerFor(model: string): OnlineLearner {
-    if (this.learner) return this.learner;
-    const env = this.env;
-    this.learner = new OnlineLearner({
-      model,
-      store: env.MODELS,
-      storage: this.ctx.storage,
-      firstVersion: (registry) => firstVersion(env.MODELS, registry.name, BUNDLED),
-      holdout: bundledHoldout,
-      replaySeed: () => (replaySeed ??= readExamples({ images: replayImages, labels: replayLabels })),
-      backend: coreBackend,
-      verify: (bytes) => checkModel(requireOnnxRuntime(env.ONNXRUNTIME as OnnxRuntimeService | undefined), bytes),
-      budgetMs: numberVar(env.TRAIN_CPU_BUDGET_MS, 'TRAIN_CPU_BUDGET_MS', DEFAULT_TRAIN_CPU_BUDGET_MS),
-      flopsPerMs: TRAIN_FLOPS_PER_CPU_MS,
-      batching: {
-        size: numberVar(env.FEEDBACK_BATCH_SIZE, 'FEEDBACK_BATCH_SIZE', DEFAULT_FEEDBACK_BATCH_SIZE, { min: 1 }),
-        seconds: numberVar(env.FEEDBACK_BATCH_SECONDS, 'FEEDBACK_BATCH_SECONDS', DEFAULT_FEEDBACK_BATCH_SECONDS),
-        max: MAX_CORRECTIONS_PER_ROUND,
+  /**
+   * The model's learner, made on the first call that needs it. Its module, with the training code
+   * and the fixed sets, is imported then: an isolate that only predicts or admits webhook attempts
+   * never evaluates it.
+   */
+  private learnerFor(model: string): Promise<OnlineLearner> {
+    return (this.learner ??= import('./open-learner.ts').then(
+      ({ openLearner }) => openLearner(model, this.env, this.ctx.storage),
+      (e) => {
+        this.learner = null; // tried again by the next call
+        throw e;
       },
-      deadLetter: async (message, error) => {
-        await recordFailure(env.MODELS, message.delivery, new Error(error), GROUP_ATTEMPTS);
-        await storeDeadLetter(env.MODELS, message);
-      },
-    });
-    return this.learner;
+    ));
   }
 }
 
