@@ -1,4 +1,4 @@
-import type { ModelProto } from 'onnx-buf';
+import type { OnnxModel } from '../../src/onnx/wire.ts';
 import { describeOnnx } from '../../src/models/describe.ts';
 
 /**
@@ -6,7 +6,7 @@ import { describeOnnx } from '../../src/models/describe.ts';
  * describeOnnx), kept beside the bytes for as long as they live, so that the core imports it
  * without parsing the bytes a second time. Served bytes are never changed after they are loaded.
  */
-const parsed = new WeakMap<Uint8Array, ModelProto>();
+const parsed = new WeakMap<Uint8Array, OnnxModel>();
 
 /**
  * describeOnnx, its parsed model kept for parsedOf.
@@ -22,6 +22,6 @@ export function describeServed(bytes: Uint8Array): ReturnType<typeof describeOnn
 }
 
 /** The model describeServed parsed from these very bytes, if it did. */
-export function parsedOf(bytes: Uint8Array): ModelProto | undefined {
+export function parsedOf(bytes: Uint8Array): OnnxModel | undefined {
   return parsed.get(bytes);
 }

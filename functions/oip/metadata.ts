@@ -9,7 +9,7 @@ export interface TensorMetadata {
 }
 
 /** ONNX element types by the protocol's datatype names (its "Tensor Data Types" table). */
-const DATATYPES: Partial<Record<DataType, string>> = {
+const DATATYPES: Partial<Record<number, string>> = {
   [DataType.BOOL]: 'BOOL', [DataType.UINT8]: 'UINT8', [DataType.UINT16]: 'UINT16', [DataType.UINT32]: 'UINT32', [DataType.UINT64]: 'UINT64',
   [DataType.INT8]: 'INT8', [DataType.INT16]: 'INT16', [DataType.INT32]: 'INT32', [DataType.INT64]: 'INT64',
   [DataType.FLOAT16]: 'FP16', [DataType.FLOAT]: 'FP32', [DataType.DOUBLE]: 'FP64', [DataType.STRING]: 'BYTES', [DataType.BFLOAT16]: 'BF16',
@@ -27,7 +27,7 @@ export function modelTensors(bytes: Uint8Array): { inputs: TensorMetadata[]; out
   const initialised = new Set(graph.initializer.map((t) => t.name));
   const describe = (v: (typeof graph.input)[number]): TensorMetadata => {
     const { elemType, shape } = valueShape(v);
-    return { name: v.name, datatype: DATATYPES[elemType as DataType] ?? `ONNX_${elemType}`, shape };
+    return { name: v.name, datatype: DATATYPES[elemType] ?? `ONNX_${elemType}`, shape };
   };
   return { inputs: graph.input.filter((v) => !initialised.has(v.name)).map(describe), outputs: graph.output.map(describe) };
 }

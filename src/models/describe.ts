@@ -1,7 +1,7 @@
-import type { ModelProto } from 'onnx-buf';
-import { META_SPEC, META_WEIGHTS_SHA256 } from '../onnx/export.ts';
+import { META_SPEC, META_WEIGHTS_SHA256 } from '../onnx/metadata.ts';
 import { parseModel } from '../onnx/import.ts';
 import { valueShape } from '../onnx/proto.ts';
+import type { OnnxModel } from '../onnx/wire.ts';
 import type { ModelCard } from './card.ts';
 
 /**
@@ -18,7 +18,7 @@ export type CardMetrics = { metrics?: ModelCard['metrics'] | Record<string, unkn
  * @example
  * describeOnnx(bytes); // { inputShape: [784], metadata: { 'nutshell.test_accuracy': '0.9383', ... } }
  */
-export function describeOnnx(bytes: Uint8Array): { inputShape: number[]; metadata: Record<string, string>; model: ModelProto } {
+export function describeOnnx(bytes: Uint8Array): { inputShape: number[]; metadata: Record<string, string>; model: OnnxModel } {
   const model = parseModel(bytes);
   const graph = model.graph!;
   const initialised = new Set(graph.initializer.map((t) => t.name));

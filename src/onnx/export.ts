@@ -1,8 +1,7 @@
-import { create, toBinary } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, StringStringEntryProtoSchema } from 'onnx-buf';
 import type { Network } from '../nn/network.ts';
 import { emitLayer, type EmitContext } from './layers.ts';
 import { floatValueInfo } from './proto.ts';
+import { META_SPEC, META_WEIGHTS_SHA256 } from './metadata.ts';
 import { specToJson } from './spec-json.ts';
 import { sha256Hex } from '../util/sha256.ts';
 
@@ -15,9 +14,7 @@ export const OPSET = 21;
 export const INPUT_NAME = 'input';
 export const OUTPUT_NAME = 'output';
 
-/** Metadata keys the exporter writes itself. */
-export const META_SPEC = 'nutshell.spec';
-export const META_WEIGHTS_SHA256 = 'nutshell.weights_sha256';
+export { META_SPEC, META_WEIGHTS_SHA256 };
 
 export interface ExportOptions {
   /** The graph's name (default 'nutshell'). */
@@ -62,22 +59,23 @@ export async function exportOnnx(net: Network, opts: ExportOptions = {}): Promis
     meta[key] = user[key];
   }
 
-  const model = create(ModelProtoSchema, {
+  // Loaded here, on the first export, rather than with this module (encode.ts).
+  const { encodeModel } = await import('./encode.ts');
+  return encodeModel({
     irVersion: BigInt(IR_VERSION),
-    opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(OPSET) })],
+    opsetImport: [{ domain: '', version: BigInt(OPSET) }],
     producerName: PRODUCER_NAME,
     producerVersion: PRODUCER_VERSION,
     docString: opts.docString ?? '',
-    graph: create(GraphProtoSchema, {
+    graph: {
       name: opts.name ?? 'nutshell',
       node: ctx.nodes,
       initializer: ctx.initializers,
       input: [floatValueInfo(INPUT_NAME, ['batch', ...net.inputShape])],
       output: [floatValueInfo(OUTPUT_NAME, ['batch', ...net.outputShape])],
-    }),
-    metadataProps: Object.entries(meta).map(([key, value]) => create(StringStringEntryProtoSchema, { key, value })),
+    },
+    metadataProps: Object.entries(meta).map(([key, value]) => ({ key, value })),
   });
-  return toBinary(ModelProtoSchema, model);
 }
 
 function lastEmitting(specs: ReadonlyArray<{ type: string }>): number {

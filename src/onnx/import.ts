@@ -1,12 +1,11 @@
-import { fromBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
 import { layerFromSpec, type LayerSpec } from '../nn/layers/index.ts';
 import { Network, type NetworkOptions, type NetworkSpec } from '../nn/network.ts';
 import { sha256Hex } from '../util/sha256.ts';
-import { META_SPEC, META_WEIGHTS_SHA256 } from './export.ts';
+import { META_SPEC, META_WEIGHTS_SHA256 } from './metadata.ts';
 import { Initializers, recognise, type LayerWeights } from './layers.ts';
 import { DataType, OnnxError, valueShape } from './proto.ts';
 import { canonicalInference, specFromJson } from './spec-json.ts';
+import { decodeModel, enumName, type OnnxModel, type OnnxNode, type OnnxTensor } from './wire.ts';
 
 export interface ImportedModel {
   network: Network;
@@ -21,13 +20,13 @@ export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
 /**
  * Reads ONNX bytes back into a core network that can be evaluated and fine-tuned. Accepts the
  * exporter's own models and the same layers as other exporters write them; anything the core
- * cannot represent is refused with an OnnxError naming the operator. Given the ModelProto that
+ * cannot represent is refused with an OnnxError naming the operator. Given the OnnxModel that
  * parseModel made of the bytes (read here, never changed), it does not parse them again.
  *
  * @example
  * const { network, metadata } = await importOnnx(bytes);
  */
-export async function importOnnx(source: Uint8Array | ModelProto, opts: NetworkOptions = {}): Promise<ImportedModel> {
+export async function importOnnx(source: Uint8Array | OnnxModel, opts: NetworkOptions = {}): Promise<ImportedModel> {
   const model = source instanceof Uint8Array ? parseModel(source) : source;
   const metadata = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
   const { spec, weights } = describe(model);
@@ -59,11 +58,11 @@ export async function importOnnx(source: Uint8Array | ModelProto, opts: NetworkO
 }
 
 /** Decodes and sanity-checks the protobuf envelope. */
-export function parseModel(bytes: Uint8Array): ModelProto {
+export function parseModel(bytes: Uint8Array): OnnxModel {
   if (bytes.length > MAX_MODEL_BYTES) throw new OnnxError(`model of ${bytes.length} bytes exceeds the ${MAX_MODEL_BYTES}-byte limit`);
-  let model: ModelProto;
+  let model: OnnxModel;
   try {
-    model = fromBinary(ModelProtoSchema, bytes);
+    model = decodeModel(bytes);
   } catch (e) {
     throw new OnnxError(`not an ONNX model (protobuf decoding failed: ${(e as Error).message})`);
   }
@@ -75,10 +74,10 @@ export function parseModel(bytes: Uint8Array): ModelProto {
 }
 
 /** Walks the graph's node chain from its input to its output, recognising layers. */
-function describe(model: ModelProto): { spec: NetworkSpec; weights: LayerWeights[] } {
+function describe(model: OnnxModel): { spec: NetworkSpec; weights: LayerWeights[] } {
   const g = model.graph!;
-  const inits = new Map<string, TensorProto>(g.initializer.map((t) => [t.name, t]));
-  const nodes: NodeProto[] = [];
+  const inits = new Map<string, OnnxTensor>(g.initializer.map((t) => [t.name, t]));
+  const nodes: OnnxNode[] = [];
   for (const n of g.node) {
     if (n.domain && n.domain !== 'ai.onnx') throw new OnnxError(`operator '${n.opType}' of domain '${n.domain}' is not supported`);
     if (n.opType === 'Constant') {
@@ -93,7 +92,7 @@ function describe(model: ModelProto): { spec: NetworkSpec; weights: LayerWeights
   if (inputs.length !== 1) throw new OnnxError(`the graph must have exactly one input, it has ${inputs.length}`);
   if (g.output.length !== 1) throw new OnnxError(`the graph must have exactly one output, it has ${g.output.length}`);
   const { elemType, shape } = valueShape(inputs[0]);
-  if (elemType !== DataType.FLOAT) throw new OnnxError(`the graph input must be float32 (type ${DataType[elemType] ?? elemType})`);
+  if (elemType !== DataType.FLOAT) throw new OnnxError(`the graph input must be float32 (type ${enumName(DataType, elemType) ?? elemType})`);
   if (shape.length < 2 || shape.slice(1).some((d) => d < 1)) {
     throw new OnnxError(`the graph input must be [batch, ...fixed dimensions], got [${shape.map((d) => (d < 0 ? '?' : d))}]`);
   }

@@ -1,6 +1,6 @@
-import type { NodeProto, TensorProto } from 'onnx-buf';
 import type { LayerSpec } from '../nn/layers/layer.ts';
-import { dimsOf, floatTensor, node, OnnxError, readAttrs, tensorValues, type Attrs } from './proto.ts';
+import { dimsOf, floatTensor, node, OnnxError, readAttrs, tensorValues, type Attrs, type NodeInit, type TensorInit } from './proto.ts';
+import type { OnnxNode, OnnxTensor } from './wire.ts';
 
 /**
  * The one place where each layer meets its ONNX form, in both directions (the tfjs-layers idea
@@ -24,8 +24,8 @@ import { dimsOf, floatTensor, node, OnnxError, readAttrs, tensorValues, type Att
 export type LayerWeights = Float32Array[];
 
 export interface EmitContext {
-  nodes: NodeProto[];
-  initializers: TensorProto[];
+  nodes: NodeInit[];
+  initializers: TensorInit[];
 }
 
 const ACTIVATION_OPS: Record<string, string> = { sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu', softmax: 'Softmax', linear: 'Identity' };
@@ -106,7 +106,7 @@ export interface Recognised {
 
 /** Initializers by name, and how to read one as floats with an expected shape. */
 export class Initializers {
-  constructor(private readonly byName: Map<string, TensorProto>) {}
+  constructor(private readonly byName: Map<string, OnnxTensor>) {}
 
   has(name: string): boolean {
     return this.byName.has(name);
@@ -121,7 +121,7 @@ export class Initializers {
   ints(name: string): number[] {
     return Array.from(tensorValues(this.get(name)));
   }
-  private get(name: string): TensorProto {
+  private get(name: string): OnnxTensor {
     const t = this.byName.get(name);
     if (!t) throw new OnnxError(`tensor '${name}' is neither produced by a node nor an initializer`);
     return t;
@@ -132,7 +132,7 @@ export class Initializers {
  * Recognises the layer(s) starting at `nodes[i]`, which must read tensor `input`, given the
  * per-example shape of that tensor. Throws an OnnxError naming the operator it cannot represent.
  */
-export function recognise(nodes: NodeProto[], i: number, input: string, shape: readonly number[], inits: Initializers): Recognised {
+export function recognise(nodes: OnnxNode[], i: number, input: string, shape: readonly number[], inits: Initializers): Recognised {
   const n = nodes[i];
   const label = `node '${n.name || `#${i}`}' (${n.opType})`;
   const attrs = typedAttrs(readAttrs(n), label);

@@ -1,11 +1,10 @@
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { env } from 'cloudflare:test';
 import { ModelProtoSchema, NodeProtoSchema } from 'onnx-buf';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import digitsOnnx from '../../models/digits.onnx';
 import { Network } from '../../src/nn/network.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
-import { parseModel } from '../../src/onnx/import.ts';
 import { call, callWith, expectError, ORIGIN, predictRequest } from './helpers.ts';
 import { manifest, pixelsExample, resetOnline, waitFor } from './online-helpers.ts';
 
@@ -28,7 +27,7 @@ const otherShape = (inputs: number, outputs: number) =>
 
 /** The bundled model with two Neg operators in front: onnxruntime runs it, the core cannot import it. */
 function withNegations(): Uint8Array {
-  const model = parseModel(bundled);
+  const model = fromBinary(ModelProtoSchema, bundled);
   const graph = model.graph!;
   for (const node of graph.node) node.input = node.input.map((i) => (i === 'input' ? 'negated.twice' : i));
   graph.node.unshift(

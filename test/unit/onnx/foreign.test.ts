@@ -1,13 +1,13 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
-import { AttributeProtoSchema, GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type NodeProto, type TensorProto } from 'onnx-buf';
+import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/nn/rng.ts';
 import { importOnnx, OnnxError } from '../../../src/onnx/index.ts';
-import { AttrType, floatTensor, floatValueInfo, int64Tensor, node } from '../../../src/onnx/proto.ts';
+import { AttrType, floatTensor, floatValueInfo, int64Tensor, node, type NodeInit, type TensorInit } from '../../../src/onnx/proto.ts';
 
 /** A model written the way other exporters write it (PyTorch's MatMul/Add, Reshape, Constant...). */
-function model(nodes: NodeProto[], inits: TensorProto[], input: number[], output: number[], opset = 17): Uint8Array {
+function model(nodes: NodeInit[], inits: TensorInit[], input: number[], output: number[], opset = 17): Uint8Array {
   return toBinary(ModelProtoSchema, create(ModelProtoSchema, {
     irVersion: 8n,
     opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(opset) })],
@@ -49,7 +49,7 @@ describe('importing models from other exporters', () => {
 
   it('Conv without bias, Reshape to [-1, k] from a Constant node, MatMul without bias', async () => {
     const constant = node('Constant', 'c', [], ['shape']);
-    constant.attribute.push(create(AttributeProtoSchema, { name: 'value', type: AttrType.TENSOR, t: int64Tensor('', [2], [-1, 2 * 3 * 3]) }));
+    constant.attribute.push({ name: 'value', type: AttrType.TENSOR, t: int64Tensor('', [2], [-1, 2 * 3 * 3]) });
     const bytes = model(
       [
         node('Conv', 'conv', ['x', 'K'], ['c0'], { kernel_shape: [3, 3], pads: [0, 0, 0, 0] }), node('Tanh', 't', ['c0'], ['a0']),

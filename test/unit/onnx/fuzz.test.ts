@@ -2,7 +2,7 @@ import { clone, create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AttributeProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, ValueInfoProtoSchema, StringStringEntryProtoSchema, TensorShapeProto_DimensionSchema,
+  AttributeProto_AttributeType as AttrType, AttributeProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, ValueInfoProtoSchema, StringStringEntryProtoSchema, TensorShapeProto_DimensionSchema,
   type ModelProto,
 } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,6 @@ import { rng } from '../../../scripts/lib/digit-synth.ts';
 import { int, jsonValue, mutateBytes, pick, unicodeString, type Random } from '../../../scripts/lib/fuzz/mutate.ts';
 import { Network } from '../../../src/nn/network.ts';
 import { exportOnnx, importOnnx, META_SPEC, META_WEIGHTS_SHA256, OnnxError } from '../../../src/onnx/index.ts';
-import { AttrType } from '../../../src/onnx/proto.ts';
 import { supportedShapes } from './random-networks.ts';
 
 // The ONNX importer fed seeded mutations of real models (every layer type the core exports, and the
