@@ -1,4 +1,5 @@
-import { Inflate } from 'pako';
+/// <reference path="./pako-inflate.d.ts" />
+import { Inflate } from 'pako/lib/inflate.js';
 import { crc32 } from './crc32.ts';
 import { decoding, ImageError } from './errors.ts';
 import { GrayReducer, type GrayImage } from './gray.ts';
