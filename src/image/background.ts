@@ -32,27 +32,51 @@ export function estimateBackground(img: GrayImage, q: number, cellsPerSide = CEL
       hist[(row + Math.floor(x / cell)) * BINS + b]++;
     }
   }
+  const windows = neighbourhoodSums(hist, gw, gh);
   const grid = new Float32Array(gw * gh);
-  const merged = new Uint32Array(BINS);
-  for (let gy = 0; gy < gh; gy++) {
-    for (let gx = 0; gx < gw; gx++) {
-      merged.fill(0);
-      let total = 0;
-      for (let cy = Math.max(0, gy - 1); cy <= Math.min(gh - 1, gy + 1); cy++) {
-        for (let cx = Math.max(0, gx - 1); cx <= Math.min(gw - 1, gx + 1); cx++) {
-          const base = (cy * gw + cx) * BINS;
-          for (let b = 0; b < BINS; b++) merged[b] += hist[base + b];
-        }
-      }
-      for (let b = 0; b < BINS; b++) total += merged[b];
-      const target = q * total;
-      let seen = 0;
-      let b = 0;
-      while (b < BINS - 1 && seen + merged[b] <= target) seen += merged[b++];
-      grid[gy * gw + gx] = (b + 0.5) / BINS;
-    }
+  for (let c = 0; c < gw * gh; c++) {
+    const base = c * BINS;
+    let total = 0;
+    for (let b = 0; b < BINS; b++) total += windows[base + b];
+    const target = q * total;
+    let seen = 0;
+    let b = 0;
+    while (b < BINS - 1 && seen + windows[base + b] <= target) seen += windows[base + b++];
+    grid[c] = (b + 0.5) / BINS;
   }
   return { width: w, height: h, data: interpolate(lowEnvelope ? minFilter(grid, gw, gh, lowEnvelope) : grid, gw, gh, cell, w, h) };
+}
+
+/**
+ * Each cell's histogram summed with its neighbours' over the 3 x 3 cells around it (fewer at the
+ * edges): by prefix sums along each row of cells, then along each column, four operations per bin
+ * and cell rather than nine additions. Counts are integers, so the sums are exact in any order.
+ */
+function neighbourhoodSums(hist: Uint32Array, gw: number, gh: number): Uint32Array {
+  return sumAlong(sumAlong(hist, gw, gh, 1, gw), gh, gw, gw, 1);
+}
+
+/**
+ * For `lines` lines of `n` cells each (cell i of line l at (l * lineStep + i * step) * BINS), each
+ * cell's histogram summed over cells i - 1..i + 1 of its line, from running prefix sums per bin.
+ */
+function sumAlong(hist: Uint32Array, n: number, lines: number, step: number, lineStep: number): Uint32Array {
+  const out = new Uint32Array(hist.length);
+  // prefix[(i + 1) * BINS + b]: bin b summed over cells 0..i of the line.
+  const prefix = new Uint32Array((n + 1) * BINS);
+  for (let l = 0; l < lines; l++) {
+    for (let i = 0; i < n; i++) {
+      const from = (l * lineStep + i * step) * BINS;
+      for (let b = 0; b < BINS; b++) prefix[(i + 1) * BINS + b] = prefix[i * BINS + b] + hist[from + b];
+    }
+    for (let i = 0; i < n; i++) {
+      const to = (l * lineStep + i * step) * BINS;
+      const hi = Math.min(n, i + 2) * BINS;
+      const lo = Math.max(0, i - 1) * BINS;
+      for (let b = 0; b < BINS; b++) out[to + b] = prefix[hi + b] - prefix[lo + b];
+    }
+  }
+  return out;
 }
 
 /**
