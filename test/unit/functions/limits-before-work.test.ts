@@ -13,11 +13,11 @@ import { base64, jpegHeaderOnly, pngHeaderOnly } from '../../../scripts/lib/fuzz
 // Limits are enforced before the work they bound: an image's pixel count from its header before
 // the decoder is called (so before its pixels are allocated), a body's size from Content-Length
 // before a byte of it is read. The decoders are wrapped to count their calls: jpeg-js's decode, and
-// for PNG the inflater src/image's decoder starts with (pako's Inflate).
+// for PNG the inflater src/image's decoder starts with (pako's Inflate, from its inflate-only module).
 
 const decoded = vi.hoisted(() => ({ png: 0, jpeg: 0 }));
-vi.mock('pako', async (original) => {
-  const m = await original<typeof import('pako')>();
+vi.mock('pako/lib/inflate.js', async (original) => {
+  const m = await original<typeof import('pako/lib/inflate.js')>();
   class Inflate extends m.Inflate {
     constructor(...args: ConstructorParameters<typeof m.Inflate>) {
       super(...args);
