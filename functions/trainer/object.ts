@@ -160,13 +160,13 @@ export class ModelTrainer extends DurableObject<Env> {
    * never evaluates it.
    */
   private learnerFor(model: string): Promise<OnlineLearner> {
-    return (this.learner ??= import('./open-learner.ts').then(
-      ({ openLearner }) => openLearner(model, this.env, this.ctx.storage),
-      (e) => {
-        this.learner = null; // tried again by the next call
+    this.learner ??= import('./open-learner.ts')
+      .then(({ openLearner }) => openLearner(model, this.env, this.ctx.storage))
+      .catch((e: unknown) => {
+        this.learner = null; // made again by the next call
         throw e;
-      },
-    ));
+      });
+    return this.learner;
   }
 }
 
