@@ -1,5 +1,6 @@
 import type { BenchSection } from './section.ts';
 import { predictHttp } from './predict-http.ts';
+import { predictProfile } from './predict-profile.ts';
 import { trainCpu } from './train-cpu.ts';
 import { trainGpu } from './train-gpu.ts';
 import { ingestWorkerd } from './ingest-workerd.ts';
@@ -15,6 +16,7 @@ export const SECTIONS: BenchSection[] = [
   trainWorkerd,
   ingestWorkerd,
   predictHttp,
+  predictProfile,
   onlineLearn,
   onlineWorkerd,
   inferBatch,
