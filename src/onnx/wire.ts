@@ -137,6 +137,12 @@ function readFields(r: BinaryReader, end: number, depth: number, field: (no: num
   }
 }
 
+/** A closed enum's value, or undefined for one it does not name (which leaves the field as it was, as fromBinary does). */
+function closedEnum(r: BinaryReader, values: ReadonlySet<number>): number | undefined {
+  const n = r.int32();
+  return values.has(n) ? n : undefined;
+}
+
 function int64(r: BinaryReader): bigint {
   return BigInt(r.int64());
 }
@@ -204,11 +210,7 @@ const readAttribute: Reader<OnnxAttribute> = (r, end, depth, a) =>
       case 4: a.s = r.bytes(); return true;
       case 5: a.t = readMessage(r, depth + 1, a.t ?? emptyTensor(), readTensor); return true;
       case 8: readRepeated(r, wt, a.ints, () => int64(r)); return true;
-      case 20: {
-        const type = r.int32();
-        if (ATTR_TYPES.has(type)) a.type = type;
-        return true;
-      }
+      case 20: a.type = closedEnum(r, ATTR_TYPES) ?? a.type; return true;
     }
     return false;
   });
@@ -222,11 +224,7 @@ const readTensor: Reader<OnnxTensor> = (r, end, depth, t) =>
       case 7: readRepeated(r, wt, t.int64Data, () => int64(r)); return true;
       case 8: t.name = r.string(); return true;
       case 9: t.rawData = r.bytes(); return true;
-      case 14: {
-        const location = r.int32();
-        if (DATA_LOCATIONS.has(location)) t.dataLocation = location;
-        return true;
-      }
+      case 14: t.dataLocation = closedEnum(r, DATA_LOCATIONS) ?? t.dataLocation; return true;
     }
     return false;
   });
