@@ -178,7 +178,8 @@ describe('the answers of every route, against /openapi.json', () => {
     // deliveries of each decision, the admin's names them and adds the trainer's rounds.
     const report = await trainerOf(WRITER).train([q.sent[0]]);
     expect(report.applied.map((a) => a.delivery)).toEqual([q.sent[0].delivery]);
-    const details = (await exchange('get /v1/models/{name}', get(`/v1/models/${WRITER}`), 200)) as { base: string; decisions: Array<{ deliveries: unknown }> };
+    // The public route trusts a manifest it read for MODEL_REFRESH_SECONDS; read this one afresh.
+    const details = (await exchange('get /v1/models/{name}', get(`/v1/models/${WRITER}`), 200, { MODEL_REFRESH_SECONDS: '0' })) as { base: string; decisions: Array<{ deliveries: unknown }> };
     expect(details.base).toBe('digits');
     expect(details.decisions.map((d) => d.deliveries)).toEqual([1]);
     const admin = (await exchange('get /v1/admin/models/{name}', get(`/v1/admin/models/${WRITER}`, ADMIN), 200)) as {
