@@ -398,10 +398,17 @@ ${withOrt ? `const onnxruntime :Workerd.Worker = (
     process: child,
     async stop() {
       child.kill();
+      // workerd can hang in its own shutdown (seen with an inspector session just closed): what it
+      // does while stopping is not measured, so it is killed outright after a grace period.
+      const grace = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
+      clearTimeout(grace);
     },
   };
 }
+
+/** How long a stopped workerd may take to exit before it is killed. */
+const STOP_GRACE_MS = 5_000;
 
 /** Waits until workerd accepts connections, without sending a request (which would run the isolate). */
 async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {

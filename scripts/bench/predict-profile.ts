@@ -93,8 +93,11 @@ function attribute(profile: Profile, map: SourceMap, script: string): Map<Step, 
   return us;
 }
 
+/** How long an inspector command (the profile's is the largest) or closing the session may take. */
+const INSPECTOR_TIMEOUT_MS = 60_000;
+
 /** A Chrome DevTools Protocol session with the inspector of the workerd process. */
-async function inspect(port: number): Promise<{ call(method: string, params?: object): Promise<Record<string, unknown>>; close(): void }> {
+async function inspect(port: number): Promise<{ call(method: string, params?: object): Promise<Record<string, unknown>>; close(): Promise<void> }> {
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string; title: string }>;
   const target = targets.find((t) => /main/.test(t.title)) ?? targets[0];
   if (!target) throw new Error('workerd\'s inspector lists no isolate');
@@ -109,14 +112,23 @@ async function inspect(port: number): Promise<{ call(method: string, params?: ob
     const m = JSON.parse(String(e.data)) as { id?: number; result?: Record<string, unknown> };
     if (m.id !== undefined) pending.get(m.id)?.(m.result ?? {});
   });
+  const closed = new Promise<void>((resolve) => ws.addEventListener('close', () => resolve(), { once: true }));
   return {
     call: (method, params = {}) =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const id = ++next;
-        pending.set(id, resolve);
+        const timer = setTimeout(() => reject(new Error(`workerd's inspector did not answer ${method} within ${INSPECTOR_TIMEOUT_MS / 1000} s`)), INSPECTOR_TIMEOUT_MS);
+        pending.set(id, (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        });
         ws.send(JSON.stringify({ id, method, params }));
       }),
-    close: () => ws.close(),
+    // Closed before workerd is stopped, and waited for: workerd stopping with a session open can hang.
+    close: async () => {
+      ws.close();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, INSPECTOR_TIMEOUT_MS))]);
+    },
   };
 }
 
@@ -148,7 +160,7 @@ async function profileOnce(bundle: Bundle, body: PredictBody, warm: number, prof
       const { profile } = (await inspector.call('Profiler.stop')) as { profile: Profile };
       return attribute(profile, map, script);
     } finally {
-      inspector.close();
+      await inspector.close();
     }
   } finally {
     await worker.stop();
