@@ -17,8 +17,8 @@ import { warmUp } from './warm-up.ts';
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
 const engines = new Engines(MODEL_VERSIONS_KEPT, coreBackend);
-// The anchor holdout scores uploads (admin routes): its module and bytes are loaded on first use.
-const deps = { catalog, engines, holdout: async () => (await import('./trainer/bundled-sets.ts')).bundledHoldout() };
+// The anchor holdout scores uploads (admin routes): read from the Worker's static assets on first use.
+const deps = { catalog, engines, holdout: async () => (await import('./trainer/fixed-sets.ts')).fixedHoldout(env.ASSETS) };
 // /healthz and /v1/predict by an app of just those; the whole app, with every other route, built on
 // the first request for another path (predict-app.ts).
 const serve = dispatch<Bindings, ExecutionContext>(createPredictApp(deps), async () => (await import('./app.ts')).createApp(deps));

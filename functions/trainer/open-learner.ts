@@ -7,7 +7,7 @@ import { DEFAULT_FEEDBACK_BATCH_SECONDS, DEFAULT_FEEDBACK_BATCH_SIZE, DEFAULT_MO
 import { firstVersion, type BundledBytes } from '../models/fork.ts';
 import { recordFailure, storeDeadLetter } from '../queue/dead-letters.ts';
 import { numberVar } from '../vars.ts';
-import { bundledHoldout, bundledReplaySeed } from './bundled-sets.ts';
+import { fixedHoldout, fixedReplaySeed } from './fixed-sets.ts';
 import { GROUP_ATTEMPTS, OnlineLearner } from './learner.ts';
 import type { TrainerStorage } from './state.ts';
 
@@ -16,7 +16,7 @@ const BUNDLED: BundledBytes = { [DEFAULT_MODEL]: new Uint8Array(digitsOnnx) };
 
 /**
  * One model's online learner, wired to the Worker's pieces: its R2 registry, the trainer's storage,
- * the bundled fixed sets, the core's kernels, the onnxruntime Worker's check and the limits in `env`.
+ * the fixed sets (its static assets), the core's kernels, the onnxruntime Worker's check and the limits in `env`.
  * The trainer (object.ts) imports this module on its first round or status, so that the Worker's
  * start does not evaluate the training code.
  *
@@ -29,8 +29,8 @@ export function openLearner(model: string, env: Env, storage: TrainerStorage): O
     store: env.MODELS,
     storage,
     firstVersion: (registry) => firstVersion(env.MODELS, registry.name, BUNDLED),
-    holdout: bundledHoldout,
-    replaySeed: bundledReplaySeed,
+    holdout: () => fixedHoldout(env.ASSETS),
+    replaySeed: () => fixedReplaySeed(env.ASSETS),
     backend: coreBackend,
     verify: (bytes) => checkModel(requireOnnxRuntime(env.ONNXRUNTIME as OnnxRuntimeService | undefined), bytes),
     budgetMs: numberVar(env.TRAIN_CPU_BUDGET_MS, 'TRAIN_CPU_BUDGET_MS', DEFAULT_TRAIN_CPU_BUDGET_MS),

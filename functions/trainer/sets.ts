@@ -3,13 +3,13 @@ import { labelledImages, parseIdx } from '../../src/data/idx.ts';
 import { PIXELS, type Example } from '../../src/online/example.ts';
 import type { Holdout } from '../../src/online/gate.ts';
 
-/** Gzipped IDX images and labels, as bundled (models/holdout-*.idx.gz, models/replay-*.idx.gz). */
+/** Gzipped IDX images and labels, as models/ holds them (holdout-*.idx.gz, replay-*.idx.gz). */
 export interface IdxPair {
   images: ArrayBuffer | Uint8Array;
   labels: ArrayBuffer | Uint8Array;
 }
 
-/** Twice the 1,000 bundled digits: a corrupt file cannot make gunzip allocate more. */
+/** Twice the 1,000 digits of a fixed set: a corrupt file cannot make gunzip allocate more. */
 const MAX_SET_BYTES = 2 * 1000 * PIXELS + 1024;
 
 /**

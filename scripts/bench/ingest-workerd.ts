@@ -41,8 +41,8 @@ async function run(ctx: BenchContext): Promise<unknown> {
     stdin: { contents: WORKER, loader: 'js', resolveDir: ROOT },
     bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'import'],
     external: ['onnxruntime-web/wasm', 'cloudflare:*'], write: false, logLevel: 'error',
-    // Binary imports (kernels, onnxruntime's wasm, the model, the trainer's sets) become modules beside the worker.
-    plugins: [{ name: 'binary-modules', setup: (b) => b.onResolve({ filter: /\.(wasm|onnx|idx\.gz)$/ }, (a) => ({ path: `./${basename(a.path)}`, external: true })) }],
+    // Binary imports (kernels, onnxruntime's wasm, the model) become modules beside the worker.
+    plugins: [{ name: 'binary-modules', setup: (b) => b.onResolve({ filter: /\.(wasm|onnx)$/ }, (a) => ({ path: `./${basename(a.path)}`, external: true })) }],
   });
   const data = (file: string) => ({ type: 'Data' as const, path: basename(file), contents: readFileSync(file) });
   const wasm = (file: string) => ({ type: 'CompiledWasm' as const, path: basename(file), contents: readFileSync(file) });
@@ -52,7 +52,7 @@ async function run(ctx: BenchContext): Promise<unknown> {
     durableObjects: { TRAINER: { className: 'ModelTrainer', useSQLite: true } },
     modules: [
       { type: 'ESModule', path: 'worker.mjs', contents: bundle.outputFiles[0].text },
-      ...['digits.onnx', 'holdout-images.idx.gz', 'holdout-labels.idx.gz', 'replay-images.idx.gz', 'replay-labels.idx.gz'].map((f) => data(join(ROOT, 'models', f))),
+      data(join(ROOT, 'models/digits.onnx')),
       ...['nn-simd.wasm', 'nn-relaxed.wasm'].map((f) => wasm(join(KERNEL_DIR, f))),
       wasm(join(ROOT, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm')),
       { type: 'ESModule', path: 'onnxruntime-web/wasm', contents: 'export const env = { wasm: {} }; export const InferenceSession = {}; export const Tensor = class {};' },

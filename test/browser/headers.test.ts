@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FIXED_SET_FILES, FIXED_SETS_PATH } from '../../functions/trainer/fixed-set-files.ts';
 import { launchChromium } from './browser.ts';
 import { openPage } from './page-helpers.ts';
 
@@ -41,6 +42,15 @@ describe('security headers', () => {
     const res = await fetch(`${baseUrl}/_headers`);
     expect(res.status).toBe(404);
     expect(await res.text()).not.toContain('Content-Security-Policy');
+  });
+
+  it('the trainer\'s fixed sets, among the assets for the Worker to read, are not served: the Worker answers 404', async () => {
+    for (const file of FIXED_SET_FILES) {
+      const res = await fetch(`${baseUrl}${FIXED_SETS_PATH}${file}`);
+      expect(res.status, file).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      await res.body?.cancel();
+    }
   });
 
   it('the HTML has no inline script, event handler or style attribute', async () => {

@@ -9,6 +9,7 @@ const SCRIPTS_MAY_IMPORT_FROM_FUNCTIONS = new Set([
   'functions/limits.ts', // the limits a client stays within
   'functions/queue/message.ts', // the queue message's id rules, for the fuzzer's deliveries
   'functions/trainer/state.ts', // the round records the soak reads back
+  'functions/trainer/fixed-set-files.ts', // where the build puts the trainer's fixed sets for the Worker
 ]);
 
 function sources(dir: string): string[] {

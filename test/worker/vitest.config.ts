@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { mnistDir } from '../../scripts/lib/mnist.ts';
+import { stageFixedSets } from '../../scripts/lib/fixed-sets.ts';
 import { parseIdx } from '../../src/data/idx.ts';
 import { writeFixture } from './mnist-fixture.ts';
 
@@ -63,6 +64,9 @@ export const TEST_BINDINGS = {
   FEEDBACK_BATCH_SIZE: '10',
   FEEDBACK_BATCH_SECONDS: '2',
 };
+
+// The trainer reads its fixed sets from the Worker's static assets (the ASSETS binding of wrangler.toml).
+stageFixedSets();
 
 export default defineConfig({
   root,
