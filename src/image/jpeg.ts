@@ -1,4 +1,5 @@
-import { decode as decodeJpegPixels } from 'jpeg-js';
+/// <reference path="./jpeg-decoder.d.ts" />
+import decodeJpegPixels from 'jpeg-js/lib/decoder.js';
 import { decoding, ImageError } from './errors.ts';
 import { withoutComments, type JpegHeader } from './jpeg-header.ts';
 import { DECODE_MEMORY_BYTES } from './limits.ts';
