@@ -12,7 +12,7 @@ import { base64, jpegHeaderOnly, pngHeaderOnly } from '../../../scripts/lib/fuzz
 
 // Limits are enforced before the work they bound: an image's pixel count from its header before
 // the decoder is called (so before its pixels are allocated), a body's size from Content-Length
-// before a byte of it is read. The decoders are wrapped to count their calls: jpeg-js's decode, and
+// before a byte of it is read. The decoders are wrapped to count their calls: jpeg-js's decoder, and
 // for PNG the inflater src/image's decoder starts with (pako's Inflate, from its inflate-only module).
 
 const decoded = vi.hoisted(() => ({ png: 0, jpeg: 0 }));
@@ -26,10 +26,9 @@ vi.mock('pako/lib/inflate.js', async (original) => {
   }
   return { ...m, Inflate };
 });
-vi.mock('jpeg-js', async (original) => {
-  const m = await original<typeof import('jpeg-js') & { default: typeof import('jpeg-js') }>();
-  const decode = (...args: Parameters<typeof m.decode>) => (decoded.jpeg++, m.decode(...args));
-  return { ...m, decode, default: { ...m.default, decode } };
+vi.mock('jpeg-js/lib/decoder.js', async (original) => {
+  const m = await original<{ default: typeof import('jpeg-js').decode }>();
+  return { default: (...args: Parameters<typeof m.default>) => (decoded.jpeg++, m.default(...args)) };
 });
 
 const bytes = new Uint8Array(readFileSync(join(import.meta.dirname, '../../../models/digits.onnx')));
