@@ -24,15 +24,17 @@ function breaksOff(): ReadableStream<Uint8Array> {
   });
 }
 
-const request = (path: string, contentType: string) =>
-  new Request(`http://worker${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: breaksOff(), duplex: 'half' } as RequestInit);
+const request = (path: string, contentType: string, headers: Record<string, string> = {}) =>
+  new Request(`http://worker${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body: breaksOff(), duplex: 'half' } as RequestInit);
 
 describe('a body that breaks off', () => {
-  it('readBody refuses it with 400 incomplete_body, naming what was read', async () => {
-    const refusal = await readBody(request('/x', 'image/png'), 1 << 20, 'image').catch((e: unknown) => e);
-    expect(refusal).toBeInstanceOf(ApiError);
-    expect(refusal).toMatchObject({ status: 400, code: 'incomplete_body' });
-    expect((refusal as Error).message).toContain('the image broke off');
+  it('readBody refuses it with 400 incomplete_body, naming what was read, its length declared or not', async () => {
+    for (const headers of [{}, { 'content-length': '4096' }] as Array<Record<string, string>>) {
+      const refusal = await readBody(request('/x', 'image/png', headers), 1 << 20, 'image').catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(ApiError);
+      expect(refusal).toMatchObject({ status: 400, code: 'incomplete_body' });
+      expect((refusal as Error).message).toContain('the image broke off');
+    }
   });
 
   it('is a 400 on every route that reads a body, logged as no failure', async () => {
