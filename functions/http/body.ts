@@ -17,14 +17,15 @@ export function mediaType(contentType: string | null | undefined): string {
  */
 export async function readBody(request: Request, maxBytes: number, what = 'request body'): Promise<Uint8Array<ArrayBuffer>> {
   const declared = request.headers.get('content-length');
-  if (declared !== null && !request.headers.has('transfer-encoding')) {
-    const n = Number(declared);
-    if (Number.isSafeInteger(n) && n > maxBytes) throw tooLarge(what, maxBytes, `${n} bytes`);
-    if (Number.isSafeInteger(n) && n >= 0 && request.body) {
+  // The declared length (NaN when there is none, or the body is chunked).
+  const length = declared !== null && !request.headers.has('transfer-encoding') ? Number(declared) : NaN;
+  if (Number.isSafeInteger(length) && length >= 0) {
+    if (length > maxBytes) throw tooLarge(what, maxBytes, `${length} bytes`);
+    if (request.body) {
       try {
         return new Uint8Array(await request.arrayBuffer());
       } catch (e) {
-        throw new ApiError(400, 'incomplete_body', `the ${what} broke off before its end (${(e as Error).message}); send it whole`);
+        throw brokeOff(what, e);
       }
     }
   }
@@ -38,8 +39,7 @@ export async function readBody(request: Request, maxBytes: number, what = 'reque
     try {
       next = await reader.read();
     } catch (e) {
-      // The request's own stream broke off (its client went away mid-body): the request's fault.
-      throw new ApiError(400, 'incomplete_body', `the ${what} broke off before its end (${(e as Error).message}); send it whole`);
+      throw brokeOff(what, e);
     }
     const { done, value } = next;
     if (done) break;
@@ -57,6 +57,11 @@ export async function readBody(request: Request, maxBytes: number, what = 'reque
     offset += chunk.byteLength;
   }
   return body;
+}
+
+/** The request's own stream broke off (its client went away mid-body): the request's fault. */
+function brokeOff(what: string, e: unknown): ApiError {
+  return new ApiError(400, 'incomplete_body', `the ${what} broke off before its end (${(e as Error).message}); send it whole`);
 }
 
 function tooLarge(what: string, maxBytes: number, got: string): ApiError {
