@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CheckSchema, VersionSchema } from '../../src/registry/manifest.ts';
-import { errors, json, SECURITY } from '../http/openapi.ts';
+import { documented, errors, json, SECURITY } from '../http/openapi.ts';
 import { MAX_MODEL_UPLOAD_BYTES, MAX_NOTE_CHARS } from '../limits.ts';
 import { ModelDetailsFields, ModelParams, RegistryEventSchema, GateDecisionSchema } from '../models/spec.ts';
 
@@ -57,7 +57,7 @@ const UploadGate = z
     accepted: z.boolean().openapi({ description: 'not significantly worse than the version being served (false too when this deployment has no anchor holdout to score it on)' }),
     reason: z.string(),
     test: z.string().openapi({ description: 'the test the gate ran: exact McNemar on the answers that changed, overall and per digit' }),
-    checks: z.array(CheckSchema).openapi({ description: 'each paired comparison: its set, the version compared with, its scope (`all` or a digit), the changed answers (b worse, c better), p and alpha' }),
+    checks: z.array(documented(CheckSchema, 'GateCheck', 'one paired comparison of the gate')).openapi({ description: 'each paired comparison: its set, the version compared with, its scope (`all` or a digit), the changed answers (b worse, c better), p and alpha' }),
     holdoutAccuracy: z.number().optional().openapi({ description: 'the upload\'s accuracy on the anchor holdout (absent when nothing was scored)' }),
     currentHoldoutAccuracy: z.number().optional().openapi({ description: 'the served version\'s' }),
   })
@@ -84,7 +84,7 @@ export const publish = createRoute({
     201: json(z.object({
       name: z.string(),
       current: z.string().openapi({ description: 'the current version now: the upload\'s when promoted; otherwise the one served before (a registry version, or `bundled-...`)' }),
-      version: VersionSchema.openapi('RegistryVersion'),
+      version: documented(VersionSchema, 'RegistryVersion', 'a version as the registry keeps it'),
       promoted: z.boolean().openapi({ description: 'whether it became current' }),
       gate: UploadGate,
       message: z.string().openapi({ description: 'in words: current (or forced), or stored and why not current' }),

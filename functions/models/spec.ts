@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DecisionSchema, EventSchema, MODEL_NAME } from '../../src/registry/manifest.ts';
-import { errors, json } from '../http/openapi.ts';
+import * as zm from 'zod/mini';
+import { documented, errors, json } from '../http/openapi.ts';
 
 /** A model and the version that answered. */
 export const ModelRef = z.object({ name: z.string(), version: z.string().openapi({ example: 'v3' }) }).openapi('ModelRef');
@@ -17,12 +18,14 @@ export const ModelInfoSchema = z
   .openapi('ModelInfo');
 
 /** A gate decision as the admin sees it: with the ids of the deliveries it decided. */
-export const GateDecisionSchema = DecisionSchema.openapi('GateDecision', { description: 'the gate\'s verdict on a candidate trained online, with its tests and the deliveries it decided' });
+export const GateDecisionSchema = documented(DecisionSchema, 'GateDecision', 'the gate\'s verdict on a candidate trained online, with its tests and the deliveries it decided');
 /** A gate decision as the public routes show it: how many deliveries it decided (their ids are the senders'). */
-export const PublicDecisionSchema = DecisionSchema.omit({ deliveries: true })
-  .extend({ deliveries: z.number().int().min(0).openapi({ description: 'how many deliveries it decided (the admin route names them)' }) })
-  .openapi('PublicGateDecision', { description: 'the gate\'s verdict on a candidate trained online: test, alpha, the paired counts of each comparison, the reason' });
-export const RegistryEventSchema = EventSchema.openapi('RegistryEvent', { description: 'a publish, promote or rollback' });
+export const PublicDecisionSchema = documented(
+  zm.extend(zm.omit(DecisionSchema, { deliveries: true }), { deliveries: zm.int().check(zm.nonnegative(), zm.describe('how many deliveries it decided (the admin route names them)')) }),
+  'PublicGateDecision',
+  'the gate\'s verdict on a candidate trained online: test, alpha, the paired counts of each comparison, the reason',
+);
+export const RegistryEventSchema = documented(EventSchema, 'RegistryEvent', 'a publish, promote or rollback');
 
 // Objects that add to ModelInfo spell its fields out (`...shape`) rather than `extend` it: the
 // document then describes each as one flat, closed object instead of an `allOf`.

@@ -1,4 +1,11 @@
-import { z } from 'zod';
+// zod/mini, not zod's chained API: the same schemas and parsing as functions, so that a bundle keeps
+// only what it calls. Every predicting isolate parses manifests; with zod's full API in the Worker's
+// script its start took about 30 ms more (the API document, built on first use, wraps these
+// schemas in the full API: functions/models/spec.ts).
+import * as z from 'zod/mini';
+
+// zod/mini sets no language for its messages; a malformed object is reported in English.
+z.config(z.locales.en());
 
 /**
  * `models/<name>/manifest.json`: the current version and the recent versions, with the gate's
@@ -8,22 +15,22 @@ import { z } from 'zod';
  * (`models/<name>/archive/<sha256>.json`) that the manifest lists: nothing is dropped.
  */
 export const VersionSchema = z.object({
-  version: z.string().regex(/^v\d+$/),
+  version: z.string().check(z.regex(/^v\d+$/)),
   key: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().nonnegative(),
-  parent: z.string().nullable(),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  bytes: z.int().check(z.nonnegative()),
+  parent: z.nullable(z.string()),
   /** `offline`: trained on a workstation and published; `online`: made by the trainer; `fork`: a copy of another model's version, the first of a personal model. */
   source: z.enum(['offline', 'online', 'fork']),
   createdAt: z.string(),
-  metrics: z.record(z.string(), z.number()).default({}),
+  metrics: z._default(z.record(z.string(), z.number()), {}),
   /** Webhook deliveries whose examples this version was trained on (online versions). */
-  deliveries: z.array(z.string()).default([]),
-  note: z.string().optional(),
+  deliveries: z._default(z.array(z.string()), []),
+  note: z.optional(z.string()),
   /** Its nearest offline ancestor (itself for an offline version): what the trainer's gate anchors to. */
-  anchor: z.string().nullable().optional(),
+  anchor: z.optional(z.nullable(z.string())),
   /** A fork's origin: the model and version it was copied from. */
-  base: z.object({ model: z.string(), version: z.string(), sha256: z.string() }).optional(),
+  base: z.optional(z.object({ model: z.string(), version: z.string(), sha256: z.string() })),
 });
 
 /** One paired test of a gate decision (src/online GateCheck). */
@@ -31,10 +38,10 @@ export const CheckSchema = z.object({
   set: z.enum(['anchor', 'validation']),
   against: z.enum(['parent', 'offline', 'origin']),
   version: z.string(),
-  scope: z.union([z.literal('all'), z.number().int()]),
-  n: z.number().int(),
-  b: z.number().int(),
-  c: z.number().int(),
+  scope: z.union([z.literal('all'), z.int()]),
+  n: z.int(),
+  b: z.int(),
+  c: z.int(),
   p: z.number(),
   alpha: z.number(),
   worse: z.boolean(),
@@ -42,41 +49,41 @@ export const CheckSchema = z.object({
 
 export const DecisionSchema = z.object({
   at: z.string(),
-  candidate: z.string().nullable(),
-  parent: z.string().nullable(),
+  candidate: z.nullable(z.string()),
+  parent: z.nullable(z.string()),
   accepted: z.boolean(),
   reason: z.string(),
   holdoutAccuracy: z.number(),
   parentHoldoutAccuracy: z.number(),
   /** Decisions stored by earlier releases: the point tolerance they were judged with. */
-  tolerance: z.number().optional(),
+  tolerance: z.optional(z.number()),
   /** The test, its false-rejection rate and the paired counts (the failed test first). */
-  test: z.string().optional(),
-  alpha: z.number().optional(),
-  checks: z.array(CheckSchema).optional(),
-  examples: z.number().int(),
+  test: z.optional(z.string()),
+  alpha: z.optional(z.number()),
+  checks: z.optional(z.array(CheckSchema)),
+  examples: z.int(),
   /** Examples held out of the deliveries for the validation share (never trained on). */
-  heldOut: z.number().int().optional(),
+  heldOut: z.optional(z.int()),
   /** The deliveries decided: trained into the candidate, or rejected. */
   deliveries: z.array(z.string()),
   /** Rejected as a group, not for good: its deliveries were retried in halves (decided by later decisions). */
-  split: z.boolean().optional(),
+  split: z.optional(z.boolean()),
 });
 
 export const EventSchema = z.object({
   at: z.string(),
   action: z.enum(['publish', 'promote', 'rollback']),
-  from: z.string().nullable(),
+  from: z.nullable(z.string()),
   to: z.string(),
 });
 
 /** What has moved out of the manifest into archive pages. */
 export const ArchiveSchema = z.object({
-  versions: z.number().int().nonnegative(),
-  decisions: z.number().int().nonnegative(),
-  events: z.number().int().nonnegative(),
+  versions: z.int().check(z.nonnegative()),
+  decisions: z.int().check(z.nonnegative()),
+  events: z.int().check(z.nonnegative()),
   /** The highest version number archived: numbers are never reused. */
-  lastNumber: z.number().int().nonnegative(),
+  lastNumber: z.int().check(z.nonnegative()),
   /** The archive pages' keys, oldest first. */
   pages: z.array(z.string()),
 });
@@ -87,18 +94,18 @@ export const ArchiveSchema = z.object({
  * and archive pages that list them are immutable, so this is what says they are.
  */
 export const RetiredSchema = z.object({
-  below: z.number().int().nonnegative(),
+  below: z.int().check(z.nonnegative()),
   kept: z.array(z.string()),
 });
 
 export const ManifestSchema = z.object({
   name: z.string(),
-  current: z.string().nullable(),
+  current: z.nullable(z.string()),
   versions: z.array(VersionSchema),
-  decisions: z.array(DecisionSchema).default([]),
-  events: z.array(EventSchema).default([]),
-  archive: ArchiveSchema.default(() => emptyArchive()),
-  retired: RetiredSchema.default(() => ({ below: 0, kept: [] })),
+  decisions: z._default(z.array(DecisionSchema), []),
+  events: z._default(z.array(EventSchema), []),
+  archive: z._default(ArchiveSchema, () => emptyArchive()),
+  retired: z._default(RetiredSchema, () => ({ below: 0, kept: [] })),
 });
 
 /** One archive page: entries moved out of the manifest together, never changed afterwards. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MODEL_NAME } from './manifest.ts';
 import type { ObjectStore } from './object-store.ts';
 import { RegistryError } from './registry.ts';
@@ -7,9 +7,9 @@ import { RegistryError } from './registry.ts';
 export const MODEL_LIST_KEY = 'registry/models.json';
 
 export const ModelEntrySchema = z.object({
-  name: z.string().regex(MODEL_NAME),
+  name: z.string().check(z.regex(MODEL_NAME)),
   /** The model it was forked from. */
-  base: z.string().regex(MODEL_NAME),
+  base: z.string().check(z.regex(MODEL_NAME)),
   createdAt: z.string(),
 });
 

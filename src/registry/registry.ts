@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { sha256Hex } from '../util/sha256.ts';
 import {
   ARCHIVE_BATCH, archiveKey, ArchivePageSchema, emptyManifest, isAnchor, isRetired, KEPT, manifestKey, ManifestSchema, MODEL_NAME, versionKey, versionNumber,
@@ -348,7 +348,7 @@ export class ModelRegistry {
 }
 
 /** JSON read from the store, checked against its schema; anything else is RegistryError 'corrupt' naming `what`. */
-function parseStored<T>(text: string, schema: z.ZodType<T>, what: string): T {
+function parseStored<T>(text: string, schema: z.ZodMiniType<T>, what: string): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
