@@ -1,7 +1,8 @@
-import type { AppDeps } from './context.ts';
+import type { AppDeps, AppEnv } from './context.ts';
 import { closeApp, openApp } from './frame.ts';
 import { adminRoute } from './admin/route.ts';
 import { feedbackRoute } from './feedback/route.ts';
+import { ApiApp } from './http/openapi.ts';
 import { healthRoute } from './health/route.ts';
 import { modelsRoute } from './models/route.ts';
 import { inferenceRoute } from './oip/route.ts';
@@ -20,7 +21,7 @@ import { webhookRoute } from './webhooks/route.ts';
  * const res = await app.request('/healthz');
  */
 export function createApp(deps: AppDeps) {
-  const app = openApp();
+  const app = openApp(new ApiApp<AppEnv>());
   const routes = app
     .route('/', healthRoute())
     .route('/', predictRoute(deps))

@@ -1,9 +1,9 @@
+import type { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppEnv, Bindings } from './context.ts';
 import { feedbackOriginAllowed } from './feedback/origins.ts';
 import { methodNotAllowed, notFound, onError } from './http/errors.ts';
 import { refuseOtherMethods } from './http/methods.ts';
-import { ApiApp } from './http/openapi.ts';
 import { securityHeaders } from './http/security.ts';
 
 /**
@@ -27,16 +27,15 @@ export const FEEDBACK_CORS: Parameters<typeof cors>[0] = {
 };
 
 /**
- * An app of the Worker before its routes: security headers on every answer, then CORS. Every app
- * the Worker serves (app.ts, predict-app.ts) starts here and ends with `closeApp`, so that a path
- * answers the same whichever app serves it.
+ * Frames an app of the Worker before its routes: security headers on every answer, then CORS.
+ * Every app the Worker serves (app.ts, predict-app.ts) starts here and ends with `closeApp`, so
+ * that a path answers the same whichever app serves it.
  *
  * @example
- * const app = openApp().route('/', healthRoute());
+ * const app = openApp(new ApiApp<AppEnv>()).route('/', healthRoute());
  * closeApp(app);
  */
-export function openApp() {
-  const app = new ApiApp<AppEnv>();
+export function openApp<A extends Hono<AppEnv>>(app: A): A {
   app.use('*', securityHeaders); // first: it also wraps the preflights cors answers by itself
   const anyOrigin = cors(CORS);
   const feedbackOrigins = cors(FEEDBACK_CORS);
@@ -45,7 +44,7 @@ export function openApp() {
 }
 
 /** After the routes: other methods of known paths get 405 with Allow (from the routes themselves), unknown paths 404, failures the API's error. */
-export function closeApp(app: ApiApp<AppEnv>): void {
+export function closeApp(app: Hono<AppEnv>): void {
   refuseOtherMethods(app, methodNotAllowed);
   app.notFound(notFound);
   app.onError(onError);

@@ -1,9 +1,6 @@
 import { env } from 'cloudflare:workers';
 import digitsCard from '../models/digits.json';
 import digitsOnnx from '../models/digits.onnx';
-// First among ours: it loads @hono/zod-openapi, which gives zod's schemas .openapi(); the registry's
-// schemas (src/registry), built by modules imported below, need it when the routes describe them.
-import { createPredictApp } from './predict-app.ts';
 import type { Bindings } from './context.ts';
 import { dispatch } from './dispatch.ts';
 import { Engines } from './inference/engines.ts';
@@ -11,6 +8,7 @@ import { coreBackend } from './inference/kernels.ts';
 import type { OnnxRuntimeService } from './inference/onnxruntime-service.ts';
 import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
 import { ModelCatalog } from './models/catalog.ts';
+import { createPredictApp } from './predict-app.ts';
 import type { ModelTrainer } from './trainer/object.ts';
 import { warmUp } from './warm-up.ts';
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../context.ts';
 import { ApiApp, json } from '../http/openapi.ts';
+import { health } from './handler.ts';
 
 /** GET /healthz. */
 export const healthz = createRoute({
@@ -13,12 +14,12 @@ export const healthz = createRoute({
 });
 
 /**
- * GET /healthz: the Worker answers, without touching a model (so it is also the latency baseline
- * the benchmark compares /v1/predict against).
+ * GET /healthz with its declaration, for the whole app and its document: the handler (handler.ts)
+ * is the one the predicting app serves.
  *
  * @example
  * curl -s localhost:8787/healthz // { "status": "ok" }
  */
 export function healthRoute() {
-  return new ApiApp<AppEnv>().openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
+  return new ApiApp<AppEnv>().openapi(healthz, health);
 }

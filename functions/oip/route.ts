@@ -9,7 +9,7 @@ import { ApiApp } from '../http/openapi.ts';
 import { parseEngineMode } from '../inference/engines.ts';
 import { MAX_INFER_BYTES } from '../limits.ts';
 import type { ServedModel } from '../models/model.ts';
-import { executionContext } from '../predict/route.ts';
+import { executionContext } from '../predict/handler.ts';
 import { SERVER } from '../server.ts';
 import { InferenceError, inferenceErrorBody, onInferenceError } from './errors.ts';
 import { modelTensors, type TensorMetadata } from './metadata.ts';

@@ -1,6 +1,4 @@
-import { z } from '@hono/zod-openapi';
 import { ApiError } from '../http/errors.ts';
-import { ModelQuery } from './model-query.ts';
 
 /**
  * What a client may ask /v1/predict to add to its answer, by `?include=...` (repeated or
@@ -31,17 +29,3 @@ export function parseInclude(values: readonly string[]): Set<Includable> {
   }
   return parts;
 }
-
-/**
- * The query of /v1/predict. `include` arrives as one string, or an array when repeated; parseInclude
- * turns it into the set of parts (its ApiError goes straight to the app's error handler). `model`
- * names the model (model-query.ts).
- */
-export const PredictQuery = z.object({
-  model: ModelQuery,
-  include: z
-    .union([z.string(), z.array(z.string())])
-    .optional()
-    .transform((v) => parseInclude(v === undefined ? [] : typeof v === 'string' ? [v] : v))
-    .openapi({ description: `Parts to add to the answer, repeated or comma-separated: ${INCLUDABLE.map((p) => `\`${p}\``).join(', ')} (the 784 pixels the model saw)`, example: 'input' }),
-});

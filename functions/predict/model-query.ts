@@ -1,4 +1,3 @@
-import { z } from '@hono/zod-openapi';
 import { MODEL_NAME } from '../../src/registry/manifest.ts';
 import { ApiError } from '../http/errors.ts';
 import { DEFAULT_MODEL } from '../limits.ts';
@@ -17,10 +16,3 @@ export function parseModelName(values: readonly string[]): string {
   }
   return values[0];
 }
-
-/** The `model` query parameter: one string, or an array when repeated (refused). */
-export const ModelQuery = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => parseModelName(v === undefined ? [] : typeof v === 'string' ? [v] : v))
-  .openapi({ description: 'the model to predict with (default `digits`): a personal model by its name', example: 'writer-a' });

@@ -1,28 +1,18 @@
-import { z } from '@hono/zod-openapi';
 import { ApiError } from '../http/errors.ts';
 import { PIXELS } from '../limits.ts';
-
-/**
- * The JSON body of /v1/predict: exactly 784 finite numbers in [0, 1], a 28 x 28 image row-major
- * with ink high (MNIST's convention). Unknown keys are refused so that a typo is named, not ignored.
- */
-export const PixelsBody = z
-  .strictObject({
-    pixels: z.array(z.number().min(0).max(1)).length(PIXELS).openapi({ minItems: PIXELS, maxItems: PIXELS, description: 'a 28 x 28 image, row-major, ink high (MNIST\'s convention)' }),
-  })
-  .openapi('PixelsBody');
 
 /** How many validation problems one answer names (784 bad pixels are not listed one by one). */
 const ISSUES_SHOWN = 5;
 
 /**
  * Parses the bytes of a JSON body into the model's input: 400 for bytes that are not JSON, 422 for
- * JSON that is not `{ "pixels": [784 numbers in 0..1] }`.
+ * JSON that is not `{ "pixels": [784 numbers in 0..1] }` (PixelsBody in spec.ts, whose issues the
+ * refusal names).
  *
  * @example
- * parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels: new Array(784).fill(0) })));
+ * await parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels: new Array(784).fill(0) })));
  */
-export function parsePixelsJson(bytes: Uint8Array): Float32Array {
+export async function parsePixelsJson(bytes: Uint8Array): Promise<Float32Array> {
   if (bytes.length === 0) throw new ApiError(400, 'empty_body', 'the body is empty; send JSON { "pixels": [784 numbers in 0..1] }');
   let value: unknown;
   try {
@@ -33,6 +23,9 @@ export function parsePixelsJson(bytes: Uint8Array): Float32Array {
   }
   const pixels = plainPixels(value);
   if (pixels) return pixels;
+  // The route's schema, with zod's full API, is loaded by the first body it does not take as it is:
+  // an isolate that is sent only valid bodies never evaluates it.
+  const { PixelsBody } = await import('./spec.ts');
   const parsed = PixelsBody.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues;

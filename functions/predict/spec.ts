@@ -2,8 +2,39 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errors, json } from '../http/openapi.ts';
 import { IMAGE_FIELD, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_JSON_BYTES, PIXELS } from '../limits.ts';
 import { ModelRef } from '../models/spec.ts';
-import { PredictQuery } from './include.ts';
-import { PixelsBody } from './pixels.ts';
+import { INCLUDABLE, parseInclude } from './include.ts';
+import { parseModelName } from './model-query.ts';
+
+// The route's schemas, in zod's full API for the document (GET /openapi.json). The handler
+// (handler.ts) reads the query with the same parsers these schemas call, and loads PixelsBody only
+// to name what is wrong with a body (pixels.ts): a predicting isolate never evaluates this module.
+
+/**
+ * The JSON body of /v1/predict: exactly 784 finite numbers in [0, 1], a 28 x 28 image row-major
+ * with ink high (MNIST's convention). Unknown keys are refused so that a typo is named, not ignored.
+ */
+export const PixelsBody = z
+  .strictObject({
+    pixels: z.array(z.number().min(0).max(1)).length(PIXELS).openapi({ minItems: PIXELS, maxItems: PIXELS, description: 'a 28 x 28 image, row-major, ink high (MNIST\'s convention)' }),
+  })
+  .openapi('PixelsBody');
+
+/** A query parameter that arrives as one string, or an array when repeated, as one list. */
+const repeatable = z.union([z.string(), z.array(z.string())]).optional();
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
+
+/**
+ * The query of /v1/predict: `model` names the model (model-query.ts), `include` the parts to add
+ * (include.ts); each parser's ApiError goes straight to the app's error handler.
+ */
+export const PredictQuery = z.object({
+  model: repeatable
+    .transform((v) => parseModelName(asList(v)))
+    .openapi({ description: 'the model to predict with (default `digits`): a personal model by its name', example: 'writer-a' }),
+  include: repeatable
+    .transform((v) => parseInclude(asList(v)))
+    .openapi({ description: `Parts to add to the answer, repeated or comma-separated: ${INCLUDABLE.map((p) => `\`${p}\``).join(', ')} (the 784 pixels the model saw)`, example: 'input' }),
+});
 
 /** An image as the body's bytes. */
 const imageBytes = (type: string) => ({ schema: { type: 'string' as const, contentMediaType: type } });

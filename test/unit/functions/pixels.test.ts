@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePixelsJson, PixelsBody, plainPixels } from '../../../functions/predict/pixels.ts';
+import { parsePixelsJson, plainPixels } from '../../../functions/predict/pixels.ts';
+import { PixelsBody } from '../../../functions/predict/spec.ts';
 import { Rng } from '../../../src/nn/rng.ts';
 
 // The JSON body's one-loop path accepts exactly what its schema accepts as it is, and gives the
@@ -37,10 +38,10 @@ describe('JSON pixels: the plain path and the schema agree', () => {
     }
   });
 
-  it('a valid body parses through the plain path to the same pixels; an invalid one is a 422 naming the pixel', () => {
+  it('a valid body parses through the plain path to the same pixels; an invalid one is a 422 naming the pixel', async () => {
     const pixels = valid();
-    expect(Array.from(parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels }))))).toEqual(Array.from(Float32Array.from(pixels)));
+    expect(Array.from(await parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels }))))).toEqual(Array.from(Float32Array.from(pixels)));
     pixels[17] = 2;
-    expect(() => parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels })))).toThrow(/pixels\[17\]/);
+    await expect(parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels })))).rejects.toThrow(/pixels\[17\]/);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../functions/app.ts';
 import { dispatch } from '../../../functions/dispatch.ts';
@@ -24,6 +25,12 @@ const REQUESTS: Array<[string, RequestInit?]> = [
   ['/v1/predict?include=input', { method: 'POST', headers: { ...json, origin: 'https://elsewhere.example' }, body: pixels }],
   ['/v1/predict?include=everything', { method: 'POST', headers: json, body: pixels }],
   ['/v1/predict?model=nobody', { method: 'POST', headers: json, body: pixels }],
+  ['/v1/predict?model=digits&model=digits', { method: 'POST', headers: json, body: pixels }],
+  ['/v1/predict?model=Not+A+Name&include=everything', { method: 'POST', headers: json, body: pixels }],
+  ['/v1/predict?include=input,,%20input&include=', { method: 'POST', headers: json, body: pixels }],
+  ['/v1/predict?model=', { method: 'POST', headers: json, body: pixels }],
+  ['/v1/predict', { method: 'POST', headers: json, body: JSON.stringify({ pixels: Array.from({ length: 784 }, (_, i) => (i === 17 ? 2 : 0)) }) }],
+  ['/v1/predict', { method: 'POST', headers: json, body: JSON.stringify({ pixels: [0, 1], label: 3 }) }],
   ['/v1/predict', { method: 'POST', headers: json, body: '{"pixels":' }],
   ['/v1/predict', { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array([0x89, 0x50]) }],
   ['/v1/predict', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }],
@@ -50,6 +57,33 @@ describe('the predict app', () => {
       const expected = await answer(await whole.request(path, init));
       expect(await answer(await hot.request(path, init)), `${init?.method ?? 'GET'} ${path}`).toEqual(expected);
     }
+  });
+});
+
+// What a fresh isolate evaluates: the modules functions/index.ts reaches by static imports, in the
+// bundler's own import graph (a dynamic import becomes a module evaluated on first use). zod's full
+// API and the OpenAPI generator behind the routes' declarations (about a third of the script) are
+// for the other routes and the document, loaded by the first request that needs them.
+describe('the modules a fresh isolate evaluates', () => {
+  it("hold none of zod's full API, the OpenAPI generator or any route's declaration", async () => {
+    const root = join(import.meta.dirname, '../../..');
+    const { metafile } = await build({
+      entryPoints: [join(root, 'functions/index.ts')], bundle: true, write: false, metafile: true, format: 'esm', platform: 'neutral',
+      mainFields: ['module', 'main'], conditions: ['workerd', 'worker', 'browser'], external: ['cloudflare:workers'],
+      loader: { '.onnx': 'empty', '.wasm': 'empty' }, logLevel: 'silent',
+    });
+    const entry = Object.keys(metafile.inputs).find((k) => k.endsWith('functions/index.ts'))!;
+    const evaluated = new Set<string>();
+    const walk = (path: string): void => {
+      if (evaluated.has(path) || !metafile.inputs[path]) return;
+      evaluated.add(path);
+      for (const i of metafile.inputs[path].imports) if (i.kind !== 'dynamic-import') walk(i.path);
+    };
+    walk(entry);
+    const ours = [...evaluated].filter((p) => !p.includes('node_modules'));
+    expect(ours).toContain('functions/predict/handler.ts');
+    expect(ours.filter((p) => /\/(spec|route)\.ts$/.test(p) || p.endsWith('functions/app.ts'))).toEqual([]);
+    expect([...evaluated].filter((p) => /node_modules\/(@hono\/zod-openapi|@asteasolutions|zod\/v4\/classic)\//.test(p))).toEqual([]);
   });
 });
 
