@@ -1,6 +1,7 @@
 import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import type { Env } from 'hono';
-import * as core from 'zod/v4/core';
+import { toJsonSchema } from '@valibot/to-json-schema';
+import * as v from 'valibot';
 import { LinearRouter } from 'hono/router/linear-router';
 import type { ClientErrorStatus, UnavailableStatus } from './errors.ts';
 
@@ -87,24 +88,17 @@ const ERROR_HEADERS: Partial<Record<ClientErrorStatus | UnavailableStatus, Recor
 };
 
 /**
- * A schema of zod/mini (the registry's, src/registry/manifest.ts) as the document names it:
- * zod-to-openapi reads schemas of zod's full API only, so the document carries zod's own JSON
- * Schema of it (as an answer gives it: defaults filled in) under `name`, in a schema of the full
- * API that validates by the original.
+ * A schema of the registry (valibot's: src/registry/manifest.ts) as the document names it:
+ * zod-to-openapi reads zod's schemas only, so the document carries valibot's own JSON Schema of it
+ * (as an answer gives it: defaults filled in) under `name`, in a zod schema that validates by the
+ * original.
  *
  * @example
  * const GateDecisionSchema = documented(DecisionSchema, 'GateDecision', 'the gate\'s verdict ...');
  */
-export function documented<T>(schema: core.$ZodType<T>, name: string, description: string) {
-  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io: 'output', override: withoutSafeIntegerBounds });
-  return z.custom<T>((value) => core.safeParse(schema, value).success).openapi(name, { ...(jsonSchema as object), description });
-}
-
-/** zod states an integer's range as JavaScript's safe integers; the document says `integer` alone, as for schemas of the full API. */
-function withoutSafeIntegerBounds({ jsonSchema }: { jsonSchema: { type?: unknown; minimum?: number; maximum?: number } }): void {
-  if (jsonSchema.type !== 'integer') return;
-  if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
-  if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+export function documented<S extends v.GenericSchema>(schema: S, name: string, description: string) {
+  const { $schema: _dialect, ...jsonSchema } = toJsonSchema(schema, { target: 'draft-2020-12', typeMode: 'output' });
+  return z.custom<v.InferOutput<S>>((value) => v.is(schema, value)).openapi(name, { ...(jsonSchema as object), description });
 }
 
 /** A JSON answer of a route, for its `responses`. */

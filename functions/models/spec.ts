@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DecisionSchema, EventSchema, MODEL_NAME } from '../../src/registry/manifest.ts';
-import * as zm from 'zod/mini';
+import * as v from 'valibot';
 import { documented, errors, json } from '../http/openapi.ts';
 
 /** A model and the version that answered. */
@@ -21,7 +21,10 @@ export const ModelInfoSchema = z
 export const GateDecisionSchema = documented(DecisionSchema, 'GateDecision', 'the gate\'s verdict on a candidate trained online, with its tests and the deliveries it decided');
 /** A gate decision as the public routes show it: how many deliveries it decided (their ids are the senders'). */
 export const PublicDecisionSchema = documented(
-  zm.extend(zm.omit(DecisionSchema, { deliveries: true }), { deliveries: zm.int().check(zm.nonnegative(), zm.describe('how many deliveries it decided (the admin route names them)')) }),
+  v.object({
+    ...v.omit(DecisionSchema, ['deliveries']).entries,
+    deliveries: v.pipe(v.number(), v.integer(), v.minValue(0), v.description('how many deliveries it decided (the admin route names them)')),
+  }),
   'PublicGateDecision',
   'the gate\'s verdict on a candidate trained online: test, alpha, the paired counts of each comparison, the reason',
 );

@@ -1,11 +1,11 @@
-// zod/mini, not zod's chained API: the same schemas and parsing as functions, so that a bundle keeps
-// only what it calls. Every predicting isolate parses manifests; with zod's full API in the Worker's
-// script its start took about 30 ms more (the API document, built on first use, wraps these
-// schemas in the full API: functions/models/spec.ts).
-import * as z from 'zod/mini';
+// valibot, not zod (which the Worker's API declarations use): every predicting isolate parses
+// manifests, so these schemas are in the code each one evaluates at start, and valibot's functions
+// are only what they call (zod's core, shared with its full API, cost each start about 12 ms). The
+// API document describes them by their JSON Schema (functions/http/openapi.ts `documented`).
+import * as v from 'valibot';
 
-// zod/mini sets no language for its messages; a malformed object is reported in English.
-z.config(z.locales.en());
+const nonNegativeInt = () => v.pipe(v.number(), v.integer(), v.minValue(0));
+const int = () => v.pipe(v.number(), v.integer());
 
 /**
  * `models/<name>/manifest.json`: the current version and the recent versions, with the gate's
@@ -14,78 +14,78 @@ z.config(z.locales.en());
  * small (every predicting isolate re-reads it), older entries move to immutable archive pages
  * (`models/<name>/archive/<sha256>.json`) that the manifest lists: nothing is dropped.
  */
-export const VersionSchema = z.object({
-  version: z.string().check(z.regex(/^v\d+$/)),
-  key: z.string(),
-  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-  bytes: z.int().check(z.nonnegative()),
-  parent: z.nullable(z.string()),
+export const VersionSchema = v.object({
+  version: v.pipe(v.string(), v.regex(/^v\d+$/)),
+  key: v.string(),
+  sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  bytes: nonNegativeInt(),
+  parent: v.nullable(v.string()),
   /** `offline`: trained on a workstation and published; `online`: made by the trainer; `fork`: a copy of another model's version, the first of a personal model. */
-  source: z.enum(['offline', 'online', 'fork']),
-  createdAt: z.string(),
-  metrics: z._default(z.record(z.string(), z.number()), {}),
+  source: v.picklist(['offline', 'online', 'fork']),
+  createdAt: v.string(),
+  metrics: v.optional(v.record(v.string(), v.number()), () => ({})),
   /** Webhook deliveries whose examples this version was trained on (online versions). */
-  deliveries: z._default(z.array(z.string()), []),
-  note: z.optional(z.string()),
+  deliveries: v.optional(v.array(v.string()), () => []),
+  note: v.optional(v.string()),
   /** Its nearest offline ancestor (itself for an offline version): what the trainer's gate anchors to. */
-  anchor: z.optional(z.nullable(z.string())),
+  anchor: v.optional(v.nullable(v.string())),
   /** A fork's origin: the model and version it was copied from. */
-  base: z.optional(z.object({ model: z.string(), version: z.string(), sha256: z.string() })),
+  base: v.optional(v.object({ model: v.string(), version: v.string(), sha256: v.string() })),
 });
 
 /** One paired test of a gate decision (src/online GateCheck). */
-export const CheckSchema = z.object({
-  set: z.enum(['anchor', 'validation']),
-  against: z.enum(['parent', 'offline', 'origin']),
-  version: z.string(),
-  scope: z.union([z.literal('all'), z.int()]),
-  n: z.int(),
-  b: z.int(),
-  c: z.int(),
-  p: z.number(),
-  alpha: z.number(),
-  worse: z.boolean(),
+export const CheckSchema = v.object({
+  set: v.picklist(['anchor', 'validation']),
+  against: v.picklist(['parent', 'offline', 'origin']),
+  version: v.string(),
+  scope: v.union([v.literal('all'), int()]),
+  n: int(),
+  b: int(),
+  c: int(),
+  p: v.number(),
+  alpha: v.number(),
+  worse: v.boolean(),
 });
 
-export const DecisionSchema = z.object({
-  at: z.string(),
-  candidate: z.nullable(z.string()),
-  parent: z.nullable(z.string()),
-  accepted: z.boolean(),
-  reason: z.string(),
-  holdoutAccuracy: z.number(),
-  parentHoldoutAccuracy: z.number(),
+export const DecisionSchema = v.object({
+  at: v.string(),
+  candidate: v.nullable(v.string()),
+  parent: v.nullable(v.string()),
+  accepted: v.boolean(),
+  reason: v.string(),
+  holdoutAccuracy: v.number(),
+  parentHoldoutAccuracy: v.number(),
   /** Decisions stored by earlier releases: the point tolerance they were judged with. */
-  tolerance: z.optional(z.number()),
+  tolerance: v.optional(v.number()),
   /** The test, its false-rejection rate and the paired counts (the failed test first). */
-  test: z.optional(z.string()),
-  alpha: z.optional(z.number()),
-  checks: z.optional(z.array(CheckSchema)),
-  examples: z.int(),
+  test: v.optional(v.string()),
+  alpha: v.optional(v.number()),
+  checks: v.optional(v.array(CheckSchema)),
+  examples: int(),
   /** Examples held out of the deliveries for the validation share (never trained on). */
-  heldOut: z.optional(z.int()),
+  heldOut: v.optional(int()),
   /** The deliveries decided: trained into the candidate, or rejected. */
-  deliveries: z.array(z.string()),
+  deliveries: v.array(v.string()),
   /** Rejected as a group, not for good: its deliveries were retried in halves (decided by later decisions). */
-  split: z.optional(z.boolean()),
+  split: v.optional(v.boolean()),
 });
 
-export const EventSchema = z.object({
-  at: z.string(),
-  action: z.enum(['publish', 'promote', 'rollback']),
-  from: z.nullable(z.string()),
-  to: z.string(),
+export const EventSchema = v.object({
+  at: v.string(),
+  action: v.picklist(['publish', 'promote', 'rollback']),
+  from: v.nullable(v.string()),
+  to: v.string(),
 });
 
 /** What has moved out of the manifest into archive pages. */
-export const ArchiveSchema = z.object({
-  versions: z.int().check(z.nonnegative()),
-  decisions: z.int().check(z.nonnegative()),
-  events: z.int().check(z.nonnegative()),
+export const ArchiveSchema = v.object({
+  versions: nonNegativeInt(),
+  decisions: nonNegativeInt(),
+  events: nonNegativeInt(),
   /** The highest version number archived: numbers are never reused. */
-  lastNumber: z.int().check(z.nonnegative()),
+  lastNumber: nonNegativeInt(),
   /** The archive pages' keys, oldest first. */
-  pages: z.array(z.string()),
+  pages: v.array(v.string()),
 });
 
 /**
@@ -93,36 +93,42 @@ export const ArchiveSchema = z.object({
  * in `kept` (the current version and its parent when they are that old). Their objects are gone,
  * and archive pages that list them are immutable, so this is what says they are.
  */
-export const RetiredSchema = z.object({
-  below: z.int().check(z.nonnegative()),
-  kept: z.array(z.string()),
+export const RetiredSchema = v.object({
+  below: nonNegativeInt(),
+  kept: v.array(v.string()),
 });
 
-export const ManifestSchema = z.object({
-  name: z.string(),
-  current: z.nullable(z.string()),
-  versions: z.array(VersionSchema),
-  decisions: z._default(z.array(DecisionSchema), []),
-  events: z._default(z.array(EventSchema), []),
-  archive: z._default(ArchiveSchema, () => emptyArchive()),
-  retired: z._default(RetiredSchema, () => ({ below: 0, kept: [] })),
+export const ManifestSchema = v.object({
+  name: v.string(),
+  current: v.nullable(v.string()),
+  versions: v.array(VersionSchema),
+  decisions: v.optional(v.array(DecisionSchema), () => []),
+  events: v.optional(v.array(EventSchema), () => []),
+  archive: v.optional(ArchiveSchema, () => emptyArchive()),
+  retired: v.optional(RetiredSchema, () => ({ below: 0, kept: [] })),
 });
 
 /** One archive page: entries moved out of the manifest together, never changed afterwards. */
-export const ArchivePageSchema = z.object({
-  name: z.string(),
-  archivedAt: z.string(),
-  versions: z.array(VersionSchema),
-  decisions: z.array(DecisionSchema),
-  events: z.array(EventSchema),
+export const ArchivePageSchema = v.object({
+  name: v.string(),
+  archivedAt: v.string(),
+  versions: v.array(VersionSchema),
+  decisions: v.array(DecisionSchema),
+  events: v.array(EventSchema),
 });
 
-export type ModelVersion = z.infer<typeof VersionSchema>;
-export type GateDecision = z.infer<typeof DecisionSchema>;
-export type RegistryEvent = z.infer<typeof EventSchema>;
-export type Manifest = z.infer<typeof ManifestSchema>;
-export type ArchivePage = z.infer<typeof ArchivePageSchema>;
-export type GateCheckRecord = z.infer<typeof CheckSchema>;
+export type ModelVersion = v.InferOutput<typeof VersionSchema>;
+export type GateDecision = v.InferOutput<typeof DecisionSchema>;
+export type RegistryEvent = v.InferOutput<typeof EventSchema>;
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+export type ArchivePage = v.InferOutput<typeof ArchivePageSchema>;
+export type GateCheckRecord = v.InferOutput<typeof CheckSchema>;
+
+/** What is wrong with a stored object, for its refusal: the first issue and where it is (`versions.0.sha256: Invalid format: ...`). */
+export function firstIssue(issues: readonly [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
+  const path = v.getDotPath(issues[0]);
+  return path ? `${path}: ${issues[0].message}` : issues[0].message;
+}
 
 /** Model names: what may appear in a URL and an object key. */
 export const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -146,7 +152,7 @@ export function versionNumber(version: string): number {
   return Number(version.slice(1));
 }
 
-function emptyArchive(): z.infer<typeof ArchiveSchema> {
+function emptyArchive(): v.InferOutput<typeof ArchiveSchema> {
   return { versions: 0, decisions: 0, events: 0, lastNumber: 0, pages: [] };
 }
 

@@ -1,21 +1,21 @@
-import * as z from 'zod/mini';
-import { MODEL_NAME } from './manifest.ts';
+import * as v from 'valibot';
+import { firstIssue, MODEL_NAME } from './manifest.ts';
 import type { ObjectStore } from './object-store.ts';
 import { RegistryError } from './registry.ts';
 
 /** `registry/models.json`: the models made at run time (personal models), beside the bundled ones. */
 export const MODEL_LIST_KEY = 'registry/models.json';
 
-export const ModelEntrySchema = z.object({
-  name: z.string().check(z.regex(MODEL_NAME)),
+export const ModelEntrySchema = v.object({
+  name: v.pipe(v.string(), v.regex(MODEL_NAME)),
   /** The model it was forked from. */
-  base: z.string().check(z.regex(MODEL_NAME)),
-  createdAt: z.string(),
+  base: v.pipe(v.string(), v.regex(MODEL_NAME)),
+  createdAt: v.string(),
 });
 
-export const ModelListSchema = z.object({ models: z.array(ModelEntrySchema) });
+export const ModelListSchema = v.object({ models: v.array(ModelEntrySchema) });
 
-export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+export type ModelEntry = v.InferOutput<typeof ModelEntrySchema>;
 
 /**
  * The models a deployment holds: those bundled with the Worker and those made by a delivery
@@ -44,9 +44,9 @@ export class ModelList {
     } catch {
       throw new RegistryError('corrupt', `${MODEL_LIST_KEY} is not valid JSON`);
     }
-    const r = ModelListSchema.safeParse(parsed);
-    if (!r.success) throw new RegistryError('corrupt', `${MODEL_LIST_KEY} is malformed: ${r.error.issues[0]?.message}`);
-    return { models: r.data.models, etag: obj.etag };
+    const r = v.safeParse(ModelListSchema, parsed);
+    if (!r.success) throw new RegistryError('corrupt', `${MODEL_LIST_KEY} is malformed: ${firstIssue(r.issues)}`);
+    return { models: r.output.models, etag: obj.etag };
   }
 
   /**

@@ -1,7 +1,7 @@
-import type * as z from 'zod/mini';
+import * as v from 'valibot';
 import { sha256Hex } from '../util/sha256.ts';
 import {
-  ARCHIVE_BATCH, archiveKey, ArchivePageSchema, emptyManifest, isAnchor, isRetired, KEPT, manifestKey, ManifestSchema, MODEL_NAME, versionKey, versionNumber,
+  ARCHIVE_BATCH, archiveKey, ArchivePageSchema, emptyManifest, firstIssue, isAnchor, isRetired, KEPT, manifestKey, ManifestSchema, MODEL_NAME, versionKey, versionNumber,
   type ArchivePage, type GateDecision, type Manifest, type ModelVersion,
 } from './manifest.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -348,16 +348,16 @@ export class ModelRegistry {
 }
 
 /** JSON read from the store, checked against its schema; anything else is RegistryError 'corrupt' naming `what`. */
-function parseStored<T>(text: string, schema: z.ZodMiniType<T>, what: string): T {
+function parseStored<T>(text: string, schema: v.GenericSchema<unknown, T>, what: string): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     throw new RegistryError('corrupt', `${what} is not valid JSON`);
   }
-  const r = schema.safeParse(parsed);
-  if (!r.success) throw new RegistryError('corrupt', `${what} is malformed: ${r.error.issues[0]?.message}`);
-  return r.data;
+  const r = v.safeParse(schema, parsed);
+  if (!r.success) throw new RegistryError('corrupt', `${what} is malformed: ${firstIssue(r.issues)}`);
+  return r.output;
 }
 
 /** Numbers are never reused: past every listed, archived and retired version. */

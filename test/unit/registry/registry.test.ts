@@ -78,6 +78,10 @@ describe('model registry over R2 (Miniflare local R2)', () => {
     expect(() => new ModelRegistry(store, '../etc')).toThrow(/model name/);
     await store.put(manifestKey('eta'), '{"name": "eta", "current": 7}');
     await expect(new ModelRegistry(store, 'eta').read()).rejects.toMatchObject({ code: 'corrupt' });
+    // The refusal names where the first problem is and what it is.
+    const version = { version: 'v1', key: 'models/theta/v1.onnx', sha256: 'not hex', bytes: 1, parent: null, source: 'offline', createdAt: '2026-01-01T00:00:00Z' };
+    await store.put(manifestKey('theta'), JSON.stringify({ name: 'theta', current: 'v1', versions: [version] }));
+    await expect(new ModelRegistry(store, 'theta').read()).rejects.toThrow(/the manifest of 'theta' is malformed: versions\.0\.sha256: Invalid format/);
   });
 
   describe('the manifest stays small: older entries move to archive pages, none is lost', () => {
