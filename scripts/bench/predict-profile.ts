@@ -7,7 +7,7 @@
  * the source of the code it was in, read through the bundle's source map: the core's forward pass
  * (src/nn and its WebAssembly), preprocessing (src/image), decoding the PNG (its decoder, pako),
  * reading the body, the model and its engine, routing and the rest of the request's JavaScript
- * (hono, zod, functions/; JSON.stringify and other builtins count for the code that calls them),
+ * (hono, functions/; JSON.stringify and other builtins count for the code that calls them),
  * garbage collection, and workerd and V8 themselves (what runs outside the script: HTTP, I/O,
  * compilation). Idle time is left out. A fresh workerd process per repeat; each step's share of the
  * sampled CPU is quoted as the median with min..max, with the sampled CPU per prediction.
@@ -26,7 +26,7 @@ const STEP = {
   decoding: 'decoding the PNG (src/image png, pako)',
   body: 'reading the body (functions/http/body.ts, predict/input.ts)',
   model: 'the model and its engine (functions/models, inference)',
-  request: 'routing, validation, the rest of the request (hono, zod, functions/)',
+  request: 'routing, the query, the rest of the request (hono, functions/)',
   gc: 'garbage collection',
   runtime: 'workerd and V8 (HTTP, I/O, compilation)',
 } as const;
