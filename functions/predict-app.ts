@@ -8,9 +8,9 @@ import { predictHandler } from './predict/handler.ts';
 /**
  * The app of the Worker's hot paths, GET /healthz and POST /v1/predict: the same handlers, in the
  * same frame, as the whole app (app.ts), without the other routes and without the declarations
- * (zod's full API and the OpenAPI generator: about a third of the script, and of an isolate's
- * start, when they were evaluated at every start). A fresh isolate builds only this one; the
- * whole app is built on the first request for any other path (index.ts).
+ * (zod and the OpenAPI generator, about a third of the script: none of it is evaluated). A fresh
+ * isolate builds only this one; the whole app is built on the first request for any other path
+ * (index.ts).
  *
  * @example
  * const app = createPredictApp({ catalog, engines });
