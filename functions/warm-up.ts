@@ -40,8 +40,10 @@ const SETTLE_ARRAY_LENGTH = 8192;
  * request. Everything the start left alive (modules, the app, the model) sits in the young
  * generation until the first scavenge copies it out, a few milliseconds of CPU whenever it comes;
  * the first request's own allocations would otherwise set it off. Filling the young generation
- * with garbage here sets it off while no request waits. Were the young generation larger than this,
- * the scavenge would come later as before; this costs well under a millisecond by itself.
+ * with garbage here sets it off while no request waits (the first request may still meet a smaller
+ * one: what survived this scavenge is copied once more by the next). Were the young generation
+ * larger than this, the scavenge would come later as before; this costs well under a millisecond by
+ * itself.
  */
 function settleYoungGeneration(): void {
   // Each array is dropped at once, so the scavenge has none of them to copy.
