@@ -7,7 +7,8 @@ import { parseModelName } from './model-query.ts';
 
 // The route's schemas, in zod's full API for the document (GET /openapi.json). The handler
 // (handler.ts) reads the query with the same parsers these schemas call, and loads PixelsBody only
-// to name what is wrong with a body (pixels.ts): a predicting isolate never evaluates this module.
+// to name what is wrong with a JSON body (pixels.ts): a predicting isolate evaluates this module only
+// for such a body.
 
 /**
  * The JSON body of /v1/predict: exactly 784 finite numbers in [0, 1], a 28 x 28 image row-major
