@@ -12,8 +12,7 @@ export const FIXED_SETS_DIR = join(PAGE_DIR, 'public', FIXED_SETS_PATH);
  * `wrangler dev` and `wrangler deploy` do), and so do the harnesses that run the Worker without
  * wrangler's build; the copies are not committed.
  */
-export function stageFixedSets(): string {
+export function stageFixedSets(): void {
   mkdirSync(FIXED_SETS_DIR, { recursive: true });
   for (const file of FIXED_SET_FILES) copyFileSync(join(PAGE_DIR, '../models', file), join(FIXED_SETS_DIR, file));
-  return FIXED_SETS_DIR;
 }
