@@ -1,24 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errors, json } from '../http/openapi.ts';
+import { documented, errors, json } from '../http/openapi.ts';
 import { IMAGE_FIELD, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, MAX_JSON_BYTES, PIXELS } from '../limits.ts';
 import { ModelRef } from '../models/spec.ts';
 import { INCLUDABLE, parseInclude } from './include.ts';
 import { parseModelName } from './model-query.ts';
+import { PixelsBody } from './pixels-body.ts';
 
 // The route's schemas, in zod's full API for the document (GET /openapi.json). The handler
-// (handler.ts) reads the query with the same parsers these schemas call, and loads PixelsBody only
-// to name what is wrong with a JSON body (pixels.ts): a predicting isolate evaluates this module only
-// for such a body.
+// (handler.ts) reads the query with the same parsers these schemas call, and its JSON body with
+// PixelsBody (valibot's, pixels-body.ts): the Worker that predicts loads none of this module.
 
-/**
- * The JSON body of /v1/predict: exactly 784 finite numbers in [0, 1], a 28 x 28 image row-major
- * with ink high (MNIST's convention). Unknown keys are refused so that a typo is named, not ignored.
- */
-export const PixelsBody = z
-  .strictObject({
-    pixels: z.array(z.number().min(0).max(1)).length(PIXELS).openapi({ minItems: PIXELS, maxItems: PIXELS, description: 'a 28 x 28 image, row-major, ink high (MNIST\'s convention)' }),
-  })
-  .openapi('PixelsBody');
+const PixelsBodyDocumented = documented(PixelsBody, 'PixelsBody', 'exactly 784 numbers in 0..1 (a 28 x 28 image, row-major, ink high) and no other key');
 
 /** A query parameter that arrives as one string, or an array when repeated, as one list. */
 const repeatable = z.union([z.string(), z.array(z.string())]).optional();
@@ -71,7 +63,7 @@ export const predict = createRoute({
     body: {
       required: true,
       content: {
-        'application/json': { schema: PixelsBody },
+        'application/json': { schema: PixelsBodyDocumented },
         'image/png': imageBytes('image/png'),
         'image/jpeg': imageBytes('image/jpeg'),
         'application/octet-stream': { schema: { type: 'string', description: 'PNG or JPEG bytes' } },

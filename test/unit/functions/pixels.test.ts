@@ -1,6 +1,7 @@
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { parsePixelsJson, plainPixels } from '../../../functions/predict/pixels.ts';
-import { PixelsBody } from '../../../functions/predict/spec.ts';
+import { PixelsBody } from '../../../functions/predict/pixels-body.ts';
 import { Rng } from '../../../src/nn/rng.ts';
 
 // The JSON body's one-loop path accepts exactly what its schema accepts as it is, and gives the
@@ -29,10 +30,10 @@ describe('JSON pixels: the plain path and the schema agree', () => {
   ];
   it.each(cases)('%s', (_name, value) => {
     const plain = plainPixels(value);
-    const parsed = PixelsBody.safeParse(value);
+    const parsed = v.safeParse(PixelsBody, value);
     if (plain) {
       expect(parsed.success).toBe(true);
-      expect(Array.from(plain)).toEqual(Array.from(Float32Array.from(parsed.data!.pixels)));
+      expect(Array.from(plain)).toEqual(Array.from(Float32Array.from((parsed.output as { pixels: number[] }).pixels)));
     } else {
       expect(parsed.success, 'the schema accepts what the plain path refused').toBe(false);
     }
@@ -42,6 +43,26 @@ describe('JSON pixels: the plain path and the schema agree', () => {
     const pixels = valid();
     expect(Array.from(await parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels }))))).toEqual(Array.from(Float32Array.from(pixels)));
     pixels[17] = 2;
-    await expect(parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels })))).rejects.toThrow(/pixels\[17\]/);
+    await expect(parsePixelsJson(new TextEncoder().encode(JSON.stringify({ pixels })))).rejects.toThrow(/pixels\[17\]: expected a number <= 1, received 2/);
+  });
+
+  it('names each problem where it is, and the count of those it leaves out', async () => {
+    const refusal = async (value: unknown) => {
+      try {
+        await parsePixelsJson(new TextEncoder().encode(JSON.stringify(value)));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const head = 'expected { "pixels": [784 numbers in 0..1] }; ';
+    expect(await refusal({ pixels: ['0.5', ...valid().slice(1)] })).toBe(`${head}pixels[0]: expected number, received "0.5"`);
+    expect(await refusal({ pixels: [...valid().slice(1), -0.01] })).toBe(`${head}pixels[783]: expected a number >= 0, received -0.01`);
+    expect(await refusal({ pixels: valid().slice(1) })).toBe(`${head}pixels: expected 784 numbers, received 783`);
+    expect(await refusal({ pixels: 'abc' })).toBe(`${head}pixels: expected an array of 784 numbers, received "abc"`);
+    expect(await refusal({ pixels: valid(), label: 3 })).toBe(`${head}label: unknown key`);
+    expect(await refusal({ pixel: valid() })).toBe(`${head}pixels: required; pixel: unknown key`);
+    expect(await refusal([1])).toBe(`${head}body: expected an object, received Array`);
+    expect(await refusal({ pixels: new Array(784).fill(null) })).toBe(`${head}${[0, 1, 2, 3, 4].map((i) => `pixels[${i}]: expected number, received null`).join('; ')} (and 779 more)`);
   });
 });
