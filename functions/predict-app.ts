@@ -6,11 +6,10 @@ import { health } from './health/handler.ts';
 import { predictHandler } from './predict/handler.ts';
 
 /**
- * The app of the Worker's hot paths, GET /healthz and POST /v1/predict: the same handlers, in the
- * same frame, as the whole app (app.ts), without the other routes and without the declarations
- * (zod and the OpenAPI generator, about a third of the script: none of it is evaluated). A fresh
- * isolate builds only this one; the whole app is built on the first request for any other path
- * (index.ts).
+ * The app of the main Worker (index.ts), GET /healthz and POST /v1/predict: the same handlers, in
+ * the same frame, as the whole app (app.ts), without the other routes and without the declarations
+ * (zod and the OpenAPI generator): none of them is in the main Worker's script. Every other path
+ * is the API Worker's (api/), whose whole app serves these two as well.
  *
  * @example
  * const app = createPredictApp({ catalog, engines });

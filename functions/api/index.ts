@@ -1,35 +1,32 @@
 import { env } from 'cloudflare:workers';
-import digitsCard from '../models/digits.json';
-import digitsOnnx from '../models/digits.onnx';
-import type { Bindings } from './context.ts';
-import { dispatch } from './dispatch.ts';
-import { Engines } from './inference/engines.ts';
-import { coreBackend } from './inference/kernels.ts';
-import type { OnnxRuntimeService } from './inference/onnxruntime-service.ts';
-import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from './limits.ts';
-import { ModelCatalog } from './models/catalog.ts';
-import { createPredictApp } from './predict-app.ts';
-import type { ModelTrainer } from './trainer/object.ts';
-import { warmUp } from './warm-up.ts';
+import digitsCard from '../../models/digits.json';
+import digitsOnnx from '../../models/digits.onnx';
+import { createApp } from '../app.ts';
+import type { Bindings } from '../context.ts';
+import { Engines } from '../inference/engines.ts';
+import { coreBackend } from '../inference/kernels.ts';
+import type { OnnxRuntimeService } from '../inference/onnxruntime-service.ts';
+import { DEFAULT_MODEL, MODEL_VERSIONS_KEPT } from '../limits.ts';
+import { ModelCatalog } from '../models/catalog.ts';
+import type { ModelTrainer } from '../trainer/object.ts';
 
-// Built once per isolate and shared by its requests: model bytes, engines, sessions.
+// The API Worker (wrangler.toml beside this file): the whole app, every route. The main Worker
+// (../index.ts) answers /healthz and /v1/predict itself and hands this one every other request; the
+// trainers and the training queue's consumers live here.
+
+// Built once per isolate and shared by its requests: model bytes, engines, sessions. No warm-up: its
+// isolates serve models, training and admin; the main Worker's predict.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
 const engines = new Engines(MODEL_VERSIONS_KEPT, coreBackend);
 // The anchor holdout scores uploads (admin routes): read from the Worker's static assets on first use.
-const deps = { catalog, engines, holdout: async () => (await import('./trainer/fixed-sets.ts')).fixedHoldout(env.ASSETS) };
-// /healthz and /v1/predict by an app of just those; the whole app, with every other route, built on
-// the first request for another path (predict-app.ts).
-const serve = dispatch<Bindings, ExecutionContext>(createPredictApp(deps), async () => (await import('./app.ts')).createApp(deps));
-
-// The default model made ready while the isolate starts, before any request (warm-up.ts).
-void warmUp(catalog, engines, env.INFERENCE_ENGINE);
+const app = createApp({ catalog, engines, holdout: async () => (await import('../trainer/fixed-sets.ts')).fixedHoldout(env.ASSETS) });
 
 export default {
   // The onnxruntime Worker's RPC stub, typed by the contract it implements (inference/onnxruntime-service.ts).
-  fetch: (request, env, ctx) => serve(request, { ...env, ONNXRUNTIME: env.ONNXRUNTIME as unknown as OnnxRuntimeService } satisfies Bindings, ctx),
+  fetch: (request, env, ctx) => app.fetch(request, { ...env, ONNXRUNTIME: env.ONNXRUNTIME as unknown as OnnxRuntimeService } satisfies Bindings, ctx),
   // The training queue and its dead letters (functions/queue/consumer.ts), loaded by the first batch.
-  queue: async (batch, env) => (await import('./queue/consumer.ts')).consume(batch, { MODELS: env.MODELS, TRAINER: env.TRAINER as unknown as DurableObjectNamespace<ModelTrainer> }),
+  queue: async (batch, env) => (await import('../queue/consumer.ts')).consume(batch, { MODELS: env.MODELS, TRAINER: env.TRAINER as unknown as DurableObjectNamespace<ModelTrainer> }),
 } satisfies ExportedHandler<Env>;
 
 // The trainer of each model (a Durable Object class must be exported by the Worker's main module).
-export { ModelTrainer } from './trainer/object.ts';
+export { ModelTrainer } from '../trainer/object.ts';

@@ -21,7 +21,12 @@ export function freePort(): Promise<number> {
 export interface WranglerDevOptions {
   /** How long to wait for /healthz (default 90 s). */
   timeoutMs?: number;
-  /** `--var NAME:VALUE` for each (secrets and vars; they override wrangler.toml and .dev.vars). */
+  /**
+   * Secrets and vars, for every Worker: `--var NAME:VALUE` for the main Worker (wrangler passes
+   * them to the first only) and the environment for the API Worker, which takes from it its
+   * secrets and the vars its configuration names (functions/api/wrangler.toml). They override the
+   * configurations and .dev.vars.
+   */
   vars?: Record<string, string>;
   /** wrangler's `--log-level` (default `warn`; `log` shows the Worker's console output). */
   logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error' | 'none';
@@ -40,8 +45,8 @@ export interface DevServer {
   log(): string;
 }
 
-/** The Workers `wrangler dev` runs together: the main Worker first (it gets the port), then the onnxruntime Worker it binds. */
-export const WRANGLER_CONFIGS = ['wrangler.toml', 'functions/onnxruntime/wrangler.toml'];
+/** The Workers `wrangler dev` runs together: the main Worker first (it gets the port), then the API and onnxruntime Workers it binds. */
+export const WRANGLER_CONFIGS = ['wrangler.toml', 'functions/api/wrangler.toml', 'functions/onnxruntime/wrangler.toml'];
 
 /** Wrangler offline: no usage metrics, no fetch of Cloudflare's `Request.cf` sample. */
 export const WRANGLER_OFFLINE_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
@@ -64,7 +69,7 @@ export async function startWranglerDev(opts: WranglerDevOptions = {}): Promise<D
   ];
   const child: ChildProcess = spawn(join(ROOT, 'node_modules/.bin/wrangler'), args, {
     cwd: ROOT,
-    env: { ...process.env, ...WRANGLER_OFFLINE_ENV, CI: 'true', NO_COLOR: '1' },
+    env: { ...process.env, ...opts.vars, ...WRANGLER_OFFLINE_ENV, CI: 'true', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: stop() ends wrangler and the workerd it started
   });

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { expect } from 'vitest';
-import worker from '../../functions/index.ts';
+import worker from '../../functions/api/index.ts';
 
 export const ORIGIN = 'http://worker';
 

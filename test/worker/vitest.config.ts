@@ -72,8 +72,8 @@ export default defineConfig({
   root,
   plugins: [
     cloudflareTest({
-      main: './functions/index.ts',
-      wrangler: { configPath: './wrangler.toml' },
+      main: './functions/api/index.ts',
+      wrangler: { configPath: './functions/api/wrangler.toml' },
       miniflare: {
         dataBlobBindings: { MNIST_TEST: mnistTestFixture(), MNIST_TRAIN: mnistTrainFixture() },
         bindings: TEST_BINDINGS,
