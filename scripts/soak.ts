@@ -204,8 +204,8 @@ async function main(): Promise<void> {
   // 6. The Worker alone, on workerd: memory flat after warm-up.
   const bundle = buildBundle();
   try {
-    // The main Worker with its onnxruntime Worker bound, as wrangler.toml binds them (the core engine never calls it).
-    const alone = await startWorkerd(bundle, 'core', [], 'main+onnxruntime');
+    // The three Workers, bound as their configurations bind them (the core engine never calls onnxruntime).
+    const alone = await startWorkerd(bundle, 'core', [], 'all');
     try {
       const png = mnistPngBody();
       const connections = (report.saturation as { saturating: number }).saturating;
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
       const warm = async (url: string) => {
         for (const b of warmBodies) await (await fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': b.contentType }, body: b.bytes })).text();
       };
-      const worst = await measureEachAlone(inputs, () => startWorkerd(bundle, 'core', [`--max-old-space-size=${ISOLATE_MB}`], 'main+onnxruntime'), warm, 2, log);
+      const worst = await measureEachAlone(inputs, () => startWorkerd(bundle, 'core', [`--max-old-space-size=${ISOLATE_MB}`], 'all'), warm, 2, log);
       report.worstInputs = worst;
       log(`  the most any took: ${worst.worst?.growthMiB.toFixed(1)} MiB (${worst.worst?.label}); the slowest: ${worst.slowest?.ms.toFixed(0)} ms (${worst.slowest?.label})`);
       for (const u of worst.unexpected) problems.push(`the costliest inputs: ${u}`);

@@ -83,7 +83,7 @@ export const inferBatch: BenchSection = {
   description: `one /v2 infer of ${DIGITS} digits (BYTES images, FP32 tensors) vs ${DIGITS} /v1/predict calls, local workerd`,
   async run(ctx) {
     const bundle = buildBundle();
-    const worker = await startWorkerd(bundle, 'auto');
+    const worker = await startWorkerd(bundle, 'auto', [], 'all');
     try {
       await warm(worker);
       const all = contenders(await batchShape(worker.url));

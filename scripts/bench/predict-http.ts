@@ -293,10 +293,14 @@ export interface WorkerBundle {
   summary: string;
 }
 
-/** The main Worker and the onnxruntime Worker it binds (ONNXRUNTIME), each as `wrangler deploy` would upload it. */
+/**
+ * The main Worker, the API Worker it hands other routes to (API) and the onnxruntime Worker both bind
+ * (ONNXRUNTIME), each as `wrangler deploy` would upload it.
+ */
 export interface Bundle {
   dir: string;
   main: WorkerBundle;
+  api: WorkerBundle;
   onnxruntime: WorkerBundle;
   summary: string;
 }
@@ -305,14 +309,17 @@ export interface Bundle {
 export function buildBundle(model?: string): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'nutshell-bench-'));
   const main = buildWorker(dir, 'dist', 'wrangler.toml');
+  const api = buildWorker(dir, 'dist-api', 'functions/api/wrangler.toml');
   const onnxruntime = buildWorker(dir, 'dist-onnxruntime', 'functions/onnxruntime/wrangler.toml');
   if (model) {
-    const bundled = main.modules.find((m) => /(^|-)digits\.onnx$/.test(m.name));
-    if (!bundled) throw new Error('the bundle holds no digits.onnx to replace');
-    writeFileSync(join(dir, main.folder, bundled.name), readFileSync(model));
-    main.summary = summarize(join(dir, main.folder), main.modules.map((m) => m.name));
+    for (const w of [main, api]) {
+      const bundled = w.modules.find((m) => /(^|-)digits\.onnx$/.test(m.name));
+      if (!bundled) throw new Error('the bundle holds no digits.onnx to replace');
+      writeFileSync(join(dir, w.folder, bundled.name), readFileSync(model));
+      w.summary = summarize(join(dir, w.folder), w.modules.map((m) => m.name));
+    }
   }
-  return { dir, main, onnxruntime, summary: `main Worker: ${main.summary}; onnxruntime Worker: ${onnxruntime.summary}` };
+  return { dir, main, api, onnxruntime, summary: `main Worker: ${main.summary}; API Worker: ${api.summary}; onnxruntime Worker: ${onnxruntime.summary}` };
 }
 
 /** One Worker as `wrangler deploy` would upload it (`--dry-run`), into `dir`/`folder` (its source map beside it). */
@@ -345,8 +352,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Which Workers a workerd process runs: the main one (with the onnxruntime Worker bound, or not), or the onnxruntime Worker alone. */
-export type Workers = 'main' | 'main+onnxruntime' | 'onnxruntime';
+/**
+ * Which Workers a workerd process runs: the main one (with the onnxruntime Worker bound, or not), all
+ * three (every route: the main Worker hands the others to the API Worker), or the onnxruntime Worker alone.
+ */
+export type Workers = 'main' | 'main+onnxruntime' | 'all' | 'onnxruntime';
 
 /**
  * The bundle served by workerd alone on a free port of 127.0.0.1. `v8Flags` go to V8 (e.g. a heap
@@ -362,20 +372,29 @@ export async function startWorkerd(bundle: Bundle, mode: EngineMode, v8Flags: st
   // Only the Workers it serves: workerd reads every file a config embeds, served or not, and the
   // onnxruntime Worker's 14.5 MB of wasm would count in the main Worker's start.
   const withMain = workers !== 'onnxruntime';
+  const withApi = workers === 'all';
   const served = workers === 'onnxruntime' ? 'onnxruntime' : 'main';
-  const ortBinding = workers === 'main+onnxruntime' ? ', (name = "ONNXRUNTIME", service = "onnxruntime")' : '';
+  const ortBinding = withMain && withOrt ? ', (name = "ONNXRUNTIME", service = "onnxruntime")' : '';
+  const apiBinding = withApi ? ', (name = "API", service = "api")' : '';
+  const vars = `(name = "INFERENCE_ENGINE", text = "${mode}"), (name = "MODEL_REFRESH_SECONDS", text = "10")`;
+  const services = [withMain && 'main', withApi && 'api', withOrt && 'onnxruntime'].filter(Boolean).map((s) => `(name = "${s}", worker = .${s})`);
   writeFileSync(
     config,
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [${[withMain ? '(name = "main", worker = .main)' : '', withOrt ? '(name = "onnxruntime", worker = .onnxruntime)' : ''].filter(Boolean).join(', ')}],
+  services = [${services.join(', ')}],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "${served}")],
   v8Flags = [${v8Flags.map((f) => JSON.stringify(f)).join(', ')}],
 );
 ${withMain ? `const main :Workerd.Worker = (
   modules = [${modules(bundle.main)}],
   compatibilityDate = "${bundle.main.compatibilityDate}",
-  bindings = [(name = "INFERENCE_ENGINE", text = "${mode}"), (name = "MODEL_REFRESH_SECONDS", text = "10")${ortBinding}],
+  bindings = [${vars}${ortBinding}${apiBinding}],
+);` : ''}
+${withApi ? `const api :Workerd.Worker = (
+  modules = [${modules(bundle.api)}],
+  compatibilityDate = "${bundle.api.compatibilityDate}",
+  bindings = [${vars}${ortBinding}],
 );` : ''}
 ${withOrt ? `const onnxruntime :Workerd.Worker = (
   modules = [${modules(bundle.onnxruntime)}],
