@@ -50,7 +50,7 @@ export default {
  * @example
  * const { applied, manifest } = await readBackState(server.state);
  */
-export async function readBackState(state: string, model = 'digits', names = { worker: 'nutshell', trainerClass: 'ModelTrainer', bucket: 'nutshell-models' }): Promise<StateReadBack> {
+export async function readBackState(state: string, model = 'digits', names = { worker: 'nutshell-api', trainerClass: 'ModelTrainer', bucket: 'nutshell-models' }): Promise<StateReadBack> {
   const mf = new Miniflare({
     name: names.worker,
     modules: true,
