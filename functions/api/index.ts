@@ -14,8 +14,8 @@ import type { ModelTrainer } from '../trainer/object.ts';
 // (../index.ts) answers /healthz and /v1/predict itself and hands this one every other request; the
 // trainers and the training queue's consumers live here.
 
-// Built once per isolate and shared by its requests: model bytes, engines, sessions. No warm-up: its
-// isolates serve models, training and admin; the main Worker's predict.
+// Built once per isolate and shared by its requests: model bytes, engines, sessions. No warm-up: the
+// main Worker's isolates are the ones that predict; these serve models, training and admin.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
 const engines = new Engines(MODEL_VERSIONS_KEPT, coreBackend);
 // The anchor holdout scores uploads (admin routes): read from the Worker's static assets on first use.

@@ -1,9 +1,6 @@
 import * as v from 'valibot';
 import { PIXELS } from '../limits.ts';
 
-/** What a value is, for a refusal: `string "0.5"`, `array`, `null`. */
-const received = (issue: v.BaseIssue<unknown>) => issue.received;
-
 /**
  * The JSON body of /v1/predict: exactly 784 finite numbers in [0, 1], a 28 x 28 image row-major
  * with ink high (MNIST's convention). Unknown keys are refused so that a typo is named, not ignored.
@@ -16,15 +13,15 @@ export const PixelsBody = v.strictObject(
     pixels: v.pipe(
       v.array(
         v.pipe(
-          v.number((i) => `expected number, received ${received(i)}`),
-          v.minValue(0, (i) => `expected a number >= 0, received ${received(i)}`),
-          v.maxValue(1, (i) => `expected a number <= 1, received ${received(i)}`),
+          v.number((i) => `expected number, received ${i.received}`),
+          v.minValue(0, (i) => `expected a number >= 0, received ${i.received}`),
+          v.maxValue(1, (i) => `expected a number <= 1, received ${i.received}`),
         ),
-        (i) => `expected an array of ${PIXELS} numbers, received ${received(i)}`,
+        (i) => `expected an array of ${PIXELS} numbers, received ${i.received}`,
       ),
-      v.length(PIXELS, (i) => `expected ${PIXELS} numbers, received ${received(i)}`),
+      v.length(PIXELS, (i) => `expected ${PIXELS} numbers, received ${i.received}`),
       v.description("a 28 x 28 image, row-major, ink high (MNIST's convention)"),
     ),
   },
-  (i) => (i.expected === 'never' ? 'unknown key' : i.path?.length ? 'required' : `expected an object, received ${received(i)}`),
+  (i) => (i.expected === 'never' ? 'unknown key' : i.path?.length ? 'required' : `expected an object, received ${i.received}`),
 );
