@@ -3,6 +3,7 @@ import digitsCard from '../models/digits.json';
 import digitsOnnx from '../models/digits.onnx';
 import type { Bindings } from './context.ts';
 import { dispatch } from './dispatch.ts';
+import { forward } from './forward.ts';
 import { Engines } from './inference/engines.ts';
 import { coreBackend } from './inference/kernels.ts';
 import type { OnnxRuntimeService } from './inference/onnxruntime-service.ts';
@@ -26,13 +27,13 @@ interface MainEnv {
 }
 
 /** What the requests see: the app's bindings, and the API Worker to hand the others to. */
-type MainBindings = Bindings & { API: Fetcher };
+type MainBindings = Bindings & { API?: Fetcher };
 
 // Built once per isolate and shared by its requests: model bytes, engines, sessions.
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
 const engines = new Engines(MODEL_VERSIONS_KEPT, coreBackend);
 // /healthz and /v1/predict by an app of just those; every other path by the API Worker, as it is sent.
-const serve = dispatch<MainBindings, ExecutionContext>(createPredictApp({ catalog, engines }), (request, env) => env.API.fetch(request));
+const serve = dispatch<MainBindings, ExecutionContext>(createPredictApp({ catalog, engines }), (request, env) => forward(request, env.API));
 
 // The default model made ready while the isolate starts, before any request (warm-up.ts).
 void warmUp(catalog, engines, (env as unknown as MainEnv).INFERENCE_ENGINE);
