@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { firstIssue, MODEL_NAME } from './manifest.ts';
+import { MODEL_NAME } from './manifest.ts';
 import type { ObjectStore } from './object-store.ts';
-import { RegistryError } from './registry.ts';
+import { parseStored, RegistryError } from './registry.ts';
 
 /** `registry/models.json`: the models made at run time (personal models), beside the bundled ones. */
 export const MODEL_LIST_KEY = 'registry/models.json';
@@ -38,15 +38,8 @@ export class ModelList {
   async read(): Promise<{ models: ModelEntry[]; etag: string | null }> {
     const obj = await this.store.get(MODEL_LIST_KEY);
     if (!obj) return { models: [], etag: null };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await obj.text());
-    } catch {
-      throw new RegistryError('corrupt', `${MODEL_LIST_KEY} is not valid JSON`);
-    }
-    const r = v.safeParse(ModelListSchema, parsed);
-    if (!r.success) throw new RegistryError('corrupt', `${MODEL_LIST_KEY} is malformed: ${firstIssue(r.issues)}`);
-    return { models: r.output.models, etag: obj.etag };
+    const { models } = parseStored(await obj.text(), ModelListSchema, MODEL_LIST_KEY);
+    return { models, etag: obj.etag };
   }
 
   /**

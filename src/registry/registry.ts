@@ -348,7 +348,7 @@ export class ModelRegistry {
 }
 
 /** JSON read from the store, checked against its schema; anything else is RegistryError 'corrupt' naming `what`. */
-function parseStored<T>(text: string, schema: v.GenericSchema<unknown, T>, what: string): T {
+export function parseStored<T>(text: string, schema: v.GenericSchema<unknown, T>, what: string): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
