@@ -1,7 +1,6 @@
 import { env } from 'cloudflare:workers';
 import digitsCard from '../../models/digits.json';
 import digitsOnnx from '../../models/digits.onnx';
-import { createApp } from '../app.ts';
 import type { Bindings } from '../context.ts';
 import { Engines } from '../inference/engines.ts';
 import { coreBackend } from '../inference/kernels.ts';
@@ -19,11 +18,15 @@ import type { ModelTrainer } from '../trainer/object.ts';
 const catalog = new ModelCatalog([{ name: DEFAULT_MODEL, bytes: new Uint8Array(digitsOnnx), card: digitsCard }], MODEL_VERSIONS_KEPT);
 const engines = new Engines(MODEL_VERSIONS_KEPT, coreBackend);
 // The anchor holdout scores uploads (admin routes): read from the Worker's static assets on first use.
-const app = createApp({ catalog, engines, holdout: async () => (await import('../trainer/fixed-sets.ts')).fixedHoldout(env.ASSETS) });
+const deps = { catalog, engines, holdout: async () => (await import('../trainer/fixed-sets.ts')).fixedHoldout(env.ASSETS) };
+// The whole app, built by the first request (an isolate woken for a queue batch or a trainer's alarm
+// evaluates none of the routes' declarations); two first requests may both build it, alike.
+let app: ReturnType<typeof import('../app.ts').createApp> | undefined;
+const theApp = async () => (app ??= (await import('../app.ts')).createApp(deps));
 
 export default {
   // The onnxruntime Worker's RPC stub, typed by the contract it implements (inference/onnxruntime-service.ts).
-  fetch: (request, env, ctx) => app.fetch(request, { ...env, ONNXRUNTIME: env.ONNXRUNTIME as unknown as OnnxRuntimeService } satisfies Bindings, ctx),
+  fetch: async (request, env, ctx) => (await theApp()).fetch(request, { ...env, ONNXRUNTIME: env.ONNXRUNTIME as unknown as OnnxRuntimeService } satisfies Bindings, ctx),
   // The training queue and its dead letters (functions/queue/consumer.ts), loaded by the first batch.
   queue: async (batch, env) => (await import('../queue/consumer.ts')).consume(batch, { MODELS: env.MODELS, TRAINER: env.TRAINER as unknown as DurableObjectNamespace<ModelTrainer> }),
 } satisfies ExportedHandler<Env>;
