@@ -72,6 +72,32 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
       ],
     }),
   },
+  'edge-cnn-wide': {
+    description: 'edge-cnn with wider later layers: conv 16@3x3, pool, conv 48@3x3, pool, conv 128@3x3 (valid), each with BN and ReLU, dense 10 (about 6 MFLOP per prediction)',
+    build: (o) => ({
+      input: [1, 28, 28],
+      layers: [
+        ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
+        ...convBlock(48, 'same'), { type: 'maxpool', size: 2 },
+        ...convBlock(128, 0),
+        { type: 'flatten' },
+        ...dropoutLayer(o.dropout),
+        { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
+      ],
+    }),
+  },
+  'edge-cnn-deep': {
+    description: 'edge-cnn one block deeper: its three conv blocks, then conv 128@3x3 (valid) with BN and ReLU, dense 10 (about 4.5 MFLOP per prediction)',
+    build: (o) => ({
+      input: [1, 28, 28],
+      layers: [
+        ...edgeCnnBody().slice(0, -1), ...convBlock(128, 0),
+        { type: 'flatten' },
+        ...dropoutLayer(o.dropout),
+        { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
+      ],
+    }),
+  },
 };
 
 /** edge-cnn's convolutional body, shared by its presets: three conv blocks, two pools, flattened. */

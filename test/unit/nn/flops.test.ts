@@ -42,6 +42,16 @@ describe('FLOPs per prediction from a network spec', () => {
     expect(layers[0].flops).toBe(16 * (2 * 2 * 9 + 1));
   });
 
+  it("the edge presets: their layers' shapes, and the deep one's added convolution", () => {
+    const shapes = (arch: string) => networkFlops(parseArch(arch)).layers.filter((l) => l.type === 'conv2d' || l.type === 'flatten').map((l) => l.output);
+    expect(shapes('edge-cnn')).toEqual([[16, 28, 28], [32, 14, 14], [64, 5, 5], [1600]]);
+    expect(shapes('edge-cnn-deep')).toEqual([[16, 28, 28], [32, 14, 14], [64, 5, 5], [128, 3, 3], [1152]]);
+    expect(shapes('edge-cnn-wide')).toEqual([[16, 28, 28], [48, 14, 14], [128, 5, 5], [3200]]);
+    // The deep preset's fourth convolution: 3 x 3 x 128 outputs of 576 multiply-adds and a bias each.
+    const deep = networkFlops(parseArch('edge-cnn-deep')).layers.filter((l) => l.type === 'conv2d');
+    expect(deep[3].flops).toBe(9 * 128 * (2 * 576 + 1));
+  });
+
   it('refuses a spec whose shapes do not fit, as the network would', () => {
     expect(() => networkFlops({ input: [784], layers: [{ type: 'conv2d', filters: 1, kernel: 3 }] })).toThrow(/conv2d needs/);
   });
