@@ -91,7 +91,7 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
     build: (o) => ({
       input: [1, 28, 28],
       layers: [
-        ...edgeCnnBody().slice(0, -1), ...convBlock(128, 0),
+        ...edgeCnnConvs(), ...convBlock(128, 0),
         { type: 'flatten' },
         ...dropoutLayer(o.dropout),
         { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
@@ -102,11 +102,15 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
 
 /** edge-cnn's convolutional body, shared by its presets: three conv blocks, two pools, flattened. */
 function edgeCnnBody(): LayerSpec[] {
+  return [...edgeCnnConvs(), { type: 'flatten' }];
+}
+
+/** edge-cnn's three conv blocks and two pools, before flattening. */
+function edgeCnnConvs(): LayerSpec[] {
   return [
     ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
     ...convBlock(32, 'same'), { type: 'maxpool', size: 2 },
     ...convBlock(64, 0),
-    { type: 'flatten' },
   ];
 }
 

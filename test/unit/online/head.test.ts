@@ -19,7 +19,7 @@ describe('which layers fine-tuning trains', () => {
   it('a convolutional network trains its classifier head: the layers after the last convolution, pooling or flatten', () => {
     expect(headStart(new Network(parseArch('cnn')))).toBe(15); // dense 256, batch norm, ReLU, dropout, dense 10, softmax
     expect(headStart(new Network(parseArch('lenet5')))).toBe(7); // dense 120, 84, 10 and their activations
-    expect(headStart(new Network(parseArch('edge-cnn')))).toBe(12); // dense 10 and softmax, on 1,600 features
+    expect(headStart(new Network(parseArch('edge-cnn')))).toBe(12); // the default: dense 10 and softmax, on 1,600 features
     expect(headStart(new Network(parseArch('edge-cnn-deep')))).toBe(15); // dense 10 and softmax, on 1,152 features
     expect(headStart(new Network(parseArch('edge-cnn-wide')))).toBe(12); // dense 10 and softmax, on 3,200 features
     expect(headStart(new Network(mlp([784, 800, 10])))).toBe(0);
