@@ -51,67 +51,40 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
   },
   'edge-cnn': {
     description: 'a compact CNN for the edge: conv 16@3x3, pool, conv 32@3x3, pool, conv 64@3x3 (valid), each with BN and ReLU, dense 10 (about 3 MFLOP per prediction)',
-    build: (o) => ({
-      input: [1, 28, 28],
-      layers: [
-        ...edgeCnnBody(),
-        ...dropoutLayer(o.dropout),
-        { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
-      ],
-    }),
+    build: (o) => edgeClassifier([...edgeConvs(), { type: 'flatten' }], o),
   },
   'edge-cnn-dense': {
     description: 'edge-cnn with a dense hidden layer: its three conv blocks, then dense 128 with BN and ReLU, dense 10 (about 3.5 MFLOP per prediction)',
-    build: (o) => ({
-      input: [1, 28, 28],
-      layers: [
-        ...edgeCnnBody(),
-        { type: 'dense', units: 128 }, { type: 'batchnorm' }, { type: 'activation', fn: 'relu' },
-        ...dropoutLayer(o.dropout),
-        { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
-      ],
-    }),
+    build: (o) => edgeClassifier([
+      ...edgeConvs(), { type: 'flatten' },
+      { type: 'dense', units: 128 }, { type: 'batchnorm' }, { type: 'activation', fn: 'relu' },
+    ], o),
   },
   'edge-cnn-wide': {
     description: 'edge-cnn with wider later layers: conv 16@3x3, pool, conv 48@3x3, pool, conv 128@3x3 (valid), each with BN and ReLU, dense 10 (about 6 MFLOP per prediction)',
-    build: (o) => ({
-      input: [1, 28, 28],
-      layers: [
-        ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
-        ...convBlock(48, 'same'), { type: 'maxpool', size: 2 },
-        ...convBlock(128, 0),
-        { type: 'flatten' },
-        ...dropoutLayer(o.dropout),
-        { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
-      ],
-    }),
+    build: (o) => edgeClassifier([...edgeConvs([16, 48, 128]), { type: 'flatten' }], o),
   },
   'edge-cnn-deep': {
     description: 'edge-cnn one block deeper: its three conv blocks, then conv 128@3x3 (valid) with BN and ReLU, dense 10 (about 4.5 MFLOP per prediction)',
-    build: (o) => ({
-      input: [1, 28, 28],
-      layers: [
-        ...edgeCnnConvs(), ...convBlock(128, 0),
-        { type: 'flatten' },
-        ...dropoutLayer(o.dropout),
-        { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' },
-      ],
-    }),
+    build: (o) => edgeClassifier([...edgeConvs(), ...convBlock(128, 0), { type: 'flatten' }], o),
   },
 };
 
-/** edge-cnn's convolutional body, shared by its presets: three conv blocks, two pools, flattened. */
-function edgeCnnBody(): LayerSpec[] {
-  return [...edgeCnnConvs(), { type: 'flatten' }];
+/** edge-cnn's three conv blocks (3x3, BN, ReLU) and two pools, with the given widths, before flattening. */
+function edgeConvs([first, second, third]: [number, number, number] = [16, 32, 64]): LayerSpec[] {
+  return [
+    ...convBlock(first, 'same'), { type: 'maxpool', size: 2 },
+    ...convBlock(second, 'same'), { type: 'maxpool', size: 2 },
+    ...convBlock(third, 0),
+  ];
 }
 
-/** edge-cnn's three conv blocks and two pools, before flattening. */
-function edgeCnnConvs(): LayerSpec[] {
-  return [
-    ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
-    ...convBlock(32, 'same'), { type: 'maxpool', size: 2 },
-    ...convBlock(64, 0),
-  ];
+/** An edge preset: a 28 x 28 image through `body`, then (dropout and) dense 10 with the output activation. */
+function edgeClassifier(body: LayerSpec[], o: ArchOptions): NetworkSpec {
+  return {
+    input: [1, 28, 28],
+    layers: [...body, ...dropoutLayer(o.dropout), { type: 'dense', units: 10 }, { type: 'activation', fn: o.output ?? 'softmax' }],
+  };
 }
 
 function convBlock(filters: number, padding: number | 'same'): LayerSpec[] {
