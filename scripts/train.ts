@@ -78,6 +78,8 @@ const program = new Command('npm run train --')
   .option('--epochs <n>', 'passes over the training data', positiveInt('--epochs'), 10)
   .option('--dropout <rate>', 'dropout after each hidden layer (0 = none)', fraction('--dropout', true), 0)
   .option('--augment <steps>', `data augmentation: steps joined by '+' (${AUGMENT_STEPS.join(', ')}) or a preset (${Object.keys(AUGMENT_PRESETS).join(', ')})`, augmentKind, 'none')
+  .option('--final-epochs <n>', 'train the last N epochs with --final-augment instead of --augment, so the network settles on digits closer to those it is served', positiveInt('--final-epochs'))
+  .option('--final-augment <steps>', 'the augmentation of the last --final-epochs epochs (steps or a preset, as --augment)', augmentKind, 'none')
   .option('--synthetic <n>', 'add this many synthetic handwritten digits (writers of their own, drawn and preprocessed as the Worker would see them) to the training set', nonNegativeInt('--synthetic'), 0)
   .option('--no-outside-mnist', 'skip measuring the model on the outside-MNIST digit set (data/digits) at the end')
   .option('--seed <n>', 'seed for initialisation, shuffling, dropout and augmentation', positiveInt('--seed'), 1)
@@ -108,6 +110,8 @@ interface Options {
   epochs: number;
   dropout: number;
   augment: AugmentKind;
+  finalEpochs?: number;
+  finalAugment: AugmentKind;
   synthetic: number;
   outsideMnist: boolean;
   seed: number;
@@ -131,6 +135,7 @@ async function main(): Promise<void> {
   if (extname(o.out) !== '.onnx') fail(`--out must name an .onnx file, got '${o.out}'`);
   if (o.patience && !o.validation) fail('--patience (early stopping) needs a validation split: add --validation 0.1');
   if (o.averageFrom !== undefined && o.averageFrom > o.epochs) fail(`--average-from ${o.averageFrom} is after the last epoch (--epochs ${o.epochs})`);
+  if (o.finalEpochs !== undefined && o.finalEpochs > o.epochs) fail(`--final-epochs ${o.finalEpochs} is more than --epochs ${o.epochs}`);
   if (o.averageFrom !== undefined && o.patience) fail('--average-from and --patience do not combine: choose weight averaging or early stopping');
   const spec = parseArch(o.arch, { activation: o.activation, dropout: o.dropout });
   const schedule = parseSchedule(o.schedule, o.epochs);
@@ -165,6 +170,7 @@ async function main(): Promise<void> {
     // On a GPU, reading the loss back every batch would stall the queue each step.
     reportEvery: onGpu ? 20 : 1,
     augment: augmenter(o.augment, 28, 28),
+    finalAugment: o.finalEpochs ? { epochs: o.finalEpochs, augment: augmenter(o.finalAugment, 28, 28) } : undefined,
     targets: teacher ? (x, t, n) => teacher(x, t, n) : undefined,
     validation, test,
     earlyStopping: o.patience ? { patience: o.patience } : undefined,
@@ -216,7 +222,8 @@ async function main(): Promise<void> {
     architecture: { arch: o.arch, spec: cardSpec(net.spec()), parameters: params, input: net.inputShape, output: net.outputShape },
     hyperparameters: {
       activation: o.activation, loss: o.loss, optimizer: o.optimizer, lr: o.lr, momentum: o.optimizer === 'momentum' ? o.momentum : null,
-      weightDecay: o.weightDecay, schedule: o.schedule, batch: o.batch, epochs: o.epochs, dropout: o.dropout, augment: o.augment, seed: o.seed,
+      weightDecay: o.weightDecay, schedule: o.schedule, batch: o.batch, epochs: o.epochs, dropout: o.dropout, augment: o.augment,
+      finalEpochs: o.finalEpochs ?? null, finalAugment: o.finalEpochs ? o.finalAugment : null, seed: o.seed,
       validation: o.validation, patience: o.patience ?? null, averageFrom: o.averageFrom ?? null,
       teacher: o.teacher ? basename(o.teacher) : null, teacherTemperature: o.teacher ? o.teacherTemperature : null, teacherWeight: o.teacher ? o.teacherWeight : null, timeLimitMinutes: o.timeLimit ?? null, synthetic: o.synthetic,
     },

@@ -189,6 +189,12 @@ export interface FitOptions extends TrainerOptions {
   /** Data augmentation: transforms a batch of inputs in place, drawing from `rng`. */
   augment?: (x: Float32Array, n: number, rng: Rng) => void;
   /**
+   * The last `epochs` epochs train with this augmentation instead (milder, or none when absent):
+   * heavy augmentation makes a network robust but keeps it from fitting the digits it will mostly
+   * be served, which a few settling epochs at the schedule's low rates give back.
+   */
+  finalAugment?: { epochs: number; augment?: (x: Float32Array, n: number, rng: Rng) => void };
+  /**
    * Changes a batch's targets in place after augmentation, from its inputs (e.g. a teacher's
    * answers for distillation: src/nn/distill.ts).
    */
@@ -248,6 +254,11 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
   const history: History = { epochs: [], stoppedEarly: false, bestEpoch: 0, averaged: 0, seconds: 0, examplesPerSecond: 0 };
   if (opts.averageFrom !== undefined && opts.earlyStopping) throw new Error('weight averaging and early stopping do not combine: choose one');
   const average = opts.averageFrom !== undefined ? new WeightAverage() : null;
+  const finalFrom = opts.finalAugment ? opts.epochs - opts.finalAugment.epochs : opts.epochs;
+  if (opts.finalAugment && !(Number.isInteger(opts.finalAugment.epochs) && opts.finalAugment.epochs >= 1 && opts.finalAugment.epochs <= opts.epochs)) {
+    throw new Error(`the final augmentation needs 1 to ${opts.epochs} epochs, got ${opts.finalAugment.epochs}`);
+  }
+  const augmentAt = (epoch: number) => (epoch >= finalFrom ? opts.finalAugment!.augment : opts.augment);
   let best: { loss: number; weights: NamedTensor[]; epoch: number } | null = null;
   let waited = 0;
   const started = now();
@@ -256,6 +267,7 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
 
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     const rate = lr.at(epoch);
+    const augment = augmentAt(epoch);
     rng.shuffle(order);
     const t0 = now();
     const batches = Math.ceil(train.n / batchSize);
@@ -273,7 +285,7 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
         tb.set(train.y.subarray(k * outSize, (k + 1) * outSize), i * outSize);
       }
       const xs = xb.subarray(0, m * inSize);
-      if (opts.augment) opts.augment(xs, m, rng);
+      if (augment) augment(xs, m, rng);
       if (opts.targets) await opts.targets(xs, tb.subarray(0, m * outSize), m);
       return m;
     };
@@ -337,7 +349,7 @@ export async function fit(net: Network, train: Dataset, opts: FitOptions): Promi
   history.bestEpoch = best ? best.epoch : history.epochs.length;
   if (average?.count) {
     await average.apply(net);
-    await recomputeStatistics(net, trainingBatches(train, batchSize, inSize, rng, opts.augment));
+    await recomputeStatistics(net, trainingBatches(train, batchSize, inSize, rng, augmentAt(opts.epochs - 1)));
     history.averaged = average.count;
   }
   history.seconds = (now() - started) / 1000;

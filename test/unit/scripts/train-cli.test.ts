@@ -33,13 +33,14 @@ describe('npm run train', () => {
     expect(Number(metadata['nutshell.test_accuracy'])).toBeCloseTo(card.metrics.testAccuracy, 6);
   });
 
-  it('mixes synthetic handwritten digits into the training set, augmented by composed steps', async () => {
+  it('mixes synthetic handwritten digits into the training set, augmented by composed steps and then a milder final augmentation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nutshell-train-'));
     const out = join(dir, 'mixed.onnx');
-    const { stdout } = await train(['--arch', '784-16-10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--limit', '300', '--synthetic', '200', '--augment', 'affine+width+jpeg', '--epochs', '1', '--no-outside-mnist', '--out', out]);
+    const { stdout } = await train(['--arch', '784-16-10', '--activation', 'relu', '--optimizer', 'adam', '--lr', '0.003', '--limit', '300', '--synthetic', '200', '--augment', 'affine+width+jpeg', '--epochs', '2', '--final-epochs', '1', '--final-augment', 'affine', '--no-outside-mnist', '--out', out]);
     expect(stdout).toMatch(/200 synthetic handwritten digits made/);
     const card = JSON.parse(readFileSync(join(dir, 'mixed.json'), 'utf8'));
     expect(card.data).toMatchObject({ trainExamples: 500, syntheticExamples: 200, augment: 'affine+width+jpeg' });
+    expect(card.hyperparameters).toMatchObject({ augment: 'affine+width+jpeg', finalEpochs: 1, finalAugment: 'affine' });
   });
 
   it('learns from a teacher (distillation) and averages the last epochs\' weights, and says so in the card', async () => {
@@ -62,6 +63,8 @@ describe('npm run train', () => {
     [['--arch', '784-10-3'], /784 inputs and 10 outputs/],
     [['--patience', '2'], /needs a validation split/],
     [['--average-from', '3'], /--average-from 3 is after the last epoch/],
+    [['--final-epochs', '2'], /--final-epochs 2 is more than --epochs 1/],
+    [['--final-augment', 'smudge'], /unknown augmentation 'smudge'/],
     [['--teacher', 'nowhere.onnx'], /cannot read the teacher 'nowhere.onnx'/],
     [['--teacher-weight', '1'], /--teacher-weight must be in \[0, 1\)/],
     [['--out', 'model.bin'], /must name an .onnx file/],
