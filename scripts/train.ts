@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   if (o.patience && !o.validation) fail('--patience (early stopping) needs a validation split: add --validation 0.1');
   if (o.averageFrom !== undefined && o.averageFrom > o.epochs) fail(`--average-from ${o.averageFrom} is after the last epoch (--epochs ${o.epochs})`);
   if (o.finalEpochs !== undefined && o.finalEpochs > o.epochs) fail(`--final-epochs ${o.finalEpochs} is more than --epochs ${o.epochs}`);
+  if (o.finalEpochs === undefined && program.getOptionValueSource('finalAugment') === 'cli') fail('--final-augment needs --final-epochs: how many of the last epochs it applies to');
   if (o.averageFrom !== undefined && o.patience) fail('--average-from and --patience do not combine: choose weight averaging or early stopping');
   const spec = parseArch(o.arch, { activation: o.activation, dropout: o.dropout });
   const schedule = parseSchedule(o.schedule, o.epochs);

@@ -65,6 +65,7 @@ describe('npm run train', () => {
     [['--average-from', '3'], /--average-from 3 is after the last epoch/],
     [['--final-epochs', '2'], /--final-epochs 2 is more than --epochs 1/],
     [['--final-augment', 'smudge'], /unknown augmentation 'smudge'/],
+    [['--final-augment', 'affine'], /--final-augment needs --final-epochs/],
     [['--teacher', 'nowhere.onnx'], /cannot read the teacher 'nowhere.onnx'/],
     [['--teacher-weight', '1'], /--teacher-weight must be in \[0, 1\)/],
     [['--out', 'model.bin'], /must name an .onnx file/],
