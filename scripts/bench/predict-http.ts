@@ -2,7 +2,9 @@
  * Benchmark section "predict-http": the Worker as a client sees it, on a local workerd.
  *
  * 1. Throughput: requests/s and p50/p99 latency of POST /v1/predict against GET /healthz on the same
- *    warm main Worker, core engine (a bounded load generator, autocannon, on 127.0.0.1), printed as ratios.
+ *    warm main Worker, core engine (a bounded load generator, autocannon, on 127.0.0.1), in rounds of
+ *    one run per route: medians over the rounds with min..max, and a prediction's cost over the floor
+ *    (1/predict rate - 1/healthz rate) of each round.
  * 2. Cold start: a fresh workerd process (fresh isolates) per sample, for each engine mode: the CPU
  *    its start costs (script and WebAssembly compilation), then the wall time and CPU of its first
  *    answered prediction, and the CPU spent in the background afterwards. `core` runs the main Worker
@@ -14,8 +16,8 @@
  * functions/onnxruntime/wrangler.toml) run by workerd directly, without R2 (the bundled model is
  * served) and without wrangler's proxy in front, so nothing else is measured.
  *
- * Standalone: `npm run bench:predict-http [-- --seconds 5 --connections 8 --samples 5 --png]`
- * (`--png` posts a 28x28 PNG instead of JSON pixels: for builds with src/image wired).
+ * `npm run bench -- predict-http [--repeats N]`: N rounds of load and N fresh processes per engine
+ * mode; a 28 x 28 PNG is posted.
  */
 import autocannon from 'autocannon';
 import { encode as encodePng } from 'fast-png';
@@ -28,7 +30,7 @@ import { labelledImages } from '../../src/data/idx.ts';
 import { median } from '../../src/util/stats.ts';
 import { mnistDir } from '../lib/mnist.ts';
 import { freePort, WRANGLER_OFFLINE_ENV } from '../lib/wrangler-dev.ts';
-import { fixed, type BenchSection } from './section.ts';
+import { fixed, int, range, spread, type BenchSection, type Spread } from './section.ts';
 
 /** The request body posted to /v1/predict: JSON pixels now, a 28x28 PNG once images are decoded. */
 export interface PredictBody {
@@ -47,6 +49,8 @@ export interface PredictHttpOptions {
   seconds?: number;
   /** Fresh isolates per engine mode for the cold start (default 5). */
   samples?: number;
+  /** Rounds of load, one run per route each (default 3). */
+  rounds?: number;
   modes?: EngineMode[];
   /** Serve this .onnx as the bundled `digits` model instead of models/digits.onnx (e.g. the article's MLP). */
   model?: string;
@@ -60,6 +64,28 @@ export interface LoadFigures {
   p99Ms: number;
   non2xx: number;
   errors: number;
+}
+
+/** One route over the rounds: medians and spreads of each round's figures, failures summed. */
+export interface RouteLoad {
+  route: string;
+  requestsPerSecond: Spread;
+  p50Ms: Spread;
+  p99Ms: Spread;
+  non2xx: number;
+  errors: number;
+}
+
+export interface LoadReport {
+  connections: number;
+  secondsPerRun: number;
+  rounds: LoadFigures[][];
+  healthz: RouteLoad;
+  predict: RouteLoad;
+  /** Per round, predict over healthz. */
+  ratios: { requestsPerSecond: Spread; p50: Spread; p99: Spread };
+  /** Per round, 1/predict rate - 1/healthz rate: the milliseconds a prediction adds to a request, at this concurrency. */
+  costOverFloorMs: Spread;
 }
 
 /** Medians over fresh isolates; CPU in milliseconds. */
@@ -83,7 +109,7 @@ export interface CpuMs {
 
 export interface PredictHttpReport {
   body: string;
-  load: { healthz: LoadFigures; predict: LoadFigures; ratios: { requestsPerSecond: number; p50: number; p99: number } };
+  load: LoadReport;
   coldStart: ColdStartFigures[];
   /** The onnxruntime Worker's isolate start alone (median). */
   onnxruntimeStartCpuMs: CpuMs;
@@ -108,7 +134,7 @@ export async function benchPredictHttp(opts: PredictHttpOptions = {}): Promise<P
   const bundle = buildBundle(opts.model);
   try {
     log(`predict-http: body ${body.label} (${body.bytes.length} bytes), bundle ${bundle.summary}`);
-    const load = await measureLoad(bundle, body, opts.connections ?? 8, opts.seconds ?? 5, log);
+    const load = await measureLoad(bundle, body, opts.connections ?? 8, opts.seconds ?? 5, opts.rounds ?? 3, log);
     const coldStart: ColdStartFigures[] = [];
     for (const mode of opts.modes ?? (['core', 'onnxruntime', 'auto'] as EngineMode[])) {
       coldStart.push(await measureColdStart(bundle, body, mode, opts.samples ?? 5, log));
@@ -144,24 +170,48 @@ function mnistTest() {
 // ---------------------------------------------------------------------------------------------
 // Throughput
 
-async function measureLoad(bundle: Bundle, body: PredictBody, connections: number, seconds: number, log: (s: string) => void) {
+async function measureLoad(bundle: Bundle, body: PredictBody, connections: number, seconds: number, rounds: number, log: (s: string) => void): Promise<LoadReport> {
   // The served default (wrangler.toml): the core, in the main Worker alone.
   const worker = await startWorkerd(bundle, 'core');
   try {
     for (let i = 0; i < 20; i++) await predictOnce(worker.url, body);
-    const healthz = await load(`${worker.url}/healthz`, { method: 'GET' }, connections, seconds);
-    const predict = await load(`${worker.url}/v1/predict`, { method: 'POST', headers: { 'content-type': body.contentType }, body: Buffer.from(body.bytes) }, connections, seconds);
-    const ratios = {
-      requestsPerSecond: predict.requestsPerSecond / healthz.requestsPerSecond,
-      p50: predict.p50Ms / healthz.p50Ms,
-      p99: predict.p99Ms / healthz.p99Ms,
-    };
-    log(`load: ${connections} connections, ${seconds} s per route, 127.0.0.1 (load generator and workerd share this machine's cores)`);
-    for (const f of [healthz, predict]) {
-      log(`  ${f.route.padEnd(16)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${f.p50Ms.toFixed(2)} ms   p99 ${f.p99Ms.toFixed(2)} ms   non-2xx ${f.non2xx}   errors ${f.errors}`);
+    const runs: LoadFigures[][] = [];
+    // The routes take turns, so a drift in the machine's speed reaches both.
+    for (let r = 0; r < rounds; r++) {
+      const healthz = await load(`${worker.url}/healthz`, { method: 'GET' }, connections, seconds);
+      const predict = await load(`${worker.url}/v1/predict`, { method: 'POST', headers: { 'content-type': body.contentType }, body: Buffer.from(body.bytes) }, connections, seconds);
+      runs.push([healthz, predict]);
     }
-    log(`  predict / healthz: req/s x${ratios.requestsPerSecond.toFixed(2)}, p50 x${ratios.p50.toFixed(2)}, p99 x${ratios.p99.toFixed(2)}`);
-    return { healthz, predict, ratios };
+    const route = (i: 0 | 1): RouteLoad => ({
+      route: runs[0][i].route,
+      requestsPerSecond: spread(runs.map((r) => r[i].requestsPerSecond)),
+      p50Ms: spread(runs.map((r) => r[i].p50Ms)),
+      p99Ms: spread(runs.map((r) => r[i].p99Ms)),
+      non2xx: runs.reduce((n, r) => n + r[i].non2xx, 0),
+      errors: runs.reduce((n, r) => n + r[i].errors, 0),
+    });
+    const report: LoadReport = {
+      connections,
+      secondsPerRun: seconds,
+      rounds: runs,
+      healthz: route(0),
+      predict: route(1),
+      ratios: {
+        requestsPerSecond: spread(runs.map(([h, p]) => p.requestsPerSecond / h.requestsPerSecond)),
+        p50: spread(runs.map(([h, p]) => p.p50Ms / h.p50Ms)),
+        p99: spread(runs.map(([h, p]) => p.p99Ms / h.p99Ms)),
+      },
+      costOverFloorMs: spread(runs.map(([h, p]) => 1000 / p.requestsPerSecond - 1000 / h.requestsPerSecond)),
+    };
+    log(`load: ${connections} connections, ${rounds} round${rounds === 1 ? '' : 's'} of ${seconds} s per route, medians (min..max), 127.0.0.1 (load generator and workerd share this machine's cores)`);
+    const two = (n: number) => n.toFixed(2);
+    for (const f of [report.healthz, report.predict]) {
+      log(`  ${f.route.padEnd(16)} ${int(f.requestsPerSecond.median).padStart(7)} req/s (${range(f.requestsPerSecond)})   p50 ${two(f.p50Ms.median)} ms (${range(f.p50Ms, two)})   p99 ${two(f.p99Ms.median)} ms (${range(f.p99Ms, two)})   non-2xx ${f.non2xx}   errors ${f.errors}`);
+    }
+    const { ratios, costOverFloorMs: cost } = report;
+    log(`  predict / healthz: req/s x${two(ratios.requestsPerSecond.median)} (${range(ratios.requestsPerSecond, two)}), p50 x${two(ratios.p50.median)}, p99 x${two(ratios.p99.median)}`);
+    log(`  a prediction's cost over the floor: ${two(cost.median)} ms (${range(cost, two)})`);
+    return report;
   } finally {
     await worker.stop();
   }
@@ -509,16 +559,17 @@ export const predictHttp: BenchSection = {
   name: 'predict-http',
   description: 'POST /v1/predict (28x28 PNG) vs GET /healthz on local workerd: req/s, p50/p99; cold start CPU per engine',
   async run(ctx) {
-    const common = { body: mnistPngBody(), seconds: ctx.quick ? 2 : 10, connections: 8, samples: ctx.quick ? 2 : ctx.repeats, log: (l: string) => ctx.log(l) };
+    const common = { body: mnistPngBody(), seconds: ctx.quick ? 2 : 10, connections: 8, samples: ctx.quick ? 2 : ctx.repeats, rounds: ctx.quick ? 1 : ctx.repeats, log: (l: string) => ctx.log(l) };
     ctx.log('-- the bundled model (models/digits.onnx, the edge-cnn preset)');
     const bundled = await benchPredictHttp(common);
-    const b = bundled.load.predict;
+    const b = bundled.load;
     // The article's MLP and the larger CNN, each served the same way as the bundled model.
     for (const [label, file] of [["the article's MLP", 'models/digits-mlp.onnx'], ['the larger CNN', 'models/digits-cnn.onnx']] as const) {
       ctx.log(`-- ${label} (${file}) served the same way`);
       const other = await benchPredictHttp({ ...common, model: join(ROOT, file), modes: ['auto', 'onnxruntime'] });
-      const q = other.load.predict;
-      ctx.log(`${file} / bundled per request: p50 ${fixed(q.p50Ms / b.p50Ms, 2)}x (${fixed(q.p50Ms, 2)} vs ${fixed(b.p50Ms, 2)} ms), p99 ${fixed(q.p99Ms / b.p99Ms, 2)}x, requests/s ${fixed(q.requestsPerSecond / b.requestsPerSecond, 2)}x`);
+      const q = other.load;
+      const ratio = (f: (l: LoadReport) => Spread) => fixed(f(q).median / f(b).median, 2);
+      ctx.log(`${file} / bundled per request (medians): p50 ${ratio((l) => l.predict.p50Ms)}x (${fixed(q.predict.p50Ms.median, 2)} vs ${fixed(b.predict.p50Ms.median, 2)} ms), p99 ${ratio((l) => l.predict.p99Ms)}x, requests/s ${ratio((l) => l.predict.requestsPerSecond)}x, cost over the floor ${fixed(q.costOverFloorMs.median, 2)} vs ${fixed(b.costOverFloorMs.median, 2)} ms`);
     }
   },
 };
