@@ -68,6 +68,14 @@ export const PRESETS: Record<string, { description: string; build: (o: ArchOptio
     description: 'edge-cnn one block deeper: its three conv blocks, then conv 128@3x3 (valid) with BN and ReLU, dense 10 (about 4.5 MFLOP per prediction)',
     build: (o) => edgeClassifier([...edgeConvs(), ...convBlock(128, 0), { type: 'flatten' }], o),
   },
+  'edge-cnn-stacked': {
+    description: 'edge-cnn with two convs at 14 x 14: conv 16@3x3, pool, 2x conv 32@3x3, pool, conv 64@3x3 (valid), each with BN and ReLU, dense 10 (about 6.6 MFLOP per prediction)',
+    build: (o) => edgeClassifier([
+      ...convBlock(16, 'same'), { type: 'maxpool', size: 2 },
+      ...convBlock(32, 'same'), ...convBlock(32, 'same'), { type: 'maxpool', size: 2 },
+      ...convBlock(64, 0), { type: 'flatten' },
+    ], o),
+  },
 };
 
 /** edge-cnn's three conv blocks (3x3, BN, ReLU) and two pools, with the given widths, before flattening. */

@@ -42,14 +42,18 @@ describe('FLOPs per prediction from a network spec', () => {
     expect(layers[0].flops).toBe(16 * (2 * 2 * 9 + 1));
   });
 
-  it("the edge presets: their layers' shapes, and the deep one's added convolution", () => {
+  it("the edge presets: their layers' shapes, and the deep and stacked ones' added convolutions", () => {
     const shapes = (arch: string) => networkFlops(parseArch(arch)).layers.filter((l) => l.type === 'conv2d' || l.type === 'flatten').map((l) => l.output);
     expect(shapes('edge-cnn')).toEqual([[16, 28, 28], [32, 14, 14], [64, 5, 5], [1600]]);
     expect(shapes('edge-cnn-deep')).toEqual([[16, 28, 28], [32, 14, 14], [64, 5, 5], [128, 3, 3], [1152]]);
     expect(shapes('edge-cnn-wide')).toEqual([[16, 28, 28], [48, 14, 14], [128, 5, 5], [3200]]);
+    expect(shapes('edge-cnn-stacked')).toEqual([[16, 28, 28], [32, 14, 14], [32, 14, 14], [64, 5, 5], [1600]]);
     // The deep preset's fourth convolution: 3 x 3 x 128 outputs of 576 multiply-adds and a bias each.
     const deep = networkFlops(parseArch('edge-cnn-deep')).layers.filter((l) => l.type === 'conv2d');
     expect(deep[3].flops).toBe(9 * 128 * (2 * 576 + 1));
+    // The stacked preset's second convolution at 14 x 14: 196 x 32 outputs of 288 multiply-adds and a bias each.
+    const stacked = networkFlops(parseArch('edge-cnn-stacked')).layers.filter((l) => l.type === 'conv2d');
+    expect(stacked[2].flops).toBe(196 * 32 * (2 * 288 + 1));
   });
 
   it('refuses a spec whose shapes do not fit, as the network would', () => {
