@@ -560,7 +560,7 @@ export const predictHttp: BenchSection = {
   description: 'POST /v1/predict (28x28 PNG) vs GET /healthz on local workerd: req/s, p50/p99; cold start CPU per engine',
   async run(ctx) {
     const common = { body: mnistPngBody(), seconds: ctx.quick ? 2 : 10, connections: 8, samples: ctx.quick ? 2 : ctx.repeats, rounds: ctx.quick ? 1 : ctx.repeats, log: (l: string) => ctx.log(l) };
-    ctx.log('-- the bundled model (models/digits.onnx, the edge-cnn preset)');
+    ctx.log('-- the bundled model (models/digits.onnx, the edge-cnn-stacked preset)');
     const bundled = await benchPredictHttp(common);
     const b = bundled.load;
     // The article's MLP and the larger CNN, each served the same way as the bundled model.
