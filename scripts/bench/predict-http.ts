@@ -79,7 +79,7 @@ export interface RouteLoad {
 export interface LoadReport {
   connections: number;
   secondsPerRun: number;
-  rounds: LoadFigures[][];
+  rounds: Array<[healthz: LoadFigures, predict: LoadFigures]>;
   healthz: RouteLoad;
   predict: RouteLoad;
   /** Per round, predict over healthz. */
@@ -175,7 +175,7 @@ async function measureLoad(bundle: Bundle, body: PredictBody, connections: numbe
   const worker = await startWorkerd(bundle, 'core');
   try {
     for (let i = 0; i < 20; i++) await predictOnce(worker.url, body);
-    const runs: LoadFigures[][] = [];
+    const runs: Array<[healthz: LoadFigures, predict: LoadFigures]> = [];
     // The routes take turns, so a drift in the machine's speed reaches both.
     for (let r = 0; r < rounds; r++) {
       const healthz = await load(`${worker.url}/healthz`, { method: 'GET' }, connections, seconds);
