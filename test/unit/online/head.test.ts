@@ -19,14 +19,16 @@ describe('which layers fine-tuning trains', () => {
   it('a convolutional network trains its classifier head: the layers after the last convolution, pooling or flatten', () => {
     expect(headStart(new Network(parseArch('cnn')))).toBe(15); // dense 256, batch norm, ReLU, dropout, dense 10, softmax
     expect(headStart(new Network(parseArch('lenet5')))).toBe(7); // dense 120, 84, 10 and their activations
-    expect(headStart(new Network(parseArch('edge-cnn')))).toBe(12); // the default: dense 10 and softmax, on 1,600 features
+    expect(headStart(new Network(parseArch('edge-cnn')))).toBe(12); // dense 10 and softmax, on 1,600 features
+    expect(headStart(new Network(parseArch('edge-cnn-stacked')))).toBe(15); // the default: dense 10 and softmax, on 1,600 features
     expect(headStart(new Network(parseArch('edge-cnn-deep')))).toBe(15); // dense 10 and softmax, on 1,152 features
     expect(headStart(new Network(parseArch('edge-cnn-wide')))).toBe(12); // dense 10 and softmax, on 3,200 features
     expect(headStart(new Network(mlp([784, 800, 10])))).toBe(0);
     expect(planFineTune(new Network(parseArch('cnn')))).toMatchObject({ trainFrom: 15 });
     expect(planFineTune(new Network(mlp([784, 800, 10])))).toMatchObject({ trainFrom: 0, layers: 'all layers' });
-    expect(planFineTune(new Network(parseArch('edge-cnn')))).toMatchObject({ trainFrom: 12, lr: 0.01, epochs: 5 }); // a linear head: fewer passes
-    expect(planFineTune(new Network(parseArch('edge-cnn-deep')))).toMatchObject({ trainFrom: 15, lr: 0.01, epochs: 5 });
+    expect(planFineTune(new Network(parseArch('edge-cnn')))).toMatchObject({ trainFrom: 12, lr: 0.01, epochs: 10 }); // a linear head: fewer passes
+    expect(planFineTune(new Network(parseArch('edge-cnn-deep')))).toMatchObject({ trainFrom: 15, lr: 0.01, epochs: 10 });
+    expect(planFineTune(new Network(parseArch('edge-cnn-stacked')))).toMatchObject({ trainFrom: 15, lr: 0.01, epochs: 10 });
     expect(planFineTune(new Network(parseArch('cnn')))).toMatchObject({ lr: 0.01, epochs: 20 });
   });
 
