@@ -8,13 +8,14 @@ import { buildWorker } from '../../../scripts/bench/predict-http.ts';
 const dir = mkdtempSync(join(tmpdir(), 'nutshell-bundle-'));
 const built = { main: { script: '', sources: [] as string[] }, api: { script: '', sources: [] as string[] } };
 
+// Two `wrangler deploy --dry-run` builds: seconds each alone, more on a loaded machine.
 beforeAll(() => {
   for (const [worker, config] of [['main', 'wrangler.toml'], ['api', 'functions/api/wrangler.toml']] as const) {
     buildWorker(dir, worker, config);
     built[worker].script = readFileSync(join(dir, worker, 'index.js'), 'utf8');
     built[worker].sources = (JSON.parse(readFileSync(join(dir, worker, 'index.js.map'), 'utf8')) as { sources: string[] }).sources;
   }
-});
+}, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the deployable Worker scripts', () => {
