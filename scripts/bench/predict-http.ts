@@ -76,10 +76,13 @@ export interface RouteLoad {
   errors: number;
 }
 
+/** One round of load: `/healthz`, then `/v1/predict`, on the same workerd. */
+export type LoadRound = [healthz: LoadFigures, predict: LoadFigures];
+
 export interface LoadReport {
   connections: number;
   secondsPerRun: number;
-  rounds: Array<[healthz: LoadFigures, predict: LoadFigures]>;
+  rounds: LoadRound[];
   healthz: RouteLoad;
   predict: RouteLoad;
   /** Per round, predict over healthz. */
@@ -175,7 +178,7 @@ async function measureLoad(bundle: Bundle, body: PredictBody, connections: numbe
   const worker = await startWorkerd(bundle, 'core');
   try {
     for (let i = 0; i < 20; i++) await predictOnce(worker.url, body);
-    const runs: Array<[healthz: LoadFigures, predict: LoadFigures]> = [];
+    const runs: LoadRound[] = [];
     // The routes take turns, so a drift in the machine's speed reaches both.
     for (let r = 0; r < rounds; r++) {
       const healthz = await load(`${worker.url}/healthz`, { method: 'GET' }, connections, seconds);

@@ -38,14 +38,13 @@ export function headStart(net: Network): number {
  */
 export function planFineTune(net: Network): FineTunePlan {
   const start = headStart(net);
-  const last = net.layers.length - 1;
-  if (start > 0 && net.layers.slice(start).filter((l) => l.type === 'dense').length === 1) {
+  const step = { lr: 0.01, batchSize: 32, replayShare: 0.5, momentum: 0.9 };
+  if (start === 0) return { ...step, trainFrom: 0, epochs: 10, layers: 'all layers' };
+  const layers = `layers ${start}-${net.layers.length - 1}`;
+  if (net.layers.slice(start).filter((l) => l.type === 'dense').length === 1) {
     // A linear classifier on the body's features (edge-cnn, edge-cnn-stacked): half a deeper head's
     // passes; with fewer, ten wrong labels move it too little for the gate to see.
-    return { trainFrom: start, lr: 0.01, epochs: 10, batchSize: 32, replayShare: 0.5, momentum: 0.9, layers: `layers ${start}-${last} (a linear classifier on the convolutional body's features)` };
+    return { ...step, trainFrom: start, epochs: 10, layers: `${layers} (a linear classifier on the convolutional body's features)` };
   }
-  if (start > 0) {
-    return { trainFrom: start, lr: 0.01, epochs: 20, batchSize: 32, replayShare: 0.5, momentum: 0.9, layers: `layers ${start}-${last} (the classifier head, on the convolutional body's features)` };
-  }
-  return { trainFrom: 0, lr: 0.01, epochs: 10, batchSize: 32, replayShare: 0.5, momentum: 0.9, layers: 'all layers' };
+  return { ...step, trainFrom: start, epochs: 20, layers: `${layers} (the classifier head, on the convolutional body's features)` };
 }
